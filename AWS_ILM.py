@@ -189,7 +189,8 @@ class Client(BaseClient):
                 failure = ScimError(response.status_code, self.error_detail(response))
                 if response.status_code not in RETRY_STATUSES:
                     raise failure
-                wait = retry_after_seconds(response) or backoff_seconds(attempt)
+                asked = retry_after_seconds(response)
+                wait = backoff_seconds(attempt) if asked is None else asked
             if attempt + 1 == MAX_ATTEMPTS or time.monotonic() - started + wait > RETRY_BUDGET_SECONDS:
                 raise failure
             demisto.debug(f'AWS-ILM: {method} {path} failed ({failure.status} {failure.detail}); '

@@ -1,0 +1,795 @@
+"""Unit tests of AWS_ILM.py: every command through main(), AWS answers played by requests-mock.
+
+Sections follow the integration: helpers, iam-get-user, iam-create-user, iam-update-user,
+iam-disable-user, group commands, test-module, get-mapping-fields, main, retries, seed examples.
+"""
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import demistomock as demisto
+import pytest
+import requests
+import yaml
+
+import AWS_ILM
+from conftest import API, PARAMS, TOKEN, group_output, load, run_command, user_profile, vendor
+
+USER = load("user.json")
+USER_ID = USER["id"]
+GROUP = load("group.json")
+GROUP_ID = GROUP["id"]
+NEW_HIRE = {"email": "jdoe@example.com", "username": "jdoe@example.com", "givenname": "Jane", "surname": "Doe",
+            "displayname": "Jane Doe"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries(no_sleep):
+    return no_sleep
+
+
+def filter_of(request) -> str:
+    return parse_qs(urlsplit(request.url).query).get("filter", [""])[0]
+
+
+def user_search(requests_mock, found: dict | None = None, **kwargs):
+    listing = load("user_list.json") if found else load("empty_list.json")
+    if found:
+        listing["Resources"] = [found]
+    return requests_mock.get(API + "Users", json=listing, **kwargs)
+
+
+def sent_json(history, method: str) -> list:
+    return [r.json() for r in history if r.method == method]
+
+
+# ----- helpers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("url, tenant, expected", [
+    ("https://scim.us-east-1.amazonaws.com", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.us-east-1.amazonaws.com/", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    (" https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/ ", "t-1", "https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.eu-west-1.amazonaws.com/t-1/scim/v2", "t-1", "https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.eu-west-1.amazonaws.com/t-1", "t-1", "https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.eu-west-1.amazonaws.com/t-1/scim", "t-1", "https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/"),
+])
+def test_base_url_never_doubles_a_segment(url, tenant, expected):
+    assert AWS_ILM.scim_base_url(url, tenant) == expected
+
+
+def test_filter_values_are_escaped():
+    assert AWS_ILM.filter_value('a" or userName pr "\\') == '"a\\" or userName pr \\"\\\\"'
+
+
+@pytest.mark.parametrize("value", ["..", ".", ""])
+def test_path_segments_cannot_climb(value):
+    with pytest.raises(AWS_ILM.InputError):
+        AWS_ILM.path_segment(value)
+
+
+def test_path_segments_are_encoded():
+    assert AWS_ILM.path_segment("../Groups") == "..%2FGroups"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('{"username": "a"}', {"username": "a"}),
+    ({"username": "a"}, {"username": "a"}),
+    ("jdoe", {"username": "jdoe"}),
+    (["jdoe"], {"username": "jdoe"}),
+    ('"jdoe"', {"username": "jdoe"}),
+])
+def test_user_profile_forms(raw, expected):
+    assert AWS_ILM.parse_user_profile(raw) == expected
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("{bad json", "not valid JSON"),
+    ("[1, 2]", "must be a JSON object"),
+    ("{}", "empty object"),
+    (None, "missing"),
+    ("   ", "missing"),
+    (42, "missing"),
+])
+def test_user_profile_errors(raw, message):
+    with pytest.raises(AWS_ILM.InputError, match=message):
+        AWS_ILM.parse_user_profile(raw)
+
+
+def test_normaliser_builds_a_valid_aws_user():
+    mapped = {
+        "userName": "jdoe", "name.givenName": "Jane", "name.familyName": "Doe", "title": "",
+        "emails": "jdoe@example.com", "phoneNumbers": ["+1 555", "+1 666"], "nickName": None,
+        "urn:scim:schemas:extension:enterprise:1.0": {"department": "IT", "managerflag": "true", "employeeNumber": 7},
+        "urn:ietf:params:scim:schemas:extension:enterprise:2\\.0:User.costCenter": "CC1",
+        "addresses.locality": "Paris", "active": "True", "manager": None,
+    }
+    user = AWS_ILM.normalise_user(mapped)
+    assert user == {
+        "userName": "jdoe", "name": {"givenName": "Jane", "familyName": "Doe"},
+        "emails": [{"value": "jdoe@example.com", "type": "work", "primary": True}],
+        "phoneNumbers": [{"value": "+1 555", "type": "work", "primary": True}],
+        AWS_ILM.ENTERPRISE_SCHEMA: {"department": "IT", "employeeNumber": "7", "costCenter": "CC1"},
+        "addresses": [{"locality": "Paris", "type": "work", "primary": True}],
+        "active": True,
+    }
+
+
+def test_normaliser_keeps_the_primary_of_several_values_and_parses_json_strings():
+    user = AWS_ILM.normalise_user({"emails": json.dumps([{"value": "a@x"}, {"value": "b@x", "primary": True}]),
+                                   AWS_ILM.ENTERPRISE_SCHEMA + ".manager": "boss-id"})
+    assert user["emails"] == [{"value": "b@x", "primary": True, "type": "work"}]
+    assert user[AWS_ILM.ENTERPRISE_SCHEMA] == {"manager": {"value": "boss-id"}}
+
+
+def test_normaliser_rejects_a_non_boolean_active():
+    with pytest.raises(AWS_ILM.InputError, match="true or false"):
+        AWS_ILM.normalise_user({"active": "maybe"})
+
+
+def test_normaliser_ignores_a_non_dict_mapping():
+    assert AWS_ILM.normalise_user(["x"]) == {}
+
+
+def test_user_changes_patch_only_what_differs():
+    wanted = {"userName": USER["userName"], "name": {"givenName": "Janet", "familyName": "Doe"},
+              "emails": [{"value": "jdoe@example.com", "type": "work", "primary": True}], "title": "CTO",
+              AWS_ILM.ENTERPRISE_SCHEMA: {"department": "IT"}, "active": False}
+    assert AWS_ILM.user_changes(USER, wanted) == [
+        {"op": "replace", "path": "name.givenName", "value": "Janet"},
+        {"op": "replace", "path": "title", "value": "CTO"},
+        {"op": "replace", "path": f"{AWS_ILM.ENTERPRISE_SCHEMA}:department", "value": "IT"},
+    ]
+
+
+def test_apply_operations_mirrors_a_patch():
+    operations = [{"op": "replace", "path": "name.givenName", "value": "Janet"},
+                  {"op": "replace", "path": f"{AWS_ILM.ENTERPRISE_SCHEMA}:department", "value": "IT"},
+                  {"op": "replace", "path": "active", "value": False}]
+    after = AWS_ILM.apply_operations(USER, operations)
+    assert after["name"] == {"familyName": "Doe", "givenName": "Janet"}
+    assert after[AWS_ILM.ENTERPRISE_SCHEMA] == {"department": "IT"} and after["active"] is False
+    assert USER["active"] is True
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('["a", "b"]', ["a", "b"]), (["a", "a", " b "], ["a", "b"]), ("a, b,,c", ["a", "b", "c"]),
+    ("", []), (None, []), ([{"value": "a"}], ["a"]), ("single", ["single"]), (7, ["7"]),
+])
+def test_member_id_forms(raw, expected):
+    assert AWS_ILM.parse_member_ids(raw, "memberIdsToAdd") == expected
+
+
+@pytest.mark.parametrize("raw", ["[broken", '[{"x": 1}]', "[true]", "[[1]]"])
+def test_member_id_errors(raw):
+    with pytest.raises(AWS_ILM.InputError, match="memberIdsToAdd"):
+        AWS_ILM.parse_member_ids(raw, "memberIdsToAdd")
+
+
+def test_member_batches_hold_at_most_100_changes():
+    batches = AWS_ILM.member_batches([f"a{i}" for i in range(150)], [f"r{i}" for i in range(100)])
+    assert [sum(len(op["value"]) for op in batch) for batch in batches] == [100, 100, 50]
+    assert [[op["op"] for op in batch] for batch in batches] == [["add"], ["add", "remove"], ["remove"]]
+    assert all(op["path"] == "members" for batch in batches for op in batch)
+
+
+# ----- iam-get-user -----------------------------------------------------------------------------
+def test_get_user_by_username(requests_mock):
+    search = user_search(requests_mock, USER)
+    entries = run_command("iam-get-user", {"user-profile": '{"username": "jdoe@example.com"}'})
+    result = vendor(entries)
+    assert filter_of(search.last_request) == 'userName eq "jdoe@example.com"'
+    assert requests_mock.call_count == 1
+    assert result["success"] is True and result["action"] == "get" and result["active"] is True
+    assert result["id"] == USER_ID and result["username"] == "jdoe@example.com"
+    assert result["email"] == "jdoe@example.com" and result["details"] == USER
+    assert user_profile(entries) == {"Username": "jdoe@example.com", "Given Name": "Jane", "Surname": "Doe",
+                                     "Display Name": "Jane Doe", "Email": "jdoe@example.com", "Employee ID": "701984"}
+    assert entries[0]["HumanReadable"].startswith("### Get User Results (AWS-ILM)")
+    assert requests_mock.last_request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_get_user_by_id_first(requests_mock):
+    requests_mock.get(API + f"Users/{USER_ID}", json=USER)
+    result = vendor(run_command("iam-get-user", {"user-profile": json.dumps({"id": USER_ID, "username": "x"})}))
+    assert result["id"] == USER_ID and requests_mock.call_count == 1
+
+
+def test_get_user_unknown_id_falls_back_to_username(requests_mock):
+    requests_mock.get(API + "Users/gone", status_code=404, json=load("error_404.json"))
+    user_search(requests_mock, USER)
+    result = vendor(run_command("iam-get-user", {"user-profile": {"id": "gone", "username": "jdoe@example.com"}}))
+    assert result["success"] is True and requests_mock.call_count == 2
+
+
+def test_get_user_by_external_id(requests_mock):
+    search = user_search(requests_mock, USER)
+    vendor(run_command("iam-get-user", {"user-profile": '{"employeeid": "701984"}'}))
+    assert filter_of(search.last_request) == 'externalId eq "701984"'
+
+
+def test_get_user_by_email_as_username(requests_mock):
+    search = user_search(requests_mock, USER)
+    vendor(run_command("iam-get-user", {"user-profile": '{"email": "jdoe@example.com"}'}))
+    assert filter_of(search.last_request) == 'userName eq "jdoe@example.com"'
+
+
+def test_get_user_not_found(requests_mock):
+    user_search(requests_mock)
+    entries = run_command("iam-get-user", {"user-profile": '{"username": "nobody"}'})
+    result = vendor(entries)
+    assert (result["success"], result["errorCode"], result["errorMessage"]) == (False, 404, "User does not exist")
+    assert user_profile(entries) == {"username": "nobody"}
+
+
+def test_get_user_bare_username(requests_mock):
+    search = user_search(requests_mock, USER)
+    assert vendor(run_command("iam-get-user", {"user-profile": "jdoe@example.com"}))["success"] is True
+    assert filter_of(search.last_request) == 'userName eq "jdoe@example.com"'
+
+
+def test_get_user_without_identifier_explains(requests_mock):
+    result = vendor(run_command("iam-get-user", {"user-profile": '{"title": "CTO"}'}))
+    assert result["success"] is False and result["errorCode"] == 400
+    assert "userName, externalId or id" in result["errorMessage"] and requests_mock.call_count == 0
+
+
+def test_get_user_ambiguous_match(requests_mock):
+    listing = load("user_list.json")
+    listing["Resources"] = [USER, {**USER, "id": "other"}]
+    requests_mock.get(API + "Users", json=listing)
+    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
+    assert result["errorCode"] == 409 and "2 users match" in result["errorMessage"]
+
+
+def test_get_user_escapes_hostile_username(requests_mock):
+    search = user_search(requests_mock)
+    run_command("iam-get-user", {"user-profile": json.dumps({"username": 'a" or userName pr "'})})
+    assert filter_of(search.last_request) == 'userName eq "a\\" or userName pr \\""'
+
+
+# ----- iam-create-user --------------------------------------------------------------------------
+def test_create_user_creates_first(requests_mock):
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    entries = run_command("iam-create-user", {"user-profile": json.dumps(NEW_HIRE)})
+    result = vendor(entries)
+    assert requests_mock.call_count == 1
+    assert post.last_request.json() == {
+        "userName": "jdoe@example.com", "name": {"givenName": "Jane", "familyName": "Doe"},
+        "displayName": "Jane Doe", "emails": [{"value": "jdoe@example.com", "type": "work", "primary": True}],
+        "active": True, "schemas": [AWS_ILM.USER_SCHEMA]}
+    assert result["action"] == "create" and result["success"] is True and result["id"] == USER_ID
+    assert user_profile(entries) == NEW_HIRE
+    assert entries[0]["HumanReadable"].startswith("### Create User Results (AWS-ILM)")
+
+
+def test_create_user_inactive_when_enabling_is_not_allowed(requests_mock):
+    post = requests_mock.post(API + "Users", status_code=201, json=load("user_inactive.json"))
+    run_command("iam-create-user", {"user-profile": NEW_HIRE, "allow-enable": "False"})
+    assert post.last_request.json()["active"] is False
+    run_command("iam-create-user", {"user-profile": NEW_HIRE}, {**PARAMS, "enable_user_enabled": False})
+    assert post.last_request.json()["active"] is False
+
+
+def test_create_user_derives_display_name(requests_mock):
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "displayname": ""}})
+    assert post.last_request.json()["displayName"] == "Jane Doe"
+
+
+def test_create_user_sends_the_enterprise_extension(requests_mock):
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "department": "IT", "employeenumber": 12}})
+    body = post.last_request.json()
+    assert body["schemas"] == [AWS_ILM.USER_SCHEMA, AWS_ILM.ENTERPRISE_SCHEMA]
+    assert body[AWS_ILM.ENTERPRISE_SCHEMA] == {"employeeNumber": "12", "department": "IT"}
+
+
+def test_create_user_missing_required_fields(requests_mock):
+    user_search(requests_mock)
+    result = vendor(run_command("iam-create-user", {"user-profile": '{"username": "x", "givenname": "X"}'}))
+    assert result["success"] is False and result["errorCode"] == 400
+    assert "name.familyName" in result["errorMessage"] and "displayName" in result["errorMessage"]
+    assert not [r for r in requests_mock.request_history if r.method == "POST"]
+
+
+def test_create_user_partial_profile_of_existing_user_updates(requests_mock):
+    user_search(requests_mock, USER)
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "title": "CTO"})
+    result = vendor(run_command("iam-create-user", {"user-profile": '{"username": "jdoe@example.com", "title": "CTO"}'}))
+    assert result["action"] == "update" and result["success"] is True
+    assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "title", "value": "CTO"}]
+
+
+def test_create_existing_user_becomes_update(requests_mock):
+    requests_mock.post(API + "Users", status_code=409, json=load("error_409.json"))
+    user_search(requests_mock, load("user_inactive.json"))
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
+    assert result["action"] == "update" and result["active"] is True
+    assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "active", "value": True}]
+
+
+def test_create_conflict_with_someone_else(requests_mock):
+    requests_mock.post(API + "Users", status_code=409, json=load("error_409.json"))
+    user_search(requests_mock)
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
+    assert result["success"] is False and result["errorCode"] == 409
+    assert "another user holds the same" in result["errorMessage"]
+
+
+def test_create_user_disabled(requests_mock):
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}, {**PARAMS, "create_user_enabled": False}))
+    assert (result["skipped"], result["reason"], result["success"]) == (True, "Command is disabled.", True)
+    assert requests_mock.call_count == 0
+
+
+def test_create_existing_user_when_update_disabled(requests_mock):
+    requests_mock.post(API + "Users", status_code=409, json=load("error_409.json"))
+    user_search(requests_mock, USER)
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}, {**PARAMS, "update_user_enabled": "false"}))
+    assert (result["action"], result["skipped"], result["reason"]) == ("update", True, "Command is disabled.")
+
+
+def test_create_user_rejected_by_aws(requests_mock):
+    requests_mock.post(API + "Users", status_code=400, json=load("error_400.json"))
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
+    assert result["errorCode"] == 400 and result["errorMessage"] == load("error_400.json")["detail"]
+
+
+# ----- iam-update-user --------------------------------------------------------------------------
+def test_update_user_patches_differences_and_enables_in_one_request(requests_mock):
+    user_search(requests_mock, load("user_inactive.json"))
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "title": "CTO"})
+    entries = run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com", "title": "CTO"},
+                                              "allow-enable": "true"})
+    result = vendor(entries)
+    assert requests_mock.call_count == 2
+    assert patch.last_request.json() == {"schemas": [AWS_ILM.PATCH_SCHEMA], "Operations": [
+        {"op": "replace", "path": "title", "value": "CTO"}, {"op": "replace", "path": "active", "value": True}]}
+    assert result["action"] == "update" and result["active"] is True and result["details"]["title"] == "CTO"
+    assert entries[0]["HumanReadable"].startswith("### Update User Results (AWS-ILM)")
+
+
+def test_update_user_without_changes_sends_no_patch(requests_mock):
+    user_search(requests_mock, USER)
+    result = vendor(run_command("iam-update-user", {"user-profile": '{"username": "jdoe@example.com"}'}))
+    assert result["success"] is True and requests_mock.call_count == 1
+
+
+def test_update_user_does_not_enable_when_not_allowed(requests_mock):
+    user_search(requests_mock, load("user_inactive.json"))
+    result = vendor(run_command("iam-update-user", {"user-profile": "jdoe@example.com", "allow-enable": "false"}))
+    assert result["active"] is False and requests_mock.call_count == 1
+
+
+def test_update_user_patch_answering_204(requests_mock):
+    user_search(requests_mock, USER)
+    requests_mock.patch(API + f"Users/{USER_ID}", status_code=204)
+    result = vendor(run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com", "surname": "Roe"}}))
+    assert result["details"]["name"] == {"familyName": "Roe", "givenName": "Jane"}
+
+
+def test_update_user_renamed_through_olduserdata(requests_mock):
+    def lookup(request, context):
+        return load("user_list.json") if 'jdoe@example.com"' in filter_of(request) else load("empty_list.json")
+    requests_mock.get(API + "Users", json=lookup)
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "userName": "jane@example.com"})
+    profile = {"username": "jane@example.com", "olduserdata": json.dumps({"username": "jdoe@example.com"})}
+    result = vendor(run_command("iam-update-user", {"user-profile": profile}))
+    assert result["username"] == "jane@example.com"
+    assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "userName",
+                                                        "value": "jane@example.com"}]
+
+
+def test_update_missing_user_creates_it(requests_mock):
+    user_search(requests_mock)
+    requests_mock.post(API + "Users", status_code=201, json=USER)
+    result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE}))
+    assert result["action"] == "create" and result["success"] is True
+
+
+def test_update_missing_user_skipped_when_create_if_not_exists_is_off(requests_mock):
+    user_search(requests_mock)
+    result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE}, {**PARAMS, "create_if_not_exists": False}))
+    assert (result["skipped"], result["reason"]) == (True, "User does not exist")
+
+
+def test_update_user_disabled(requests_mock):
+    result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE}, {**PARAMS, "update_user_enabled": False}))
+    assert result["reason"] == "Command is disabled." and requests_mock.call_count == 0
+
+
+def test_update_user_bad_allow_enable(requests_mock):
+    user_search(requests_mock, load("user_inactive.json"))
+    result = vendor(run_command("iam-update-user", {"user-profile": "jdoe", "allow-enable": "perhaps"}))
+    assert result["errorCode"] == 400 and "allow-enable" in result["errorMessage"]
+
+
+def test_update_user_bad_olduserdata(requests_mock):
+    user_search(requests_mock)
+    result = vendor(run_command("iam-update-user", {"user-profile": {"username": "x", "olduserdata": "{nope"}}))
+    assert result["errorCode"] == 400 and "olduserdata" in result["errorMessage"]
+
+
+# ----- iam-disable-user -------------------------------------------------------------------------
+def test_disable_user(requests_mock):
+    user_search(requests_mock, USER)
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json=load("user_inactive.json"))
+    entries = run_command("iam-disable-user", {"user-profile": '{"username": "jdoe@example.com"}'})
+    result = vendor(entries)
+    assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "active", "value": False}]
+    assert result["action"] == "disable" and result["active"] is False and result["success"] is True
+    assert requests_mock.call_count == 2 and user_profile(entries) == {"username": "jdoe@example.com"}
+    assert entries[0]["HumanReadable"].startswith("### Disable User Results (AWS-ILM)")
+
+
+def test_disable_user_already_disabled(requests_mock):
+    user_search(requests_mock, load("user_inactive.json"))
+    result = vendor(run_command("iam-disable-user", {"user-profile": "jdoe@example.com"}))
+    assert (result["skipped"], result["reason"], result["id"]) == (True, "User is already disabled.", USER_ID)
+    assert requests_mock.call_count == 1
+
+
+def test_disable_missing_user_is_a_skip(requests_mock):
+    user_search(requests_mock)
+    entries = run_command("iam-disable-user", {"user-profile": "nobody"})
+    result = vendor(entries)
+    assert (result["success"], result["skipped"], result["reason"]) == (True, True, "User does not exist")
+    assert "| AWS-ILM |" in entries[0]["HumanReadable"] and "skipped" in entries[0]["HumanReadable"]
+
+
+def test_disable_user_disabled_by_param(requests_mock):
+    result = vendor(run_command("iam-disable-user", {"user-profile": "x"}, {**PARAMS, "disable_user_enabled": False}))
+    assert result["reason"] == "Command is disabled."
+
+
+def test_disable_user_server_error_is_reported(requests_mock):
+    user_search(requests_mock, USER)
+    requests_mock.patch(API + f"Users/{USER_ID}", status_code=500, json=load("error_500.json"))
+    result = vendor(run_command("iam-disable-user", {"user-profile": "jdoe@example.com"}))
+    assert (result["success"], result["errorCode"]) == (False, 500)
+    assert result["errorMessage"] == load("error_500.json")["detail"]
+
+
+# ----- group commands -----------------------------------------------------------------------------
+def test_get_group_by_id(requests_mock):
+    requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
+    entries = run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID})})
+    out = group_output(entries, "GetGroup")
+    assert out["success"] is True and out["id"] == GROUP_ID and out["displayName"] == "Engineers"
+    assert out["details"] == GROUP and entries[0]["HumanReadable"].startswith("### AWS Get Group:")
+
+
+def test_get_group_by_name(requests_mock):
+    search = requests_mock.get(API + "Groups", json=load("group_list.json"))
+    out = group_output(run_command("iam-get-group", {"scim": '{"displayName": "Engineers"}'}), "GetGroup")
+    assert out["id"] == GROUP_ID and filter_of(search.last_request) == 'displayName eq "Engineers"'
+
+
+@pytest.mark.parametrize("scim", ['{"id": "nope"}', '{"displayName": "nope"}'])
+def test_get_group_not_found(requests_mock, scim):
+    requests_mock.get(API + "Groups/nope", status_code=404, json=load("error_404.json"))
+    requests_mock.get(API + "Groups", json=load("empty_list.json"))
+    out = group_output(run_command("iam-get-group", {"scim": scim}), "GetGroup")
+    assert (out["success"], out["errorCode"], out["errorMessage"]) == (False, 404, "Group Not Found")
+
+
+@pytest.mark.parametrize("scim, message", [
+    ("{}", '"id" or "displayName"'), ("not json", "not valid JSON"), ("[1]", "JSON object"), ("", "JSON object"),
+    ('{"id": {"a": 1}}', "must be a string"),
+])
+def test_group_bad_scim(requests_mock, scim, message):
+    out = group_output(run_command("iam-get-group", {"scim": scim}), "GetGroup")
+    assert out["success"] is False and out["errorCode"] == 400 and message in out["errorMessage"]
+
+
+def test_create_group(requests_mock):
+    post = requests_mock.post(API + "Groups", status_code=201, json=GROUP)
+    entries = run_command("iam-create-group", {"scim": '{"displayName": "Engineers", "externalId": "e-1"}'})
+    out = group_output(entries, "CreateGroup")
+    assert post.last_request.json() == {"schemas": [AWS_ILM.GROUP_SCHEMA], "displayName": "Engineers",
+                                        "externalId": "e-1"}
+    assert out["success"] is True and out["id"] == GROUP_ID
+    assert entries[0]["HumanReadable"].startswith("### AWS Create Group:")
+
+
+def test_create_group_with_members(requests_mock):
+    post = requests_mock.post(API + "Groups", status_code=201, json=GROUP)
+    run_command("iam-create-group", {"scim": '{"displayName": "G", "members": [{"value": "u1"}]}'})
+    assert post.last_request.json()["members"] == [{"value": "u1"}]
+    out = group_output(run_command("iam-create-group", {"scim": json.dumps(
+        {"displayName": "G", "members": [str(i) for i in range(101)]})}), "CreateGroup")
+    assert out["errorCode"] == 400 and "at most 100" in out["errorMessage"]
+
+
+def test_create_group_conflict(requests_mock):
+    requests_mock.post(API + "Groups", status_code=409, json=load("error_409.json"))
+    out = group_output(run_command("iam-create-group", {"scim": '{"displayName": "Engineers"}'}), "CreateGroup")
+    assert (out["success"], out["errorCode"], out["errorMessage"]) == (False, 409, "Group already exists")
+
+
+def test_create_group_needs_display_name(requests_mock):
+    out = group_output(run_command("iam-create-group", {"scim": '{"id": "x"}'}), "CreateGroup")
+    assert out["errorCode"] == 400 and "displayName" in out["errorMessage"] and requests_mock.call_count == 0
+
+
+def test_create_group_server_error(requests_mock):
+    requests_mock.post(API + "Groups", status_code=403, json={"detail": "Not allowed", "status": "403"})
+    out = group_output(run_command("iam-create-group", {"scim": '{"displayName": "G"}'}), "CreateGroup")
+    assert (out["errorCode"], out["errorMessage"]) == (403, "Not allowed")
+
+
+@pytest.mark.parametrize("count, requests_sent", [(1, 1), (100, 1), (101, 2), (250, 3)])
+def test_update_group_batches_member_changes(requests_mock, count, requests_sent):
+    patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
+    ids = [f"user-{i}" for i in range(count)]
+    entries = run_command("iam-update-group", {"scim": json.dumps({"id": GROUP_ID}), "memberIdsToAdd": json.dumps(ids)})
+    out = group_output(entries, "UpdateGroup")
+    assert patch.call_count == requests_sent == requests_mock.call_count
+    sent = [v["value"] for r in patch.request_history for op in r.json()["Operations"] for v in op["value"]]
+    assert sent == ids and out["success"] is True and out["details"]["membersAdded"] == ids
+    assert all(len(op["value"]) <= 100 for r in patch.request_history for op in r.json()["Operations"])
+    assert entries[0]["HumanReadable"].startswith("### AWS Update Group:")
+
+
+def test_update_group_by_name_adds_and_removes(requests_mock):
+    requests_mock.get(API + "Groups", json=load("group_list.json"))
+    patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
+    out = group_output(run_command("iam-update-group", {"scim": '{"displayName": "Engineers"}',
+                                                        "memberIdsToAdd": "u1,u2", "memberIdsToDelete": ["u3"]}),
+                       "UpdateGroup")
+    assert patch.last_request.json() == {"schemas": [AWS_ILM.PATCH_SCHEMA], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}]},
+        {"op": "remove", "path": "members", "value": [{"value": "u3"}]}]}
+    assert out["success"] is True and out["details"] == {"membersAdded": ["u1", "u2"], "membersRemoved": ["u3"]}
+
+
+def test_update_group_partial_failure_says_what_was_applied(requests_mock):
+    patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", [
+        {"status_code": 204}, {"status_code": 400, "json": load("error_400.json")}])
+    ids = [f"u{i}" for i in range(150)]
+    out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": ids}),
+                       "UpdateGroup")
+    assert patch.call_count == 2 and out["success"] is False and out["errorCode"] == 400
+    assert out["details"]["membersAdded"] == ids[:100] and out["details"]["notAdded"] == ids[100:]
+    assert "Applied 100 of 150" in out["errorMessage"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"scim": '{"id": "g"}'}, "Nothing to change"),
+    ({"scim": '{"id": "g"}', "memberIdsToAdd": "a", "memberIdsToDelete": "a"}, "both to add and to delete"),
+    ({"scim": "{}", "memberIdsToAdd": "a"}, '"id" or "displayName"'),
+])
+def test_update_group_input_errors(requests_mock, args, message):
+    out = group_output(run_command("iam-update-group", args), "UpdateGroup")
+    assert out["errorCode"] == 400 and message in out["errorMessage"] and requests_mock.call_count == 0
+
+
+def test_update_group_unknown_name(requests_mock):
+    requests_mock.get(API + "Groups", json=load("empty_list.json"))
+    out = group_output(run_command("iam-update-group", {"scim": '{"displayName": "x"}', "memberIdsToAdd": "a"}),
+                       "UpdateGroup")
+    assert (out["errorCode"], out["errorMessage"]) == (404, "Group Not Found")
+
+
+def test_delete_group(requests_mock):
+    delete = requests_mock.delete(API + f"Groups/{GROUP_ID}", status_code=204)
+    entries = run_command("iam-delete-group", {"scim": json.dumps({"id": GROUP_ID})})
+    out = group_output(entries, "DeleteGroup")
+    assert delete.call_count == 1 == requests_mock.call_count and out["success"] is True and out["id"] == GROUP_ID
+    assert entries[0]["HumanReadable"].startswith("### AWS Delete Group:")
+
+
+def test_delete_group_by_name(requests_mock):
+    requests_mock.get(API + "Groups", json=load("group_list.json"))
+    requests_mock.delete(API + f"Groups/{GROUP_ID}", status_code=204)
+    assert group_output(run_command("iam-delete-group", {"scim": '{"displayName": "Engineers"}'}),
+                        "DeleteGroup")["success"] is True
+
+
+def test_delete_group_not_found(requests_mock):
+    requests_mock.delete(API + "Groups/gone", status_code=404, json=load("error_404.json"))
+    out = group_output(run_command("iam-delete-group", {"scim": '{"id": "gone"}'}), "DeleteGroup")
+    assert (out["success"], out["errorCode"], out["errorMessage"]) == (False, 404, "Group Not Found")
+
+
+def test_delete_group_id_cannot_escape(requests_mock):
+    out = group_output(run_command("iam-delete-group", {"scim": '{"id": ".."}'}), "DeleteGroup")
+    assert out["errorCode"] == 400 and requests_mock.call_count == 0
+    requests_mock.delete(API + "Groups/..%2FUsers", status_code=404, json=load("error_404.json"))
+    run_command("iam-delete-group", {"scim": '{"id": "../Users"}'})
+    assert requests_mock.last_request.path.endswith("/groups/..%2fusers")
+
+
+# ----- test-module --------------------------------------------------------------------------------
+def test_test_module_ok(requests_mock):
+    requests_mock.get(API + "ServiceProviderConfig", json={"patch": {"supported": True}})
+    assert run_command("test-module") == ["ok"] and requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize("status, expected", [
+    (401, "check the Tenant ID and the Authentication Token"), (403, "Access denied"),
+    (404, "check the Base URL"), (400, "AWS answered 400"),
+])
+def test_test_module_explains_failures(requests_mock, status, expected):
+    requests_mock.get(API + "ServiceProviderConfig", status_code=status, json={"detail": "x", "status": str(status)})
+    entries = run_command("test-module")
+    assert entries[0]["Type"] == 4 and expected in entries[0]["Contents"]
+
+
+def test_test_module_connection_error(requests_mock):
+    requests_mock.get(API + "ServiceProviderConfig", exc=requests.exceptions.ConnectionError("refused"))
+    entries = run_command("test-module")
+    assert entries[0]["Type"] == 4 and "Base URL" in entries[0]["Contents"]
+
+
+def test_test_module_tls_error(requests_mock):
+    requests_mock.get(API + "ServiceProviderConfig", exc=requests.exceptions.SSLError("bad cert"))
+    entries = run_command("test-module")
+    assert "Trust any certificate" in entries[0]["Contents"] and requests_mock.call_count == 1
+
+
+# ----- get-mapping-fields -------------------------------------------------------------------------
+def test_mapping_fields_from_schemas(requests_mock):
+    requests_mock.get(API + "Schemas", json=load("schemas.json"))
+    entries = run_command("get-mapping-fields")
+    fields = entries[0][0]["User Profile"]
+    assert {"userName", "name.givenName", "name.familyName", "displayName", "emails", "phoneNumbers",
+            "addresses.locality", f"{AWS_ILM.ENTERPRISE_SCHEMA}.department", "id"} <= set(fields)
+    assert "password" not in fields and "groups" not in fields and requests_mock.call_count == 1
+
+
+def test_mapping_fields_fall_back_to_builtin_list(requests_mock):
+    requests_mock.get(API + "Schemas", status_code=500, json=load("error_500.json"))
+    fields = run_command("get-mapping-fields")[0][0]["User Profile"]
+    assert fields == AWS_ILM.BUILTIN_USER_FIELDS and "password" not in fields
+
+
+# ----- main and settings --------------------------------------------------------------------------
+def test_legacy_tenant_and_token_params(requests_mock):
+    requests_mock.get(API + "ServiceProviderConfig", json={})
+    params = {"url": PARAMS["url"], "tenant_id": PARAMS["credentials"]["identifier"], "authentication_token": TOKEN}
+    assert run_command("test-module", params=params) == ["ok"]
+
+
+def test_missing_configuration_is_named(requests_mock):
+    entries = run_command("iam-get-user", {"user-profile": "x"}, params={"url": PARAMS["url"]})
+    assert entries[0]["Type"] == 4 and "Tenant ID, Authentication Token" in entries[0]["Contents"]
+
+
+def test_unknown_command():
+    entries = run_command("iam-enable-user")
+    assert entries[0]["Type"] == 4 and "not implemented" in entries[0]["Contents"]
+
+
+def test_absent_checkboxes_count_as_enabled(requests_mock):
+    settings = AWS_ILM.Settings({})
+    assert all([settings.create_enabled, settings.update_enabled, settings.enable_enabled,
+                settings.disable_enabled, settings.create_if_not_exists])
+    assert settings.mapper_in == AWS_ILM.DEFAULT_MAPPER_IN and settings.mapper_out == AWS_ILM.DEFAULT_MAPPER_OUT
+    assert AWS_ILM.Settings({"create_user_enabled": "false"}).create_enabled is False
+    assert AWS_ILM.checkbox({"x": "garbage"}, "x") is True
+
+
+def test_insecure_turns_off_tls_verification():
+    client = AWS_ILM.build_client({**PARAMS, "insecure": True})
+    assert client._verify is False and AWS_ILM.build_client(PARAMS)._verify is True
+
+
+def test_unexpected_error_becomes_an_iam_failure(requests_mock, monkeypatch):
+    def boom(*_args):
+        raise KeyError(TOKEN)
+    monkeypatch.setattr(demisto, "mapObject", boom)
+    result = vendor(run_command("iam-get-user", {"user-profile": "x"}))
+    assert result["errorCode"] == 500 and "Unexpected error: KeyError" in result["errorMessage"]
+
+
+def test_unexpected_error_in_group_command(requests_mock, monkeypatch):
+    monkeypatch.setattr(AWS_ILM, "parse_scim", lambda raw: 1 / 0)
+    out = group_output(run_command("iam-get-group", {"scim": "{}"}), "GetGroup")
+    assert out["errorCode"] == 500 and "ZeroDivisionError" in out["errorMessage"]
+
+
+def test_non_json_and_html_answers(requests_mock):
+    requests_mock.get(API + "Users", status_code=502, text="<html><body>Bad gateway</body></html>")
+    result = vendor(run_command("iam-get-user", {"user-profile": "x"}))
+    assert result["errorCode"] == 502 and "web page" in result["errorMessage"]
+    requests_mock.get(API + "Users", status_code=200, text="not json")
+    assert "not JSON" in vendor(run_command("iam-get-user", {"user-profile": "x"}))["errorMessage"]
+    requests_mock.get(API + "Users", status_code=418, text=f"teapot {TOKEN}")
+    assert "<token>" in vendor(run_command("iam-get-user", {"user-profile": "x"}))["errorMessage"]
+    requests_mock.get(API + "Users", status_code=400, text="")
+    assert vendor(run_command("iam-get-user", {"user-profile": "x"}))["errorMessage"] == "HTTP 400 None"
+
+
+# ----- retries --------------------------------------------------------------------------------------
+def test_throttling_honours_retry_after(requests_mock, no_sleep):
+    requests_mock.get(API + "Users", [
+        {"status_code": 429, "json": load("error_429.json"), "headers": {"Retry-After": "1"}},
+        {"status_code": 429, "json": load("error_429.json"), "headers": {"Retry-After": "Mon, 30 Nov 2020 00:00:00 GMT"}},
+        {"status_code": 200, "json": load("user_list.json")}])
+    assert vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))["success"] is True
+    assert no_sleep[0] == 1.0 and no_sleep[1] == 0.0 and requests_mock.call_count == 3
+    assert any("retry 1" in message for _, message in demisto.logged())
+
+
+def test_server_errors_are_retried_with_bounded_backoff(requests_mock, no_sleep):
+    requests_mock.get(API + "Users", status_code=503, json={"detail": "unavailable"})
+    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
+    assert result["errorCode"] == 503 and requests_mock.call_count == AWS_ILM.MAX_ATTEMPTS
+    assert len(no_sleep) == AWS_ILM.MAX_ATTEMPTS - 1 and sum(no_sleep) < AWS_ILM.RETRY_BUDGET_SECONDS
+
+
+def test_retry_after_beyond_the_budget_fails_at_once(requests_mock, no_sleep):
+    requests_mock.get(API + "Users", status_code=429, headers={"Retry-After": "3600"}, json=load("error_429.json"))
+    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
+    assert result["errorCode"] == 429 and requests_mock.call_count == 1 and no_sleep == []
+
+
+def test_dropped_connections_and_timeouts_are_retried(requests_mock):
+    requests_mock.patch(API + f"Groups/{GROUP_ID}", [
+        {"exc": requests.exceptions.ConnectionError("reset")}, {"exc": requests.exceptions.ReadTimeout("slow")},
+        {"status_code": 204}])
+    out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": "u1"}),
+                       "UpdateGroup")
+    assert out["success"] is True and requests_mock.call_count == 3
+
+
+def test_timeouts_forever_report_504(requests_mock):
+    requests_mock.get(API + "Users", exc=requests.exceptions.ReadTimeout("slow"))
+    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
+    assert (result["errorCode"], result["errorMessage"]) == (504, "AWS did not answer in time.")
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
+def test_client_errors_are_never_retried(requests_mock, status):
+    requests_mock.post(API + "Groups", status_code=status, json={"detail": "no", "status": str(status)})
+    run_command("iam-create-group", {"scim": '{"displayName": "G"}'})
+    assert requests_mock.call_count == 1
+
+
+# ----- the seed's command examples ------------------------------------------------------------------
+SEED_USER = {**USER, "id": "123456", "userName": "test", "displayName": "test",
+             "name": {"familyName": "test", "givenName": "test"},
+             "emails": [{"value": "john.doe@example.com", "type": "work", "primary": True}]}
+
+
+def seed_server(requests_mock):
+    listing = {**load("user_list.json"), "Resources": [SEED_USER]}
+    requests_mock.get(API + "Users", json=listing)
+    requests_mock.post(API + "Users", status_code=201, json={**SEED_USER, "active": False})
+    requests_mock.patch(API + "Users/123456", json={**SEED_USER, "active": False})
+    requests_mock.get(API + "Groups/121212", json={**GROUP, "id": "121212", "displayName": "The best group"})
+    requests_mock.post(API + "Groups", status_code=201, json={**GROUP, "id": "111111", "displayName": "The group"})
+    requests_mock.patch(API + "Groups/121212", status_code=204)
+    requests_mock.delete(API + "Groups/121212", status_code=204)
+
+
+@pytest.mark.parametrize("example", load("seed_examples.json"), ids=lambda e: e["command"])
+def test_seed_command_examples(requests_mock, example):
+    seed_server(requests_mock)
+    entries = run_command(example["command"], example["args"])
+    assert len(entries) == 1 and entries[0]["HumanReadable"].startswith(f"### {example['title']}")
+    context = entries[0]["EntryContext"]
+    if example["prefix"] == "IAM.Vendor":
+        assert sorted(vendor(entries)) == example["keys"] and vendor(entries)["success"] is True
+        assert set(context) == {AWS_ILM.IAM_USER_PROFILE_KEY, AWS_ILM.IAM_VENDOR_KEY}
+        if example["command"] != "iam-get-user":
+            assert user_profile(entries) == json.loads(example["args"]["user-profile"])
+    else:
+        out = group_output(entries, example["prefix"])
+        assert sorted(out) == example["keys"] and out["success"] is True
+
+
+def test_yml_declares_every_seed_argument_and_output():
+    yml = yaml.safe_load(open("AWS_ILM.yml"))
+    commands = {c["name"]: c for c in yml["script"]["commands"]}
+    for example in load("seed_examples.json"):
+        command = commands[example["command"]]
+        assert set(example["args"]) <= {a["name"] for a in command["arguments"]}
+        declared = {o["contextPath"] for o in command["outputs"]}
+        assert {f"{example['prefix']}.{k}" for k in example["keys"]} <= declared
+        assert all(o.get("description") for o in command["outputs"])
+    params = {p["name"] for p in yml["configuration"]}
+    assert params == {"url", "credentials", "tenant_id", "authentication_token", "create_user_enabled",
+                      "update_user_enabled", "enable_user_enabled", "disable_user_enabled", "create_if_not_exists",
+                      "mapper_in", "mapper_out", "insecure", "proxy"}
+    assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)

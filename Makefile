@@ -1,0 +1,20 @@
+# Two commands matter: `make demo` (the integration's lifecycle against an embedded SCIM server)
+# and `make test` (every test). Both set up .venv from requirements-dev.txt on first use.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)
+
+.PHONY: demo test bench clean
+
+$(STAMP): requirements-dev.txt
+	rm -rf $(VENV)
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90
+
+clean:
+	rm -rf $(VENV) .coverage .hypothesis build

@@ -64,3 +64,23 @@ def no_sleep(monkeypatch):
     waits: list = []
     monkeypatch.setattr(AWS_ILM.time, "sleep", waits.append)
     return waits
+
+
+@pytest.fixture(scope="session")
+def _aws_server():
+    from aws_scim_server import AwsScimServer
+    with AwsScimServer() as server:
+        yield server
+
+
+@pytest.fixture
+def aws(_aws_server):
+    """The AWS-flavoured SCIM server (tests/scimtest), emptied before each test."""
+    _aws_server.reset()
+    yield _aws_server
+    _aws_server.reset()
+
+
+def run_on(server, command: str, args: dict | None = None, **param_overrides) -> list:
+    """run_command() against the AWS-flavoured server."""
+    return run_command(command, args, params=server.params(**param_overrides), token=server.token)

@@ -1,0 +1,384 @@
+"""An in-process SCIM 2.0 server that behaves like AWS IAM Identity Center, for tests and local runs.
+
+scim2-server does the SCIM work (storage, filters, PATCH, 409 on duplicate userName); this module
+layers AWS's documented rules on top (../shared/reference/aws-scim.md):
+
+- the URL shape `http://127.0.0.1:<port>/<tenant>/scim/v2/`, the bearer token on every endpoint
+  (a wrong tenant or token is 401);
+- filters: `eq` only, on the attributes and combinations AWS documents (400 otherwise);
+- users: userName, name.givenName, name.familyName and displayName required on POST and PUT; one
+  value (primary) for emails, phoneNumbers and addresses; `active` a boolean; at most one
+  operation on userName or active per PATCH, which answers 200 with the user;
+- groups: unique displayName (409); PATCH limited to displayName, externalId and members, at most
+  100 member changes, no replace or remove-all of members, answering 204; GET never lists members;
+- errors in AWS's body shape (`schema` and `schemas`, `status` as a string, `detail`);
+- HTTP/1.1 keep-alive, so a client's connection reuse can be measured;
+- fault hooks: an error status (e.g. 429 with Retry-After) or an HTML or non-JSON answer for the
+  next N matching requests, added latency, a dropped connection, a hang.
+"""
+import datetime
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from io import BytesIO
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, make_server
+
+from scim2_models import InvalidFilterException, InvalidValueException, ScimPolicy, ScimProvider, Uniqueness
+from scim2_server.memory import InMemoryStorage
+from scim2_server.requests import ScimRequest
+from scim2_server.responses import ScimResponse
+from scim2_server.service import ScimService
+from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerTokenApplication
+from scim2_server.testserver.cli import ThreadingWSGIServer
+from scim2_server.utils import load_default_resource_types, load_default_schemas, load_default_service_provider_config
+
+DEFAULT_TENANT = "d-9067729b3d-local"
+DEFAULT_TOKEN = "local-scim-token-not-a-secret"
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+MAX_MEMBER_CHANGES = 100
+SINGLE_VALUED = ("emails", "phoneNumbers", "addresses")
+UNPARSABLE = "Request is unparsable, syntactically incorrect, or violates schema."
+
+_VALUE = r'"(?:[^"\\]|\\.)*"'
+_FILTERS = {   # what AWS's ListUsers / ListGroups accept: eq only, these attributes and pairs
+    "/Users": [rf"(userName|externalId|groups\.value) eq {_VALUE}",
+               rf"id eq {_VALUE} and manager eq {_VALUE}", rf"manager eq {_VALUE} and id eq {_VALUE}"],
+    "/Groups": [rf"(displayName|externalId|members\.value) eq {_VALUE}",
+                rf"id eq {_VALUE} and members eq {_VALUE}", rf"members eq {_VALUE} and id eq {_VALUE}"],
+}
+
+
+def aws_filter_allowed(endpoint: str, scim_filter: str) -> bool:
+    return any(re.fullmatch(p, scim_filter.strip(), re.IGNORECASE) for p in _FILTERS.get(endpoint, []))
+
+
+def aws_error_body(status: int, detail: str) -> dict:
+    return {"schema": [ERROR_SCHEMA], "schemas": [ERROR_SCHEMA], "detail": detail, "status": str(status),
+            "exceptionRequestId": str(uuid.uuid4()),
+            "timeStamp": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]}
+
+
+class AwsRules(BearerTokenApplication):
+    """scim2-server's application with AWS Identity Center's restrictions."""
+
+    def needs_auth(self, request: ScimRequest) -> bool:
+        return True   # AWS wants the token on /ServiceProviderConfig too
+
+    def dispatch_request(self, request: ScimRequest) -> ScimResponse:
+        self.check_auth(request)
+        endpoint, _, resource_id = request.path.strip("/").partition("/")
+        endpoint, method = "/" + endpoint, request.method.upper()
+        body = self.json_body(request)
+        if method == "GET" and "filter" in request.query and not aws_filter_allowed(endpoint, request.query["filter"]):
+            raise InvalidFilterException(detail=f"Unsupported filter: {request.query['filter']}")
+        if endpoint == "/Users" and method in ("POST", "PUT"):
+            check_user(body)
+        if endpoint == "/Users" and method == "PATCH":
+            check_user_patch(body)
+        if endpoint == "/Groups" and method == "POST" and len(body.get("members") or []) > MAX_MEMBER_CHANGES:
+            raise InvalidValueException(detail=UNPARSABLE)
+        if endpoint == "/Groups" and method == "PATCH":
+            check_group_patch(body)
+        response = self.handler.handle(request)
+        if endpoint == "/Users" and method == "PATCH" and response.status == HTTPStatus.NO_CONTENT:
+            response = self.handler.handle(ScimRequest("GET", request.base_url, request.path, {}, request.headers))
+        if endpoint == "/Groups" and method == "GET" and isinstance(response.body, dict):
+            for group in response.body.get("Resources") or [response.body]:
+                group["members"] = []
+        return response
+
+    @staticmethod
+    def json_body(request: ScimRequest) -> dict:
+        if not request.body:
+            return {}
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return {}   # scim2-server answers the syntax error itself
+        return body if isinstance(body, dict) else {}
+
+    def finalize_response(self, request: ScimRequest, response: ScimResponse) -> ScimResponse:
+        response = super().finalize_response(request, response)
+        response.headers["Content-Type"] = "application/json"
+        response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        if response.status >= 400:
+            detail = (response.body or {}).get("detail") or response.status.phrase
+            response.body = aws_error_body(response.status.value, detail)
+        return response
+
+
+def check_user(body: dict) -> None:
+    name = body.get("name") or {}
+    missing = [f for f, v in (("userName", body.get("userName")), ("name.givenName", name.get("givenName")),
+                              ("name.familyName", name.get("familyName")),
+                              ("displayName", body.get("displayName"))) if not v]
+    if missing:
+        raise InvalidValueException(detail=f"Missing required attributes: {', '.join(missing)}")
+    for attribute in SINGLE_VALUED:
+        check_single_value(attribute, body.get(attribute))
+    if "active" in body and not isinstance(body["active"], bool):
+        raise InvalidValueException(detail=UNPARSABLE)
+
+
+def check_single_value(attribute: str, values) -> None:
+    if values is None:
+        return
+    if not isinstance(values, list) or len(values) > 1:
+        raise InvalidValueException(detail=f"Only one value is supported for {attribute}.")
+    if attribute == "emails" and values and values[0].get("primary") is not True:
+        raise InvalidValueException(detail="The email must be primary.")
+
+
+def check_user_patch(body: dict) -> None:
+    operations = body.get("Operations") or []
+    for attribute in ("username", "active"):
+        touching = [op for op in operations if str(op.get("path", "")).lower() == attribute]
+        if len(touching) > 1 or any(str(op.get("op", "")).lower() == "remove" for op in touching):
+            raise InvalidValueException(detail=UNPARSABLE)
+    for op in operations:
+        path = str(op.get("path", ""))
+        if path.lower() == "active" and not isinstance(op.get("value"), bool):
+            raise InvalidValueException(detail=UNPARSABLE)
+        if path in SINGLE_VALUED:
+            check_single_value(path, op.get("value"))
+
+
+def check_group_patch(body: dict) -> None:
+    changes = 0
+    for op in body.get("Operations") or []:
+        kind, path, value = str(op.get("op", "")).lower(), op.get("path"), op.get("value")
+        if path is None:
+            if kind == "remove" or not isinstance(value, dict) or len(set(value) - {"id"}) != 1:
+                raise InvalidValueException(detail='Current PATCH support allows omitting "path" attribute only '
+                                                   'for Add and Replace operations modifying a single attribute.')
+            continue
+        head = str(path).split("[")[0].lower()
+        if head not in ("displayname", "externalid", "members"):
+            raise InvalidValueException(detail=UNPARSABLE)
+        if head != "members":
+            continue
+        if kind == "replace":
+            raise InvalidValueException(detail="Replacing group memberships is not supported.")
+        if kind == "remove" and "[" not in str(path) and not value:
+            raise InvalidValueException(detail="Removing all group memberships is not supported.")
+        changes += len(value) if isinstance(value, list) else 1
+    if changes > MAX_MEMBER_CHANGES:
+        raise InvalidValueException(detail=UNPARSABLE)
+
+
+# ----- URL shape, request log, faults -------------------------------------------------------------
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str          # relative to /<tenant>/scim/v2, e.g. /Users
+    query: str
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Fault:
+    kind: str                     # status | html | nonjson | drop | hang
+    times: int = 1                # -1: forever
+    status: int = 500
+    retry_after: str | None = None
+    seconds: float = 0.0
+    method: str | None = None
+    path: str | None = None       # a prefix, e.g. /Users
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times != 0 and (self.method is None or self.method == method) and \
+            (self.path is None or path.startswith(self.path))
+
+
+@dataclass
+class Hooks:
+    """What the tests read (requests, connections) and set (faults, latency)."""
+    latency: float = 0.0
+    faults: list = field(default_factory=list)
+    requests: list = field(default_factory=list)
+    connections: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_fault(self, method: str, path: str, kinds: tuple):
+        with self.lock:
+            for fault in self.faults:
+                if fault.kind in kinds and fault.matches(method, path):
+                    fault.times -= 1 if fault.times > 0 else 0
+                    return fault
+        return None
+
+
+class AwsFront:
+    """WSGI front: the /<tenant>/scim/v2 prefix, the request log, latency and answer faults."""
+
+    def __init__(self, app, tenant: str, hooks: Hooks):
+        self.app, self.prefix, self.hooks = app, f"/{tenant}/scim", hooks
+
+    def __call__(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = BytesIO(body)
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if self.hooks.latency:
+            time.sleep(self.hooks.latency)
+        if not path.startswith(self.prefix + "/v2"):
+            return self.answer(start_response, 401 if path.count("/") >= 3 else 404,
+                               aws_error_body(401, "The request could not be authenticated."))
+        relative = path[len(self.prefix) + 3:] or "/"
+        with self.hooks.lock:
+            self.hooks.requests.append(RecordedRequest(method, relative, environ.get("QUERY_STRING", ""), body))
+        fault = self.hooks.take_fault(method, relative, ("status", "html", "nonjson"))
+        if fault:
+            return self.fault_answer(start_response, fault)
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.prefix
+        environ["PATH_INFO"] = path[len(self.prefix):]
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def answer(start_response, status: int, body, content_type: str = "application/json", headers=()):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        start_response(f"{status} {HTTPStatus(status).phrase}",
+                       [("Content-Type", content_type), ("Content-Length", str(len(data))), *headers])
+        return [data]
+
+    def fault_answer(self, start_response, fault: Fault):
+        if fault.kind == "html":
+            return self.answer(start_response, fault.status, b"<html><body><h1>Bad Gateway</h1></body></html>",
+                               "text/html")
+        if fault.kind == "nonjson":
+            return self.answer(start_response, 200, b"this is not json", "text/plain")
+        headers = [("Retry-After", fault.retry_after)] if fault.retry_after else []
+        phrase = HTTPStatus(fault.status).phrase
+        return self.answer(start_response, fault.status, aws_error_body(fault.status, phrase), headers=headers)
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """wsgiref's handler serves one request per connection; this one speaks HTTP/1.1 keep-alive,
+    counts connections, and carries out the connection faults (drop, hang)."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+
+    def setup(self):
+        super().setup()
+        with self.server.hooks.lock:
+            self.server.hooks.connections += 1
+
+    def handle(self):
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection:
+            self.handle_one_request()
+
+    def handle_one_request(self):
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except OSError:
+            self.raw_requestline = b""
+        if not self.raw_requestline or not self.parse_request():
+            self.close_connection = True
+            return
+        path = self.path.split("?")[0]
+        prefix = f"/{self.server.tenant}/scim/v2"
+        fault = self.server.hooks.take_fault(self.command, path[len(prefix):], ("drop", "hang"))
+        if fault:
+            time.sleep(fault.seconds)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return   # the socket closes with a reset, no answer
+        handler = ServerHandler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True)
+        handler.http_version = "1.1"
+        handler.request_handler = self
+        handler.run(self.server.get_app())
+
+    def log_message(self, format, *args):
+        pass
+
+
+def build_application(token: str) -> AwsRules:
+    schemas = load_default_schemas()
+    for attribute in schemas["urn:ietf:params:scim:schemas:core:2.0:Group"].attributes:
+        if attribute.name == "displayName":
+            attribute.uniqueness = Uniqueness.server   # AWS: 409 on a duplicate group name
+    config = load_default_service_provider_config()
+    config.authentication_schemes = [BEARER_TOKEN_SCHEME]
+    provider = ScimProvider.from_discovery(schemas.values(), load_default_resource_types().values(), config=config,
+                                           policy=ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply))
+    return AwsRules(InMemoryStorage(), provider, service=ScimService(provider), bearer_tokens=[token])
+
+
+class AwsScimServer:
+    """`with AwsScimServer() as server:` serves http://127.0.0.1:<free port>/<tenant>/scim/v2/."""
+
+    def __init__(self, tenant: str = DEFAULT_TENANT, token: str = DEFAULT_TOKEN):
+        self.tenant, self.token = tenant, token
+        self.hooks = Hooks()
+        self.app = build_application(token)
+        self.httpd = None
+
+    def start(self) -> "AwsScimServer":
+        self.httpd = make_server("127.0.0.1", 0, AwsFront(self.app, self.tenant, self.hooks),
+                                 server_class=ThreadingWSGIServer, handler_class=KeepAliveHandler)
+        self.httpd.daemon_threads = True
+        self.httpd.hooks, self.httpd.tenant = self.hooks, self.tenant
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.httpd:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def __enter__(self) -> "AwsScimServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The integration's Base URL parameter."""
+        return f"http://127.0.0.1:{self.httpd.server_port}"
+
+    @property
+    def scim_url(self) -> str:
+        return f"{self.url}/{self.tenant}/scim/v2/"
+
+    def params(self, **overrides) -> dict:
+        """Instance settings of an integration pointed at this server."""
+        return {"url": self.url, "credentials": {"identifier": self.tenant, "password": self.token},
+                "mapper_in": "User Profile - AWS-ILM (Incoming)", "mapper_out": "User Profile - AWS-ILM (Outgoing)",
+                **overrides}
+
+    # hooks for tests
+    def reset(self) -> None:
+        self.app.storage.resources = []
+        with self.hooks.lock:
+            self.hooks.faults.clear()
+            self.hooks.requests.clear()
+            self.hooks.connections = 0
+            self.hooks.latency = 0.0
+
+    def add_fault(self, kind: str, **kwargs) -> Fault:
+        fault = Fault(kind, **kwargs)
+        with self.hooks.lock:
+            self.hooks.faults.append(fault)
+        return fault
+
+    def resources(self, resource_type: str) -> list:
+        """The stored Users or Groups as JSON, members included (which GET never shows)."""
+        dumped = [r.model_dump() for r in self.app.storage.resources]
+        return [r for r in dumped if (r.get("meta") or {}).get("resourceType") == resource_type]
+
+    def member_ids(self, group_id: str) -> set:
+        group = next(g for g in self.resources("Group") if g["id"] == group_id)
+        return {m["value"] for m in group.get("members") or []}

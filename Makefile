@@ -13,6 +13,9 @@ $(STAMP): requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+demo: $(STAMP)
+	$(BIN)/python -m warroom demo
+
 test: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90
 

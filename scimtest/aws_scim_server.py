@@ -382,3 +382,17 @@ class AwsScimServer:
     def member_ids(self, group_id: str) -> set:
         group = next(g for g in self.resources("Group") if g["id"] == group_id)
         return {m["value"] for m in group.get("members") or []}
+
+
+def serve_forever() -> None:   # pragma: no cover - a manual tool: python scimtest/aws_scim_server.py
+    """Serve until interrupted, printing the settings an AWS-ILM instance needs."""
+    with AwsScimServer() as server:
+        print(f"AWS_ILM_URL={server.url}\nAWS_ILM_TENANT_ID={server.tenant}\nAWS_ILM_TOKEN={server.token}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    serve_forever()

@@ -19,5 +19,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90
 
+bench: $(STAMP)
+	$(BIN)/python bench.py --latency 0.05
+
 clean:
 	rm -rf $(VENV) .coverage .hypothesis build

@@ -1,0 +1,158 @@
+"""Round-trip benchmark: each command against the AWS-flavoured SCIM server with latency added.
+
+    python bench.py [--latency 0.05]        (make bench)
+
+For every scenario it counts the HTTP requests the command sent and the TCP connections it
+opened, measures the wall time, and checks the request count against the fewest AWS allows.
+bench_test.py runs the same scenarios without latency and asserts the counts.
+"""
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for folder in (HERE / "runtime", HERE / "scimtest", HERE):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+import demistomock as demisto  # noqa: E402
+import requests  # noqa: E402
+
+import AWS_ILM  # noqa: E402
+from aws_scim_server import AwsScimServer  # noqa: E402
+
+PERSON = {"username": "bench@example.com", "email": "bench@example.com", "givenname": "Ben", "surname": "Ch",
+          "displayname": "Ben Ch"}
+GROUP_NAME = "Bench group"
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    requests: int
+    target: int
+    connections: int
+    seconds: float
+    success: bool
+
+    @property
+    def met(self) -> bool:
+        return self.requests <= self.target and self.connections <= 1 and self.success
+
+
+class Directory:
+    """Puts users and groups on the server directly (not counted), for the scenarios' set-up."""
+
+    def __init__(self, server: AwsScimServer):
+        self.server = server
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {server.token}"
+
+    def user(self, active: bool = True) -> str:
+        body = {"userName": PERSON["username"], "name": {"givenName": "Ben", "familyName": "Ch"},
+                "displayName": "Ben Ch", "active": active,
+                "emails": [{"value": PERSON["email"], "type": "work", "primary": True}]}
+        return self.session.post(self.server.scim_url + "Users", json=body).json()["id"]
+
+    def group(self) -> str:
+        return self.session.post(self.server.scim_url + "Groups", json={"displayName": GROUP_NAME}).json()["id"]
+
+
+def member_scenario(count: int, by_name: bool):
+    def prepare(directory: Directory) -> dict:
+        group_id = directory.group()
+        scim = {"displayName": GROUP_NAME} if by_name else {"id": group_id}
+        return {"scim": json.dumps(scim), "memberIdsToAdd": json.dumps([f"user-{i:04d}" for i in range(count)])}
+    label = f"iam-update-group, {count} member changes" + (", by displayName" if by_name else "")
+    return label, "iam-update-group", prepare, math.ceil(count / 100) + (1 if by_name else 0)
+
+
+def user_args(profile: dict, **extra) -> dict:
+    return {"user-profile": json.dumps(profile), **extra}
+
+
+SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest requests AWS allows)
+    ("test-module", "test-module", lambda d: {}, 1),
+    ("get-mapping-fields", "get-mapping-fields", lambda d: {}, 1),
+    ("iam-get-user", "iam-get-user", lambda d: d.user() and user_args({"username": PERSON["username"]}), 1),
+    ("iam-create-user, new user", "iam-create-user", lambda d: user_args(PERSON), 1),
+    ("iam-create-user, existing user", "iam-create-user", lambda d: d.user() and user_args(PERSON), 3),
+    ("iam-update-user, with enable", "iam-update-user",
+     lambda d: d.user(active=False) and user_args({**PERSON, "surname": "Changed"}, **{"allow-enable": "true"}), 2),
+    ("iam-update-user, missing user (creates)", "iam-update-user", lambda d: user_args(PERSON), 2),
+    ("iam-disable-user", "iam-disable-user", lambda d: d.user() and user_args({"username": PERSON["username"]}), 2),
+    ("iam-get-group, by id", "iam-get-group", lambda d: {"scim": json.dumps({"id": d.group()})}, 1),
+    ("iam-get-group, by displayName", "iam-get-group",
+     lambda d: d.group() and {"scim": json.dumps({"displayName": GROUP_NAME})}, 1),
+    ("iam-create-group", "iam-create-group", lambda d: {"scim": json.dumps({"displayName": GROUP_NAME})}, 1),
+    ("iam-delete-group, by id", "iam-delete-group", lambda d: {"scim": json.dumps({"id": d.group()})}, 1),
+    member_scenario(1, False),
+    member_scenario(100, False),
+    member_scenario(250, False),
+    member_scenario(1000, False),
+    member_scenario(250, True),
+]
+
+
+def run_scenario(server: AwsScimServer, scenario, latency: float) -> Outcome:
+    label, command, prepare, target = scenario
+    server.reset()
+    args = prepare(Directory(server))
+    with server.hooks.lock:
+        server.hooks.requests.clear()
+        server.hooks.connections = 0
+        server.hooks.latency = latency
+    demisto.invoke(command, server.params(), args)
+    started = time.perf_counter()
+    AWS_ILM.main()
+    seconds = time.perf_counter() - started
+    entries = demisto.emitted()
+    return Outcome(label, len(server.hooks.requests), target, server.hooks.connections, seconds,
+                   entries != [] and succeeded(entries[0]))
+
+
+def succeeded(entry) -> bool:
+    if not isinstance(entry, dict):
+        return True
+    outputs = [v for k, v in (entry.get("EntryContext") or {}).items() if not k.startswith("IAM.UserProfile")]
+    return entry.get("Type") != 4 and all(v.get("success") is True for v in outputs)
+
+
+def import_seconds(statement: str, runs: int = 5) -> float:
+    code = f"import sys, time; sys.path[:0] = {[str(HERE / 'runtime'), str(HERE)]!r}; " \
+           f"t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    return statistics.median(float(subprocess.check_output([sys.executable, "-c", code], text=True))
+                             for _ in range(runs))
+
+
+def table(outcomes: list, latency: float) -> str:
+    lines = [f"Latency added to every request: {latency * 1000:.0f} ms", "",
+             "| command | requests | fewest AWS allows | TCP connections | wall time | target met |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {o.scenario} | {o.requests} | {o.target} | {o.connections} | {o.seconds * 1000:.0f} ms | "
+              f"{'yes' if o.met else 'NO'} |" for o in outcomes]
+    return "\n".join(lines)
+
+
+def main(argv: list | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request (0.05)")
+    options = parser.parse_args(argv)
+    with AwsScimServer() as server:
+        outcomes = [run_scenario(server, scenario, options.latency) for scenario in SCENARIOS]
+    print(table(outcomes, options.latency))
+    stand_in = import_seconds("import demistomock, CommonServerPython")
+    integration = import_seconds("import AWS_ILM")
+    print(f"\nImport time (median of 5 fresh interpreters): runtime stand-in alone {stand_in * 1000:.0f} ms; "
+          f"AWS_ILM.py with the stand-in {integration * 1000:.0f} ms.")
+    return 0 if all(o.met for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

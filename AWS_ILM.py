@@ -36,6 +36,9 @@ ENTERPRISE_ATTRIBUTES = ('employeeNumber', 'costCenter', 'organization', 'divisi
 NEVER_SENT = ('id', 'meta', 'schemas', 'password', 'groups')
 LOOKUP_ATTRIBUTES = ('id', 'userName', 'externalId')            # precedence of the user lookup
 MAX_MEMBER_CHANGES = 100                                        # per PATCH /Groups request
+MAX_PROFILE_CHARACTERS = 64 * 1024                              # a real user profile is a few KB
+TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage',
+                   'locale', 'timezone', 'externalId')
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 5
@@ -167,6 +170,7 @@ class Client(BaseClient):
         super().__init__(base_url, verify=verify, proxy=proxy, headers={
             'Authorization': f'Bearer {token}', 'Content-Type': 'application/json', 'Accept': 'application/json'})
         self._token = token
+        self.resent_after_lost_answer = False
 
     def redact(self, text: str) -> str:
         return text.replace(self._token, '<token>') if self._token else text
@@ -175,6 +179,7 @@ class Client(BaseClient):
              ok: tuple = (200, 201, 204)) -> requests.Response:
         """One SCIM call; retries throttling, server errors and dropped connections within a time budget."""
         started = time.monotonic()
+        self.resent_after_lost_answer = False
         for attempt in range(MAX_ATTEMPTS):
             try:
                 response = self._http_request(method, url_suffix=path, json_data=body, params=params,
@@ -183,6 +188,7 @@ class Client(BaseClient):
             except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
                 failure = self.transport_error(exc)
                 wait = backoff_seconds(attempt)
+                self.resent_after_lost_answer = True   # AWS may have carried out the request
             else:
                 if response.status_code in ok:
                     return response
@@ -227,16 +233,29 @@ class Client(BaseClient):
             return f'HTTP {response.status_code} {response.reason} (the answer was a web page, not SCIM JSON)'
         return self.redact(f'HTTP {response.status_code} {response.reason}: {text[:300]}')
 
-    def json_or_none(self, response: requests.Response) -> Any:
+    @staticmethod
+    def scim_object(response: requests.Response) -> dict | None:
+        """The answer's JSON object (None for an empty body); anything else is AWS's fault, reported as 502."""
+        if not response.content:
+            return None
         try:
-            return response.json() if response.content else None
+            body = response.json()
         except ValueError:
             raise ScimError(502, f'AWS answered {response.status_code} with a body that is not JSON.')
+        if not isinstance(body, dict):
+            raise ScimError(502, f'AWS answered {response.status_code} with JSON that is not a SCIM object.')
+        return body
+
+    @staticmethod
+    def scim_resource(body: Any, kind: str) -> dict:
+        if not isinstance(body, dict) or not isinstance(body.get('id'), str) or not body['id']:
+            raise ScimError(502, f'AWS answered with a {kind} that has no id.')
+        return body
 
     # users
     def get_user(self, user_id: str) -> dict | None:
         try:
-            return self.json_or_none(self.send('GET', f'Users/{path_segment(user_id)}'))
+            return self.scim_resource(self.scim_object(self.send('GET', f'Users/{path_segment(user_id)}')), 'user')
         except ScimError as exc:
             if exc.status == 404:
                 return None
@@ -244,39 +263,43 @@ class Client(BaseClient):
 
     def search(self, resource: str, attribute: str, value: Any) -> dict | None:
         query = f'{attribute} eq {filter_value(value)}'
-        listing = self.json_or_none(self.send('GET', resource, params={'filter': query})) or {}
+        listing = self.scim_object(self.send('GET', resource, params={'filter': query})) or {}
         found = listing.get('Resources') or []
+        if not isinstance(found, list):
+            raise ScimError(502, 'AWS answered a search with Resources that are not a list.')
+        found = [self.scim_resource(item, resource[:-1].lower()) for item in found]
         if len(found) > 1:
             raise ScimError(409, f'{len(found)} {resource.lower()} match {query}; give the id instead.')
         return found[0] if found else None
 
     def create_user(self, body: dict) -> dict:
-        return self.json_or_none(self.send('POST', 'Users', body=body))
+        return self.scim_resource(self.scim_object(self.send('POST', 'Users', body=body)), 'user')
 
     def patch(self, resource: str, resource_id: str, operations: list) -> Any:
         body = {'schemas': [PATCH_SCHEMA], 'Operations': operations}
-        return self.json_or_none(self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body))
+        return self.scim_object(self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body))
 
     # groups
     def get_group(self, group_id: str) -> dict | None:
         try:
-            return self.json_or_none(self.send('GET', f'Groups/{path_segment(group_id)}'))
+            return self.scim_resource(self.scim_object(self.send('GET', f'Groups/{path_segment(group_id)}')),
+                                      'group')
         except ScimError as exc:
             if exc.status == 404:
                 return None
             raise
 
     def create_group(self, body: dict) -> dict:
-        return self.json_or_none(self.send('POST', 'Groups', body=body))
+        return self.scim_resource(self.scim_object(self.send('POST', 'Groups', body=body)), 'group')
 
     def delete_group(self, group_id: str) -> requests.Response:
         return self.send('DELETE', f'Groups/{path_segment(group_id)}')
 
     def schemas(self) -> dict:
-        return self.json_or_none(self.send('GET', 'Schemas')) or {}
+        return self.scim_object(self.send('GET', 'Schemas')) or {}
 
-    def service_provider_config(self) -> requests.Response:
-        return self.send('GET', 'ServiceProviderConfig')
+    def service_provider_config(self) -> Any:
+        return self.scim_object(self.send('GET', 'ServiceProviderConfig'))
 
 
 # ----- user-profile mapping -------------------------------------------------------------------
@@ -284,9 +307,12 @@ def parse_user_profile(raw: Any) -> dict:
     """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook)."""
     if isinstance(raw, list) and len(raw) == 1:
         raw = raw[0]
+    if isinstance(raw, str) and len(raw) > MAX_PROFILE_CHARACTERS:
+        raise InputError(f'user-profile is {len(raw):,} characters long; a user profile is a few KB at most, '
+                         'so check that the right field is passed.')
     if isinstance(raw, dict):
         profile = raw
-    elif isinstance(raw, str) and raw.strip().startswith(('{', '[', '"')):
+    elif isinstance(raw, str) and looks_like_json(raw):
         try:
             profile = json.loads(raw)
         except ValueError as exc:
@@ -299,20 +325,32 @@ def parse_user_profile(raw: Any) -> dict:
     else:
         raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
     if not isinstance(profile, dict):
-        raise InputError(f'user-profile must be a JSON object, not a {type(profile).__name__}; one user per call.')
+        kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
+        raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '
+                         'per call, e.g. {"username": "jdoe@example.com"}.')
     if not profile:
         raise InputError('user-profile is an empty object: give at least a username.')
+    old_user_data(profile)   # malformed olduserdata is named now, whatever the command
     return profile
+
+
+def looks_like_json(text: str) -> bool:
+    """A JSON document rather than a bare user name: an object, array, string, number, true/false/null."""
+    stripped = text.strip()
+    return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null') or \
+        stripped.lstrip('-').replace('.', '', 1).isdigit()
 
 
 def old_user_data(profile: dict) -> dict:
     old = profile.get('olduserdata')
-    if isinstance(old, str):
+    if isinstance(old, str) and old.strip():
         try:
             old = json.loads(old)
         except ValueError:
             raise InputError('olduserdata in user-profile is not valid JSON.')
-    return old if isinstance(old, dict) else {}
+    if old and not isinstance(old, dict):
+        raise InputError('olduserdata in user-profile must be a JSON object of the previous values.')
+    return old or {}
 
 
 def split_attribute_path(key: str) -> list:
@@ -332,14 +370,13 @@ def put_path(target: dict, path: list, value: Any) -> None:
             target[part] = {}
         target = target[part]
     last = path[-1]
-    if isinstance(value, dict) and isinstance(target.get(last), dict):
-        for key, sub in value.items():
-            put_path(target[last], split_attribute_path(key), sub)
-    elif isinstance(value, dict):
-        target[last] = {}
-        put_path(target, path, value)
-    else:
+    if not isinstance(value, dict):
         target[last] = value
+        return
+    if not isinstance(target.get(last), dict):
+        target[last] = {}
+    for key, sub in value.items():
+        put_path(target[last], split_attribute_path(str(key)), sub)
 
 
 def is_empty(value: Any) -> bool:
@@ -408,6 +445,10 @@ def normalise_user(mapped: Any) -> dict:
             del user[ENTERPRISE_SCHEMA]
     if 'active' in user:
         user['active'] = as_boolean(user['active'], 'The mapped "active" field')
+    for attribute in TEXT_ATTRIBUTES:
+        if isinstance(user.get(attribute), (dict, list, bool)):
+            raise InputError(f'"{attribute}" must be text, not {json.dumps(user[attribute])[:100]}: check the '
+                             'user profile field mapped to it.')
     return user
 
 
@@ -439,6 +480,16 @@ def primary_email(user: dict | None) -> str | None:
 
 
 def lookup_candidates(profile: dict, mapped: dict, mapper: str, use_old_data: bool) -> list:
+    """(attribute, value) pairs to find the user by, best first; old identifiers last; never empty."""
+    candidates = identifiers(profile, mapped, mapper, use_old_data)
+    if not candidates:
+        raise InputError('The user profile has no identifier AWS can search by: it must map (through the '
+                         f'outgoing mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; '
+                         'give a username.')
+    return candidates
+
+
+def identifiers(profile: dict, mapped: dict, mapper: str, use_old_data: bool) -> list:
     """(attribute, value) pairs to find the user by, best first; old identifiers last."""
     sources = [(profile, mapped)]
     old = old_user_data(profile) if use_old_data else {}
@@ -451,10 +502,6 @@ def lookup_candidates(profile: dict, mapped: dict, mapper: str, use_old_data: bo
             pairs.append(('userName', primary_email(user)))   # AWS userName is usually the e-mail
         candidates += [(a, str(v)) for a, v in pairs if isinstance(v, (str, int)) and str(v).strip()
                        and (a, str(v)) not in candidates]
-    if not candidates:
-        raise InputError('The user profile has no identifier AWS can search by: it must map (through the '
-                         f'outgoing mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; '
-                         'give a username.')
     return candidates
 
 
@@ -608,7 +655,7 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
     user = map_user(profile, settings.mapper_out, CREATE_MAPPING_TYPE)
     missing = missing_for_create(user)
     if missing:   # cannot be created; it may exist already and be updated instead
-        existing = find_user(client, lookup_candidates(profile, user, settings.mapper_out, use_old_data=False))
+        existing = find_user(client, identifiers(profile, user, settings.mapper_out, use_old_data=False))
         if existing:
             return update_existing_user(client, profile, args, settings, existing)
         raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
@@ -620,10 +667,13 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
     except ScimError as exc:
         if exc.status != 409:
             raise
+        resent = client.resent_after_lost_answer
         existing = find_user(client, lookup_candidates(profile, user, settings.mapper_out, use_old_data=False))
         if not existing:
             raise ScimError(409, f'User already exists: {exc.detail} No user matches its userName or '
                                  'externalId, so another user holds the same e-mail or identifier.')
+        if resent:   # the first POST created the user; its answer was lost on the way back
+            return vendor_result('create', existing, email=profile.get('email')), profile
         return update_existing_user(client, profile, args, settings, existing)
     return vendor_result('create', created, email=profile.get('email')), profile
 
@@ -878,7 +928,8 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
 # ----- test-module and get-mapping-fields -----------------------------------------------------
 def test_module(client: Client) -> str:
     try:
-        client.service_provider_config()
+        if not isinstance(client.service_provider_config(), dict):
+            raise ScimError(502, 'AWS answered without a SCIM configuration.')
     except ScimError as exc:
         if exc.status == 401:
             return ('Authorization failed (401): check the Tenant ID and the Authentication Token. Access tokens '
@@ -887,7 +938,7 @@ def test_module(client: Client) -> str:
         if exc.status == 403:
             return f'Access denied (403): the token is not allowed to use this SCIM endpoint. {exc.detail}'
         if exc.status in (502, 504):
-            return f'{exc.detail} The Base URL looks like https://scim.<region>.amazonaws.com.'
+            return f'{exc.detail} Check the Base URL: it looks like https://scim.<region>.amazonaws.com.'
         if exc.status == 404:
             return ('The SCIM endpoint was not found (404): check the Base URL '
                     '(https://scim.<region>.amazonaws.com) and the Tenant ID.')

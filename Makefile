@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-faults clean
 
 $(STAMP): requirements-dev.txt
 	rm -rf $(VENV)
@@ -17,10 +17,14 @@ demo: $(STAMP)
 	$(BIN)/python -m warroom demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest -m properties -n 2 -p no:cov
+	$(BIN)/python -m pytest -m "not properties" --cov --cov-report=term --cov-fail-under=90
 
 bench: $(STAMP)
 	$(BIN)/python bench.py --latency 0.05
+
+bench-faults: $(STAMP)
+	$(BIN)/python bench.py --faults
 
 clean:
 	rm -rf $(VENV) .coverage .hypothesis build

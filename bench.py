@@ -1,6 +1,7 @@
 """Round-trip benchmark: each command against the AWS-flavoured SCIM server with latency added.
 
     python bench.py [--latency 0.05]        (make bench)
+    python bench.py --faults                (make bench-faults)
 
 For every scenario it counts the HTTP requests the command sent and the TCP connections it
 opened, measures the wall time, and checks the request count against the fewest AWS allows.
@@ -100,6 +101,17 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
 ]
 
 
+def execute(command: str, params: dict, args: dict) -> tuple:
+    """Run one command as XSOAR does; its entries and wall time."""
+    demisto.invoke(command, params, args)
+    started = time.perf_counter()
+    try:
+        AWS_ILM.main()
+    except SystemExit:   # return_error() exits, as upstream
+        pass
+    return demisto.emitted(), time.perf_counter() - started
+
+
 def run_scenario(server: AwsScimServer, scenario, latency: float) -> Outcome:
     label, command, prepare, target = scenario
     server.reset()
@@ -108,11 +120,7 @@ def run_scenario(server: AwsScimServer, scenario, latency: float) -> Outcome:
         server.hooks.requests.clear()
         server.hooks.connections = 0
         server.hooks.latency = latency
-    demisto.invoke(command, server.params(), args)
-    started = time.perf_counter()
-    AWS_ILM.main()
-    seconds = time.perf_counter() - started
-    entries = demisto.emitted()
+    entries, seconds = execute(command, server.params(), args)
     return Outcome(label, len(server.hooks.requests), target, server.hooks.connections, seconds,
                    entries != [] and succeeded(entries[0]))
 
@@ -140,10 +148,39 @@ def table(outcomes: list, latency: float) -> str:
     return "\n".join(lines)
 
 
+FAULTS = {   # name -> server fault on the first request of a command
+    "429 with Retry-After: 1, twice": dict(kind="status", status=429, retry_after="1", times=2),
+    "503 forever": dict(kind="status", status=503, times=-1),
+}
+
+
+def fault_table(server: AwsScimServer) -> str:
+    """Real wall time of each command, plain and under each fault (no added latency)."""
+    firsts = list({scenario[1]: scenario for scenario in SCENARIOS}.values())
+    lines = ["| command | plain | " + " | ".join(FAULTS) + " |", "|---" * (2 + len(FAULTS)) + "|"]
+    for scenario in firsts:
+        plain = run_scenario(server, scenario, 0.0)
+        cells = []
+        for fault in FAULTS.values():
+            server.reset()
+            args = scenario[2](Directory(server))
+            server.add_fault(**fault)
+            entries, seconds = execute(scenario[1], server.params(), args)
+            verdict = "success" if succeeded(entries[0]) else "clear failure"
+            cells.append(f"{seconds:.1f} s, {verdict}")
+        lines.append(f"| {scenario[1]} | {plain.seconds:.2f} s | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request (0.05)")
+    parser.add_argument("--faults", action="store_true", help="time each command under throttling and 503s")
     options = parser.parse_args(argv)
+    if options.faults:
+        with AwsScimServer() as server:
+            print(fault_table(server))
+        return 0
     with AwsScimServer() as server:
         outcomes = [run_scenario(server, scenario, options.latency) for scenario in SCENARIOS]
     print(table(outcomes, options.latency))

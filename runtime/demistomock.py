@@ -78,12 +78,20 @@ def mapObject(obj: Any, mapper: str, mapper_type: str) -> dict:
 
 
 # ----- mapper engine (a small subset of the server's: simple paths, complex root/accessor) -----
+_MAPPERS_CACHE: dict = {}
+
+
 def _load_mappers() -> dict:
-    found = {}
-    for path in sorted(MAPPERS_DIR.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        found[data.get("name")] = data
-    return found
+    """The mapper files by name, read again whenever one of them changes."""
+    paths = sorted(MAPPERS_DIR.glob("*.json"))
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in paths)
+    if _MAPPERS_CACHE.get("stamp") != stamp:
+        found = {}
+        for path in paths:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            found[data.get("name")] = data
+        _MAPPERS_CACHE.update(stamp=stamp, mappers=found)
+    return _MAPPERS_CACHE["mappers"]
 
 
 def _split_path(path: str) -> list:

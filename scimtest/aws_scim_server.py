@@ -14,7 +14,8 @@ layers AWS's documented rules on top (../shared/reference/aws-scim.md):
 - errors in AWS's body shape (`schema` and `schemas`, `status` as a string, `detail`);
 - HTTP/1.1 keep-alive, so a client's connection reuse can be measured;
 - fault hooks: an error status (e.g. 429 with Retry-After) or an HTML or non-JSON answer for the
-  next N matching requests, added latency, a dropped connection, a hang.
+  next N matching requests, added latency, a dropped connection, a hang, a lost answer (the
+  request is carried out, then the connection is reset before the answer).
 """
 import datetime
 import json
@@ -186,13 +187,14 @@ class RecordedRequest:
 
 @dataclass
 class Fault:
-    kind: str                     # status | html | nonjson | drop | hang
+    kind: str                     # status | html | nonjson | drop | hang | lost
     times: int = 1                # -1: forever
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
     method: str | None = None
     path: str | None = None       # a prefix, e.g. /Users
+    after: int = 0                # let this many matching requests through first
 
     def matches(self, method: str, path: str) -> bool:
         return self.times != 0 and (self.method is None or self.method == method) and \
@@ -212,6 +214,9 @@ class Hooks:
         with self.lock:
             for fault in self.faults:
                 if fault.kind in kinds and fault.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1 if fault.times > 0 else 0
                     return fault
         return None
@@ -288,13 +293,18 @@ class KeepAliveHandler(WSGIRequestHandler):
             return
         path = self.path.split("?")[0]
         prefix = f"/{self.server.tenant}/scim/v2"
-        fault = self.server.hooks.take_fault(self.command, path[len(prefix):], ("drop", "hang"))
+        fault = self.server.hooks.take_fault(self.command, path[len(prefix):], ("drop", "hang", "lost"))
         if fault:
             time.sleep(fault.seconds)
+            if fault.kind == "lost":   # carry the request out, throw the answer away
+                self.serve(BytesIO())
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return   # the socket closes with a reset, no answer
-        handler = ServerHandler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True)
+        self.serve(self.wfile)
+
+    def serve(self, wfile):
+        handler = ServerHandler(self.rfile, wfile, self.get_stderr(), self.get_environ(), multithread=True)
         handler.http_version = "1.1"
         handler.request_handler = self
         handler.run(self.server.get_app())

@@ -1,0 +1,333 @@
+"""Reliability: a fault matrix over the AWS-flavoured server, a bad-input matrix, idempotent
+outcomes, property-based tests that nothing crashes, and the token scan over everything emitted.
+
+Retry waits are recorded, not slept (the integration's clock is swapped for a recording one);
+bench.py --faults measures the real wall times.
+"""
+import json
+import math
+import time
+import types
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+import AWS_ILM
+import conftest
+from conftest import group_output, run_command, run_on, vendor
+
+PERSON = {"username": "ann@example.com", "email": "ann@example.com", "givenname": "Ann", "surname": "Lee",
+          "displayname": "Ann Lee"}
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """The integration's clock: real time, but sleeps are recorded and skipped."""
+    recorded: list = []
+    clock = types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(recorded), time=time.time,
+                                  sleep=recorded.append)
+    monkeypatch.setattr(AWS_ILM, "time", clock)
+    monkeypatch.setattr(AWS_ILM, "REQUEST_TIMEOUT", (2.0, 0.3))
+    return recorded
+
+
+def make_user(server, active: bool = True) -> str:
+    entries = run_on(server, "iam-create-user", {"user-profile": json.dumps(PERSON),
+                                                 "allow-enable": str(active).lower()})
+    return vendor(entries)["id"]
+
+
+def make_group(server) -> str:
+    return group_output(run_on(server, "iam-create-group", {"scim": '{"displayName": "Team"}'}), "CreateGroup")["id"]
+
+
+# command -> (the method the fault hits, set-up returning the command's args)
+COMMANDS = {
+    "test-module": ("GET", lambda s: {}),
+    "get-mapping-fields": ("GET", lambda s: {}),
+    "iam-get-user": ("GET", lambda s: make_user(s) and {"user-profile": PERSON["username"]}),
+    "iam-create-user": ("POST", lambda s: {"user-profile": json.dumps(PERSON)}),
+    "iam-update-user": ("PATCH", lambda s: make_user(s) and {"user-profile": json.dumps({**PERSON, "title": "X"})}),
+    "iam-disable-user": ("PATCH", lambda s: make_user(s) and {"user-profile": PERSON["username"]}),
+    "iam-get-group": ("GET", lambda s: {"scim": json.dumps({"id": make_group(s)})}),
+    "iam-create-group": ("POST", lambda s: {"scim": '{"displayName": "Team"}'}),
+    "iam-update-group": ("PATCH", lambda s: {"scim": json.dumps({"id": make_group(s)}), "memberIdsToAdd": "a,b"}),
+    "iam-delete-group": ("DELETE", lambda s: {"scim": json.dumps({"id": make_group(s)})}),
+}
+# fault -> (server fault, how the user sees it when the command cannot recover)
+FAULTS = {
+    "401": (dict(kind="status", status=401), 401),
+    "403": (dict(kind="status", status=403), 403),
+    "404": (dict(kind="status", status=404), 404),
+    "409": (dict(kind="status", status=409), 409),
+    "429 then success": (dict(kind="status", status=429, retry_after="1"), None),
+    "429 forever": (dict(kind="status", status=429, retry_after="1", times=-1), 429),
+    "500 then success": (dict(kind="status", status=500), None),
+    "503 forever": (dict(kind="status", status=503, times=-1), 503),
+    "read timeout": (dict(kind="hang", seconds=0.6), None),
+    "connection reset": (dict(kind="drop"), None),
+    "non-JSON body": (dict(kind="nonjson", times=-1), 502),
+    "HTML error page": (dict(kind="html", status=403, times=-1), 403),
+}
+# cells whose outcome differs from "success when recovered, else failure with that code"
+SPECIAL = {
+    ("iam-get-group", "404"): ("failure", 404, "Group Not Found"),
+    ("iam-delete-group", "404"): ("failure", 404, "Group Not Found"),
+    ("iam-create-group", "409"): ("failure", 409, "Group already exists"),
+    ("iam-create-user", "409"): ("failure", 409, "User already exists"),
+    ("iam-delete-group", "non-JSON body"): ("success", None, ""),   # a DELETE's body is not read
+}
+
+
+def expected(command: str, fault: str) -> tuple:
+    code = FAULTS[fault][1]
+    if (command, fault) in SPECIAL:
+        return SPECIAL[(command, fault)]
+    if code is None or command == "get-mapping-fields":   # recovered, or the built-in field list
+        return ("success", None, "")
+    return ("error entry" if command == "test-module" else "failure", code, "")
+
+
+def outcome(command: str, entries: list) -> tuple:
+    assert len(entries) == 1
+    entry = entries[0]
+    if command == "test-module":
+        return ("success", None, "") if entry == "ok" else ("error entry", entry["Contents"], "")
+    if command == "get-mapping-fields":
+        return ("success", None, "") if entry[0]["User Profile"].get("userName") else ("failure", None, "")
+    key = next(k for k in entry["EntryContext"] if not k.startswith("IAM.UserProfile"))
+    result = entry["EntryContext"][key]
+    return ("success" if result["success"] else "failure", result["errorCode"], result["errorMessage"] or "")
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_fault_matrix(aws, waits, command, fault):
+    method, prepare = COMMANDS[command]
+    args = prepare(aws)
+    aws.add_fault(method=method, **FAULTS[fault][0])
+    waits.clear()
+    entries = run_on(aws, command, args)
+    want_kind, want_code, want_text = expected(command, fault)
+    got_kind, got_code, got_text = outcome(command, entries)
+    assert got_kind == want_kind, (entries, want_kind)
+    if want_kind == "failure":
+        assert got_code == want_code and got_text and want_text in got_text, entries
+    if want_kind == "error entry":
+        assert got_code, entries
+    assert sum(waits) <= AWS_ILM.RETRY_BUDGET_SECONDS
+    if fault.endswith("forever") and command != "get-mapping-fields":
+        assert len(waits) == AWS_ILM.MAX_ATTEMPTS - 1 or sum(waits) > AWS_ILM.RETRY_BUDGET_SECONDS / 2
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_two_throttles_with_retry_after_cost_two_seconds(aws, waits, command):
+    method, prepare = COMMANDS[command]
+    args = prepare(aws)
+    aws.add_fault(kind="status", status=429, retry_after="1", times=2, method=method)
+    waits.clear()
+    assert outcome(command, run_on(aws, command, args))[0] == "success"
+    assert waits == [1.0, 1.0]
+
+
+def test_503_forever_ends_well_inside_a_minute(aws, waits):
+    aws.add_fault(kind="status", status=503, times=-1)
+    result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
+    assert result["errorCode"] == 503 and len(waits) == AWS_ILM.MAX_ATTEMPTS - 1
+    assert sum(waits) < 15   # backoff 0.5, 1, 2, 4 s with jitter, at most 7.5 s
+
+
+def test_a_hung_server_ends_within_the_budget(aws, waits, monkeypatch):
+    monkeypatch.setattr(AWS_ILM, "REQUEST_TIMEOUT", (2.0, 0.2))
+    monkeypatch.setattr(AWS_ILM, "RETRY_BUDGET_SECONDS", 1.0)
+    aws.add_fault(kind="hang", seconds=0.4, times=-1)
+    started = time.monotonic()
+    result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
+    assert result["errorCode"] == 504 and time.monotonic() - started < 5
+
+
+# ----- idempotent outcomes ---------------------------------------------------------------------------
+def test_a_create_whose_answer_is_lost_creates_one_user(aws, waits):
+    aws.add_fault(kind="lost", method="POST")
+    result = vendor(run_on(aws, "iam-create-user", {"user-profile": json.dumps(PERSON)}))
+    assert result["success"] is True and result["action"] == "create"
+    assert [u["userName"] for u in aws.resources("User")] == ["ann@example.com"]
+
+
+def test_a_group_patch_whose_answer_is_lost_is_applied_once(aws, waits):
+    group_id = make_group(aws)
+    aws.add_fault(kind="lost", method="PATCH")
+    out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
+                                                        "memberIdsToAdd": "a,b"}), "UpdateGroup")
+    assert out["success"] is True and aws.member_ids(group_id) == {"a", "b"}
+
+
+def test_a_partial_group_update_over_http_reports_what_was_applied(aws, waits):
+    group_id = make_group(aws)
+    ids = [f"m{i:03d}" for i in range(250)]
+    aws.add_fault(kind="status", status=500, method="PATCH", times=-1, after=1)   # the 2nd PATCH on fails
+    out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
+                                                        "memberIdsToAdd": ids}), "UpdateGroup")
+    assert out["success"] is False and out["errorCode"] == 500 and "Applied 100 of 250" in out["errorMessage"]
+    assert out["details"]["membersAdded"] == ids[:100] and out["details"]["notAdded"] == ids[100:]
+    assert aws.member_ids(group_id) == set(ids[:100])
+
+
+def test_paths_cannot_reach_another_resource(aws, waits):
+    group_id = make_group(aws)
+    out = group_output(run_on(aws, "iam-delete-group", {"scim": json.dumps({"id": f"../Groups/{group_id}"})}),
+                       "DeleteGroup")
+    assert out["errorCode"] == 404 and aws.member_ids(group_id) == set()
+
+
+# ----- bad input ---------------------------------------------------------------------------------------
+BIG = json.dumps({**PERSON, "title": "x" * 1_048_576})
+USER_INPUTS = [   # (case, user-profile, what the message must say)
+    ("malformed JSON", '{"username": ', "not valid JSON"),
+    ("JSON array", json.dumps([PERSON, PERSON]), "must be a JSON object, not a list"),
+    ("JSON number", "42", "not a number"),
+    ("JSON null", "null", "not null"),
+    ("JSON true", "true", "not true/false"),
+    ("empty object", "{}", "empty object"),
+    ("missing", None, "user-profile is missing"),
+    ("blank", "   ", "user-profile is missing"),
+    ("no identifier", '{"title": "CTO", "department": "IT"}', "no identifier"),
+    ("username is an object", '{"username": {"a": 1}, "givenname": "A", "surname": "B"}', '"userName" must be text'),
+    ("username is a list", '{"username": ["a", "b"]}', '"userName" must be text'),
+    ("raw control character", '{"username": "a\x00b"}', "not valid JSON"),
+    ("1 MB profile", BIG, "characters long"),
+    ("olduserdata not JSON", '{"username": "ann@example.com", "olduserdata": "{x"}', "olduserdata"),
+]
+USER_COMMANDS = ["iam-get-user", "iam-create-user", "iam-update-user", "iam-disable-user"]
+GROUP_INPUTS = [
+    ("malformed JSON", "{", "not valid JSON"),
+    ("JSON array", "[]", "must be a JSON object"),
+    ("JSON number", "1", "must be a JSON object"),
+    ("empty object", "{}", "displayName"),
+    ("id is a list", '{"id": ["a"]}', "must be a string"),
+    ("missing", None, "must be a JSON object"),
+    ("id is '..'", '{"id": ".."}', "not a valid id"),
+]
+GROUP_COMMANDS = {"iam-get-group": {}, "iam-create-group": {}, "iam-update-group": {"memberIdsToAdd": "a"},
+                  "iam-delete-group": {}}
+
+
+@pytest.mark.parametrize("case, profile, message", USER_INPUTS, ids=[c[0] for c in USER_INPUTS])
+@pytest.mark.parametrize("command", USER_COMMANDS)
+def test_bad_user_input(aws, command, case, profile, message):
+    result = vendor(run_on(aws, command, {"user-profile": profile}))
+    if (command, case) == ("iam-create-user", "no identifier"):
+        message = "AWS requires userName"
+    assert result["success"] is False and result["errorCode"] == 400 and message in result["errorMessage"], result
+    assert not [r for r in aws.hooks.requests if r.method != "GET"]
+
+
+@pytest.mark.parametrize("case, scim, message", GROUP_INPUTS, ids=[c[0] for c in GROUP_INPUTS])
+@pytest.mark.parametrize("command", GROUP_COMMANDS)
+def test_bad_group_input(aws, command, case, scim, message):
+    if command == "iam-create-group" and case.startswith("id "):   # create reads only displayName
+        message = "displayName"
+    prefix = AWS_ILM.GROUP_OUTPUTS[command][0]
+    out = group_output(run_on(aws, command, {"scim": scim, **GROUP_COMMANDS[command]}), prefix)
+    assert out["success"] is False and out["errorCode"] == 400 and message in out["errorMessage"], out
+    assert aws.hooks.requests == []
+
+
+@pytest.mark.parametrize("members, message", [
+    ("[broken", "not a valid JSON list"), ('[{"x": 1}]', "not a user id"), ("[true]", "not a user id"),
+    ('[["nested"]]', "not a user id"), ("", "Nothing to change"),
+])
+def test_bad_member_ids(aws, members, message):
+    out = group_output(run_on(aws, "iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": members}),
+                       "UpdateGroup")
+    assert out["errorCode"] == 400 and message in out["errorMessage"] and aws.hooks.requests == []
+
+
+def test_unicode_profile_round_trips(aws):
+    person = {"username": "jösé.ñúñez@例え.jp", "givenname": "José", "surname": "Ñúñez", "email": "jose@example.com",
+              "title": "Ingeniero 🚀"}
+    assert vendor(run_on(aws, "iam-create-user", {"user-profile": json.dumps(person)}))["success"] is True
+    found = vendor(run_on(aws, "iam-get-user", {"user-profile": json.dumps({"username": person["username"]})}))
+    assert found["details"]["title"] == "Ingeniero 🚀" and found["details"]["displayName"] == "José Ñúñez"
+
+
+def test_ten_thousand_member_ids(requests_mock):
+    patch = requests_mock.patch(conftest.API + "Groups/g1", status_code=204)
+    ids = [f"user-{i:05d}" for i in range(10_000)]
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g1"}', "memberIdsToDelete": ids}),
+                       "UpdateGroup")
+    assert out["success"] is True and patch.call_count == math.ceil(len(ids) / 100)
+    assert all(len(r.json()["Operations"][0]["value"]) == 100 for r in patch.request_history)
+
+
+# ----- properties: no input and no answer makes a command crash ---------------------------------------
+TRICKY = st.sampled_from(['a" or userName pr "', "..", "../Groups", "\\", "\x00\x07", "é例🚀", "", " ", "null",
+                          "true", "[1]", "{", "urn:scim:schemas:extension:enterprise:1.0.department", "name.givenName"])
+SCALAR = st.none() | st.booleans() | st.integers(-2, 10**6) | st.text(max_size=12) | TRICKY
+JSONISH = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3) |
+                       st.dictionaries(st.text(max_size=6) | TRICKY, inner, max_size=3), max_leaves=4)
+PROFILE_KEYS = st.sampled_from(["username", "email", "givenname", "surname", "displayname", "employeeid", "id",
+                                "title", "department", "olduserdata", "mobilephone", "city"])
+PROFILE = st.dictionaries(PROFILE_KEYS, JSONISH, max_size=5)
+ARG_VALUE = st.one_of(SCALAR, JSONISH.map(json.dumps), PROFILE.map(json.dumps), PROFILE)
+ANSWER = st.tuples(st.sampled_from([200, 201, 204, 400, 401, 404, 409, 429, 500, 503]),
+                   st.one_of(JSONISH, st.just({"Resources": [{"id": "u1", "userName": "a", "active": False}]})))
+ARGUMENTS = {
+    "iam-get-user": ["user-profile"], "iam-create-user": ["user-profile", "allow-enable"],
+    "iam-update-user": ["user-profile", "allow-enable"], "iam-disable-user": ["user-profile"],
+    "iam-get-group": ["scim"], "iam-create-group": ["scim"],
+    "iam-update-group": ["scim", "memberIdsToAdd", "memberIdsToDelete"], "iam-delete-group": ["scim"],
+    "test-module": [], "get-mapping-fields": [],
+}
+EXAMPLES = int(__import__("os").environ.get("AWS_ILM_EXAMPLES", "2000"))
+
+
+@pytest.mark.properties
+@pytest.mark.parametrize("command", ARGUMENTS)
+def test_no_input_or_answer_crashes_a_command(command, monkeypatch):
+    import requests_mock
+
+    monkeypatch.setattr(AWS_ILM, "time", types.SimpleNamespace(monotonic=time.monotonic, time=time.time,
+                                                               sleep=lambda s: None))
+    names = ARGUMENTS[command]
+    answer_now: dict = {}
+
+    def respond(request, context):
+        context.status_code = answer_now["status"]
+        return "" if answer_now["status"] == 204 else json.dumps(answer_now["body"])
+
+    @seed(20261130)
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(args=st.fixed_dictionaries({}, optional={n: ARG_VALUE for n in names}), answer=ANSWER)
+    def check(args, answer):
+        answer_now["status"], answer_now["body"] = answer
+        entries = run_command(command, args)
+        assert len(entries) == 1
+        entry = entries[0]
+        if isinstance(entry, dict) and entry.get("Type") == 4:
+            assert entry["Contents"] and "Traceback" not in entry["Contents"]
+        elif command in AWS_ILM.USER_COMMANDS:
+            result = vendor(entries)
+            assert isinstance(result["success"], bool) and list(result) == list(AWS_ILM.VENDOR_KEYS)
+            assert result["success"] or (result["errorCode"] and result["errorMessage"])
+            assert "Unexpected error" not in result["errorMessage"], (args, answer, result)
+        elif command in AWS_ILM.GROUP_COMMANDS:
+            out = group_output(entries, AWS_ILM.GROUP_OUTPUTS[command][0])
+            assert out["success"] or (out["errorCode"] and out["errorMessage"])
+            assert not (out["errorCode"] == 500 and "Unexpected" in (out["errorMessage"] or "")), out
+
+    with requests_mock.Mocker() as mock:
+        mock.register_uri(requests_mock.ANY, requests_mock.ANY, text=respond)
+        check()
+
+
+# ----- secrets -------------------------------------------------------------------------------------------
+def test_token_never_appears_in_anything_emitted(requests_mock):
+    """run_command() scans every entry and log line of the suite; here AWS even echoes the token back."""
+    requests_mock.get(conftest.API + "Users", status_code=400, text=f"bad token {conftest.TOKEN}")
+    requests_mock.get(conftest.API + "ServiceProviderConfig", status_code=500, text=conftest.TOKEN)
+    assert "<token>" in vendor(run_command("iam-get-user", {"user-profile": "x"}))["errorMessage"]
+    run_command("test-module")
+    assert conftest.ENTRIES_SEEN and not [text for text in conftest.ENTRIES_SEEN if conftest.TOKEN in text]

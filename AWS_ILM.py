@@ -8,7 +8,6 @@ import json
 import random
 import time
 import traceback
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +15,9 @@ import demistomock as demisto  # noqa: F401
 import requests
 import urllib3
 from CommonServerPython import *  # noqa: F401,F403
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
 
 # ----- constants ------------------------------------------------------------------------------
 DEFAULT_BRAND = 'AWS-ILM'
@@ -41,8 +43,9 @@ TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title',
                    'locale', 'timezone', 'externalId')
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ANY_STATUS = tuple(range(100, 600))   # statuses are judged by Client.send, not by BaseClient
 MAX_ATTEMPTS = 5
-RETRY_BUDGET_SECONDS = 40.0        # a command stops retrying after this long, well inside XSOAR's timeout
+RETRY_BUDGET_SECONDS = 40.0        # a request stops retrying after this long, well inside XSOAR's timeout
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
@@ -144,23 +147,43 @@ def filter_value(value: Any) -> str:
     return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
-def retry_after_seconds(response: requests.Response) -> float | None:
-    header = response.headers.get('Retry-After')
-    if not header:
-        return None
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(header).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
 def backoff_seconds(attempt: int) -> float:
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt)
+    ceiling = backoff_ceiling(attempt)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+class ScimRetry(Retry):
+    """urllib3's retry policy, as BaseClient uses it, set for AWS: throttling (429, honouring Retry-After),
+    5xx answers and dropped connections are retried for every method, with backoff and jitter, within
+    RETRY_BUDGET_SECONDS of the first failure; each retry is logged."""
+
+    started: float | None = None
+
+    def new(self, **kw: Any) -> 'ScimRetry':
+        retry = super().new(**kw)
+        retry.started = self.started
+        return retry
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> 'ScimRetry':
+        started = time.monotonic() if self.started is None else self.started
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        retry.started = started
+        asked = retry.get_retry_after(response) if response is not None else None
+        wait = asked if asked is not None else backoff_ceiling(len(retry.history) - 1)
+        if time.monotonic() - started + wait > RETRY_BUDGET_SECONDS:
+            raise MaxRetryError(_pool, url, error or ResponseError(f'still failing after {RETRY_BUDGET_SECONDS:.0f} s'))
+        what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
+        demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)}, '
+                      f'in at most {wait:.1f}s')
+        return retry
+
+    def get_backoff_time(self) -> float:
+        return backoff_seconds(len(self.history) - 1)
+
+
+def backoff_ceiling(attempt: int) -> float:
+    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt)
 
 
 class Client(BaseClient):
@@ -171,53 +194,44 @@ class Client(BaseClient):
             'Authorization': f'Bearer {token}', 'Content-Type': 'application/json', 'Accept': 'application/json'})
         self._token = token
         self.resent_after_lost_answer = False
+        retry = ScimRetry(total=MAX_ATTEMPTS - 1, allowed_methods=None, status_forcelist=RETRY_STATUSES,
+                          raise_on_status=False, respect_retry_after_header=True)
+        for prefix in list(self._session.adapters):
+            self._session.mount(prefix, HTTPAdapter(max_retries=retry))
 
     def redact(self, text: str) -> str:
         return text.replace(self._token, '<token>') if self._token else text
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None,
              ok: tuple = (200, 201, 204)) -> requests.Response:
-        """One SCIM call; retries throttling, server errors and dropped connections within a time budget."""
-        started = time.monotonic()
-        self.resent_after_lost_answer = False
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                response = self._http_request(method, url_suffix=path, json_data=body, params=params,
-                                              resp_type='response', ok_codes=tuple(range(100, 600)),
-                                              timeout=REQUEST_TIMEOUT)
-            except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
-                failure = self.transport_error(exc)
-                wait = backoff_seconds(attempt)
-                self.resent_after_lost_answer = True   # AWS may have carried out the request
-            else:
-                if response.status_code in ok:
-                    return response
-                failure = ScimError(response.status_code, self.error_detail(response))
-                if response.status_code not in RETRY_STATUSES:
-                    raise failure
-                asked = retry_after_seconds(response)
-                wait = backoff_seconds(attempt) if asked is None else asked
-            if attempt + 1 == MAX_ATTEMPTS or time.monotonic() - started + wait > RETRY_BUDGET_SECONDS:
-                raise failure
-            demisto.debug(f'AWS-ILM: {method} {path} failed ({failure.status} {failure.detail}); '
-                          f'retry {attempt + 1} in {wait:.1f}s')
-            time.sleep(wait)
-        raise AssertionError('unreachable')  # pragma: no cover
+        """One SCIM call (retried by ScimRetry); an answer outside `ok` raises ScimError."""
+        try:
+            response = self._http_request(method, url_suffix=path, json_data=body, params=params,
+                                          resp_type='response', ok_codes=ANY_STATUS, timeout=REQUEST_TIMEOUT)
+        except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
+            raise self.transport_error(exc)
+        history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
+        self.resent_after_lost_answer = any(attempt.error is not None for attempt in history)
+        if response.status_code not in ok:
+            raise ScimError(response.status_code, self.error_detail(response))
+        return response
 
-    def transport_error(self, exc: Exception) -> ScimError:
+    @staticmethod
+    def transport_error(exc: Exception) -> Exception:
         cause = getattr(exc, 'exception', None) or exc
+        reason = getattr(cause.args[0], 'reason', None) if cause.args else None
         if isinstance(cause, requests.exceptions.SSLError):
-            raise ScimError(502, 'TLS verification of the Base URL failed. Check the certificate, or select '
-                                 '"Trust any certificate" for a test instance.')
+            return ScimError(502, 'TLS verification of the Base URL failed. Check the certificate, or select '
+                                  '"Trust any certificate" for a test instance.')
         if isinstance(cause, requests.exceptions.ProxyError):
-            raise ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
-                                 '"Use system proxy settings".')
-        if isinstance(cause, requests.exceptions.Timeout):
+            return ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
+                                  '"Use system proxy settings".')
+        if isinstance(cause, requests.exceptions.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
             return ScimError(504, 'AWS did not answer in time.')
         if isinstance(cause, requests.exceptions.RequestException):
             return ScimError(502, 'Could not connect to the Base URL (connection refused, reset or closed). '
                                   'Check the Base URL and the network path to AWS.')
-        raise exc
+        return exc
 
     def error_detail(self, response: requests.Response) -> str:
         try:
@@ -996,33 +1010,28 @@ def build_client(params: dict) -> Client:
                   proxy=checkbox(params, 'proxy', default=False))
 
 
-def dispatch(command: str, client: Client, args: dict, settings: Settings) -> Any:
-    if command in USER_COMMANDS:
-        return run_user_command(command, client, args, settings)
-    if command in GROUP_COMMANDS:
-        return run_group_command(command, client, args)
-    if command == 'test-module':
-        return test_module(client)
-    if command == 'get-mapping-fields':
-        return get_mapping_fields(client)
-    raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
-
-
 def main() -> None:
     params, args, command = demisto.params(), demisto.args(), demisto.command()
     demisto.debug(f'AWS-ILM: running {command}')
     token = str((params.get('credentials') or {}).get('password') or params.get('authentication_token') or '')
     try:
         client = build_client(params)
-        result = dispatch(command, client, args, Settings(params))
+        if command in USER_COMMANDS:
+            return_results(run_user_command(command, client, args, Settings(params)))
+        elif command in GROUP_COMMANDS:
+            return_results(run_group_command(command, client, args))
+        elif command == 'test-module':
+            outcome = test_module(client)
+            if outcome != 'ok':
+                raise InputError(outcome)
+            return_results(outcome)
+        elif command == 'get-mapping-fields':
+            return_results(get_mapping_fields(client))
+        else:
+            raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
     except Exception as exc:
-        message = f'Failed to execute {command} command. Error: {exc}'
+        message = str(exc) if command == 'test-module' else f'Failed to execute {command} command. Error: {exc}'
         return_error(message.replace(token, '<token>') if token else message)
-        return
-    if command == 'test-module' and result != 'ok':
-        return_error(result)
-        return
-    return_results(result)
 
 
 if __name__ in ('__main__', '__builtin__', 'builtins'):

@@ -10,6 +10,7 @@ import time
 import types
 
 import pytest
+import urllib3
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -23,11 +24,10 @@ PERSON = {"username": "ann@example.com", "email": "ann@example.com", "givenname"
 
 @pytest.fixture
 def waits(monkeypatch):
-    """The integration's clock: real time, but sleeps are recorded and skipped."""
+    """Retry waits (urllib3's sleeps) are recorded and skipped; the integration's clock moves on by them."""
     recorded: list = []
-    clock = types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(recorded), time=time.time,
-                                  sleep=recorded.append)
-    monkeypatch.setattr(AWS_ILM, "time", clock)
+    monkeypatch.setattr(urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=recorded.append))
+    monkeypatch.setattr(AWS_ILM, "time", types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(recorded)))
     monkeypatch.setattr(AWS_ILM, "REQUEST_TIMEOUT", (2.0, 0.3))
     return recorded
 
@@ -136,6 +136,32 @@ def test_503_forever_ends_well_inside_a_minute(aws, waits):
     result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
     assert result["errorCode"] == 503 and len(waits) == AWS_ILM.MAX_ATTEMPTS - 1
     assert sum(waits) < 15   # backoff 0.5, 1, 2, 4 s with jitter, at most 7.5 s
+
+
+def test_retry_after_as_an_http_date(aws, waits):
+    aws.add_fault(kind="status", status=429, retry_after="Mon, 30 Nov 2020 00:00:00 GMT")
+    assert vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorCode"] == 404   # retried, then served
+    assert len(aws.hooks.requests) == 2 and sum(waits) < 1
+
+
+def test_retry_after_beyond_the_budget_fails_at_once(aws, waits):
+    aws.add_fault(kind="status", status=429, retry_after="3600", times=-1)
+    result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
+    assert result["errorCode"] == 429 and len(aws.hooks.requests) == 1 and waits == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
+def test_client_errors_are_never_retried(aws, waits, status):
+    aws.add_fault(kind="status", status=status, times=-1)
+    run_on(aws, "iam-create-group", {"scim": '{"displayName": "G"}'})
+    assert len(aws.hooks.requests) == 1 and waits == []
+
+
+def test_each_retry_is_logged_without_the_token(aws, waits):
+    aws.add_fault(kind="status", status=503, times=2)
+    assert vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorCode"] == 404
+    retries = [message for level, message in conftest.demisto.logged() if "retry" in message]
+    assert len(retries) == 2 and "answered 503; retry 1" in retries[0] and "/Users" in retries[0]
 
 
 def test_a_hung_server_ends_within_the_budget(aws, waits, monkeypatch):

@@ -22,11 +22,6 @@ NEW_HIRE = {"email": "jdoe@example.com", "username": "jdoe@example.com", "givenn
             "displayname": "Jane Doe"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_retries(no_sleep):
-    return no_sleep
-
-
 def filter_of(request) -> str:
     return parse_qs(urlsplit(request.url).query).get("filter", [""])[0]
 
@@ -700,50 +695,26 @@ def test_non_json_and_html_answers(requests_mock):
     assert vendor(run_command("iam-get-user", {"user-profile": "x"}))["errorMessage"] == "HTTP 400 None"
 
 
-# ----- retries --------------------------------------------------------------------------------------
-def test_throttling_honours_retry_after(requests_mock, no_sleep):
-    requests_mock.get(API + "Users", [
-        {"status_code": 429, "json": load("error_429.json"), "headers": {"Retry-After": "1"}},
-        {"status_code": 429, "json": load("error_429.json"), "headers": {"Retry-After": "Mon, 30 Nov 2020 00:00:00 GMT"}},
-        {"status_code": 200, "json": load("user_list.json")}])
-    assert vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))["success"] is True
-    assert no_sleep[0] == 1.0 and no_sleep[1] == 0.0 and requests_mock.call_count == 3
-    assert any("retry 1" in message for _, message in demisto.logged())
-
-
-def test_server_errors_are_retried_with_bounded_backoff(requests_mock, no_sleep):
-    requests_mock.get(API + "Users", status_code=503, json={"detail": "unavailable"})
-    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
-    assert result["errorCode"] == 503 and requests_mock.call_count == AWS_ILM.MAX_ATTEMPTS
-    assert len(no_sleep) == AWS_ILM.MAX_ATTEMPTS - 1 and sum(no_sleep) < AWS_ILM.RETRY_BUDGET_SECONDS
-
-
-def test_retry_after_beyond_the_budget_fails_at_once(requests_mock, no_sleep):
-    requests_mock.get(API + "Users", status_code=429, headers={"Retry-After": "3600"}, json=load("error_429.json"))
-    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
-    assert result["errorCode"] == 429 and requests_mock.call_count == 1 and no_sleep == []
-
-
-def test_dropped_connections_and_timeouts_are_retried(requests_mock):
-    requests_mock.patch(API + f"Groups/{GROUP_ID}", [
-        {"exc": requests.exceptions.ConnectionError("reset")}, {"exc": requests.exceptions.ReadTimeout("slow")},
-        {"status_code": 204}])
-    out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": "u1"}),
-                       "UpdateGroup")
-    assert out["success"] is True and requests_mock.call_count == 3
-
-
-def test_timeouts_forever_report_504(requests_mock):
+# ----- transport failures (retries themselves run over real HTTP: AWS_ILM_reliability_test.py) ------
+def test_a_timeout_is_reported_as_504(requests_mock):
     requests_mock.get(API + "Users", exc=requests.exceptions.ReadTimeout("slow"))
     result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
     assert (result["errorCode"], result["errorMessage"]) == (504, "AWS did not answer in time.")
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
-def test_client_errors_are_never_retried(requests_mock, status):
-    requests_mock.post(API + "Groups", status_code=status, json={"detail": "no", "status": str(status)})
-    run_command("iam-create-group", {"scim": '{"displayName": "G"}'})
-    assert requests_mock.call_count == 1
+def test_a_reset_connection_is_reported_as_502(requests_mock):
+    requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset by peer"))
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
+    assert out["errorCode"] == 502 and "Could not connect" in out["errorMessage"]
+
+
+def test_retry_policy_covers_every_method_and_backs_off_within_bounds():
+    client = AWS_ILM.build_client(PARAMS)
+    retry = client._session.get_adapter("https://x").max_retries
+    assert isinstance(retry, AWS_ILM.ScimRetry) and retry.allowed_methods is None
+    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504} and retry.total == AWS_ILM.MAX_ATTEMPTS - 1
+    waits = [AWS_ILM.backoff_seconds(attempt) for attempt in range(8) for _ in range(20)]
+    assert min(waits) >= AWS_ILM.BACKOFF_BASE_SECONDS / 2 and max(waits) <= AWS_ILM.BACKOFF_CAP_SECONDS
 
 
 # ----- the seed's command examples ------------------------------------------------------------------

@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)
 
-.PHONY: demo test bench bench-faults clean
+SDK_VENV := .venv-sdk
+SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum requirements-sdk.txt | cut -d' ' -f1)
+
+.PHONY: demo test bench bench-faults xsoar-gate docs pack lint clean
 
 $(STAMP): requirements-dev.txt
 	rm -rf $(VENV)
@@ -26,5 +29,20 @@ bench: $(STAMP)
 bench-faults: $(STAMP)
 	$(BIN)/python bench.py --faults
 
+$(SDK_STAMP): requirements-sdk.txt
+	rm -rf $(SDK_VENV)
+	$(PY) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-sdk.txt
+	touch $(SDK_STAMP)
+
+xsoar-gate: $(STAMP) $(SDK_STAMP)
+	bash .ci/sdk_gate.sh gate
+
+docs: $(STAMP) $(SDK_STAMP)
+	bash .ci/sdk_gate.sh docs
+
+pack: $(STAMP) $(SDK_STAMP)
+	bash .ci/sdk_gate.sh pack
+
 clean:
-	rm -rf $(VENV) .coverage .hypothesis build
+	rm -rf $(VENV) $(SDK_VENV) .coverage .hypothesis build

@@ -58,14 +58,6 @@ def group_output(entries: list, prefix: str) -> dict:
     return entries[0]["EntryContext"][f"{prefix}(val.id && val.id == obj.id)"]
 
 
-@pytest.fixture
-def no_sleep(monkeypatch):
-    """Retries wait for real; unit tests record the waits instead."""
-    waits: list = []
-    monkeypatch.setattr(AWS_ILM.time, "sleep", waits.append)
-    return waits
-
-
 @pytest.fixture(scope="session")
 def _aws_server():
     from aws_scim_server import AwsScimServer

@@ -89,9 +89,12 @@ class AwsRules(BearerTokenApplication):
         response = self.handler.handle(request)
         if endpoint == "/Users" and method == "PATCH" and response.status == HTTPStatus.NO_CONTENT:
             response = self.handler.handle(ScimRequest("GET", request.base_url, request.path, {}, request.headers))
-        if endpoint == "/Groups" and method == "GET" and isinstance(response.body, dict):
-            for group in response.body.get("Resources") or [response.body]:
-                group["members"] = []
+        if isinstance(response.body, dict):
+            for resource in response.body.get("Resources") or [response.body]:
+                (resource.get("meta") or {}).pop("location", None)   # AWS sends neither
+                (resource.get("meta") or {}).pop("version", None)
+                if endpoint == "/Groups" and method == "GET":
+                    resource["members"] = []
         return response
 
     @staticmethod
@@ -313,7 +316,21 @@ class KeepAliveHandler(WSGIRequestHandler):
         pass
 
 
-def build_application(token: str) -> AwsRules:
+class PredictableStorage(InMemoryStorage):
+    """Stable ids and dates, so that documentation examples come out the same on every run."""
+
+    EPOCH = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.timezone.utc)
+
+    def __init__(self):
+        super().__init__(clock=lambda: self.EPOCH)
+        self.counter = 0
+
+    def generate_id(self, resource_type, resource) -> str:
+        self.counter += 1
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"aws-ilm-example/{resource_type.name}/{self.counter}"))
+
+
+def build_application(token: str, storage: InMemoryStorage | None = None) -> AwsRules:
     schemas = load_default_schemas()
     for attribute in schemas["urn:ietf:params:scim:schemas:core:2.0:Group"].attributes:
         if attribute.name == "displayName":
@@ -322,16 +339,16 @@ def build_application(token: str) -> AwsRules:
     config.authentication_schemes = [BEARER_TOKEN_SCHEME]
     provider = ScimProvider.from_discovery(schemas.values(), load_default_resource_types().values(), config=config,
                                            policy=ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply))
-    return AwsRules(InMemoryStorage(), provider, service=ScimService(provider), bearer_tokens=[token])
+    return AwsRules(storage or InMemoryStorage(), provider, service=ScimService(provider), bearer_tokens=[token])
 
 
 class AwsScimServer:
     """`with AwsScimServer() as server:` serves http://127.0.0.1:<free port>/<tenant>/scim/v2/."""
 
-    def __init__(self, tenant: str = DEFAULT_TENANT, token: str = DEFAULT_TOKEN):
+    def __init__(self, tenant: str = DEFAULT_TENANT, token: str = DEFAULT_TOKEN, predictable: bool = False):
         self.tenant, self.token = tenant, token
         self.hooks = Hooks()
-        self.app = build_application(token)
+        self.app = build_application(token, PredictableStorage() if predictable else None)
         self.httpd = None
 
     def start(self) -> "AwsScimServer":

@@ -1,0 +1,128 @@
+"""The yml and the code must not drift apart: every context path the commands emit is declared in
+AWS_ILM.yml and every declared output is emitted; every argument the code reads is declared and
+every declared argument is read. The commands run through main() over many scenarios, against the
+AWS-flavoured server and, for group members (which AWS never returns), against requests-mock.
+"""
+import json
+from collections import defaultdict
+
+import demistomock as demisto
+import pytest
+import yaml
+
+import AWS_ILM
+from conftest import API, run_command, run_on
+
+YML = yaml.safe_load(open("AWS_ILM.yml", encoding="utf-8"))
+COMMANDS = {command["name"]: command for command in YML["script"]["commands"]}
+NEW = {"email": "kim@example.com", "username": "kim@example.com", "givenname": "Kim", "surname": "Ode",
+       "displayname": "Kim Ode", "department": "IT", "olduserdata": {"username": "kim.old@example.com"}}
+
+
+class RecordingArgs(dict):
+    """demisto.args() that remembers which arguments the integration read."""
+
+    def __init__(self, values: dict, reads: set):
+        super().__init__(values)
+        self.reads = reads
+
+    def get(self, key, default=None):
+        self.reads.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.reads.add(key)
+        return super().__getitem__(key)
+
+
+def declared_outputs(command: str) -> set:
+    return {output["contextPath"] for output in COMMANDS[command].get("outputs") or []}
+
+
+def emitted_paths(path: str, value, declared: set):
+    """Paths of the emitted context: its leaves, and each declared path, below which only declared
+    sub-paths are followed (the inside of `details` is AWS's business)."""
+    if path in declared:
+        yield path
+        if not any(other.startswith(path + ".") for other in declared):
+            return
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from emitted_paths(f"{path}.{key}", inner, declared)
+    elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        for item in value:
+            yield from emitted_paths(path, item, declared)
+    elif path not in declared:
+        yield path
+
+
+def scenarios(server) -> list:
+    """(command, args, instance overrides) covering every branch that shapes an output."""
+    profile = json.dumps(NEW)
+    return [
+        ("test-module", {}, {}), ("get-mapping-fields", {}, {}),
+        ("iam-create-user", {"user-profile": profile, "allow-enable": "false"}, {}),
+        ("iam-create-user", {"user-profile": profile, "allow-enable": "true"}, {}),          # exists: update
+        ("iam-get-user", {"user-profile": profile}, {}),
+        ("iam-update-user", {"user-profile": json.dumps({**NEW, "title": "Lead"}), "allow-enable": "true"}, {}),
+        ("iam-update-user", {"user-profile": '{"username": "new@example.com", "givenname": "N", "surname": "W"}'}, {}),
+        ("iam-update-user", {"user-profile": '{"username": "ghost"}'}, {"create_if_not_exists": False}),
+        ("iam-disable-user", {"user-profile": profile}, {}), ("iam-disable-user", {"user-profile": profile}, {}),
+        ("iam-disable-user", {"user-profile": "ghost"}, {}), ("iam-get-user", {"user-profile": "ghost"}, {}),
+        ("iam-get-user", {"user-profile": "{broken"}, {}),
+        ("iam-create-group", {"scim": '{"displayName": "Ops"}'}, {}),
+        ("iam-create-group", {"scim": '{"displayName": "Ops"}'}, {}),                         # 409
+        ("iam-get-group", {"scim": '{"displayName": "Ops"}'}, {}), ("iam-get-group", {"scim": '{"id": "nope"}'}, {}),
+        ("iam-update-group", {"scim": '{"displayName": "Ops"}', "memberIdsToAdd": "a,b", "memberIdsToDelete": "c"}, {}),
+        ("iam-update-group", {"scim": "{}", "memberIdsToAdd": "a"}, {}),
+        ("iam-delete-group", {"scim": '{"displayName": "Ops"}'}, {}), ("iam-delete-group", {"scim": '{"id": "x"}'}, {}),
+    ]
+
+
+@pytest.fixture(scope="module")
+def observed(_aws_server):
+    """Per command: the context paths emitted and the arguments read, over every scenario."""
+    import requests_mock
+
+    _aws_server.reset()
+    paths, reads = defaultdict(set), defaultdict(set)
+    original_args = demisto.args
+
+    def record(entries: list, command: str):
+        for entry in entries:
+            for key, value in ((entry.get("EntryContext") or {}) if isinstance(entry, dict) else {}).items():
+                paths[command] |= set(emitted_paths(key.split("(")[0], value, declared_outputs(command)))
+
+    demisto.args = lambda: RecordingArgs(original_args(), reads[demisto.command()])
+    try:
+        for command, args, overrides in scenarios(_aws_server):
+            record(run_on(_aws_server, command, args, **overrides), command)
+        with requests_mock.Mocker() as mock:   # a SCIM server that does list group members
+            mock.get(API + "Groups/g1", json={"id": "g1", "displayName": "G",
+                                              "members": [{"value": "u1", "display": "Kim Ode"}]})
+            record(run_command("iam-get-group", {"scim": '{"id": "g1"}'}), "iam-get-group")
+    finally:
+        demisto.args = original_args
+        _aws_server.reset()
+    return paths, reads
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_emitted_outputs_are_declared_and_declared_outputs_emitted(observed, command):
+    paths, _ = observed
+    declared = declared_outputs(command)
+    assert paths[command] - declared == set(), "emitted but not declared in AWS_ILM.yml"
+    assert declared - paths[command] == set(), "declared in AWS_ILM.yml but never emitted"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_read_arguments_are_declared_and_declared_arguments_read(observed, command):
+    _, reads = observed
+    declared = {argument["name"] for argument in COMMANDS[command].get("arguments") or []}
+    assert reads[command] - declared == set(), "read by the code but not declared in AWS_ILM.yml"
+    assert declared - reads[command] == set(), "declared in AWS_ILM.yml but never read"
+
+
+def test_the_yml_covers_the_commands_the_code_serves():
+    served = set(AWS_ILM.USER_COMMANDS) | set(AWS_ILM.GROUP_COMMANDS) | {"get-mapping-fields"}
+    assert served == set(COMMANDS)

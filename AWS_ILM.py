@@ -172,7 +172,7 @@ class ScimRetry(Retry):
         asked = retry.get_retry_after(response) if response is not None else None
         wait = asked if asked is not None else backoff_ceiling(len(retry.history) - 1)
         if time.monotonic() - started + wait > RETRY_BUDGET_SECONDS:
-            raise MaxRetryError(_pool, url, error or ResponseError(f'still failing after {RETRY_BUDGET_SECONDS:.0f} s'))
+            raise MaxRetryError(_pool, url or '', error or ResponseError(f'still failing after {RETRY_BUDGET_SECONDS:.0f} s'))
         what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
         demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)}, '
                       f'in at most {wait:.1f}s')
@@ -835,7 +835,7 @@ def create_group_command(client: Client, args: dict) -> CommandResults:
     name = text_field(scim, 'displayName')
     if not name:
         raise InputError('Give the new group\'s "displayName" in scim, e.g. {"displayName": "Engineers"}.')
-    body = {'schemas': [GROUP_SCHEMA], 'displayName': name}
+    body: dict[str, Any] = {'schemas': [GROUP_SCHEMA], 'displayName': name}
     if text_field(scim, 'externalId'):
         body['externalId'] = text_field(scim, 'externalId')
     members = parse_member_ids(scim.get('members'), 'members')

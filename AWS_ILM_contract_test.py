@@ -5,6 +5,7 @@ AWS-flavoured server and, for group members (which AWS never returns), against r
 """
 import json
 from collections import defaultdict
+from pathlib import Path
 
 import demistomock as demisto
 import pytest
@@ -13,7 +14,7 @@ import yaml
 import AWS_ILM
 from conftest import API, run_command, run_on
 
-YML = yaml.safe_load(open("AWS_ILM.yml", encoding="utf-8"))
+YML = yaml.safe_load(Path("AWS_ILM.yml").read_text(encoding="utf-8"))
 COMMANDS = {command["name"]: command for command in YML["script"]["commands"]}
 NEW = {"email": "kim@example.com", "username": "kim@example.com", "givenname": "Kim", "surname": "Ode",
        "displayname": "Kim Ode", "department": "IT", "olduserdata": {"username": "kim.old@example.com"}}
@@ -126,3 +127,15 @@ def test_read_arguments_are_declared_and_declared_arguments_read(observed, comma
 def test_the_yml_covers_the_commands_the_code_serves():
     served = set(AWS_ILM.USER_COMMANDS) | set(AWS_ILM.GROUP_COMMANDS) | {"get-mapping-fields"}
     assert served == set(COMMANDS)
+
+
+def test_every_parameter_argument_and_output_is_described():
+    """validate misses empty descriptions offline; every item a user sees must say what it is."""
+    items = [(f"param {p['name']}", p.get("display")) for p in YML["configuration"]]
+    for command in COMMANDS.values():
+        items.append((command["name"], command.get("description")))
+        items += [(f"{command['name']} {a['name']}", a.get("description")) for a in command.get("arguments") or []]
+        items += [(f"{command['name']} {o['contextPath']}", o.get("description")) for o in command.get("outputs") or []]
+    assert [name for name, text in items if not str(text or "").strip()] == []
+    types = {o.get("type") for c in COMMANDS.values() for o in c.get("outputs") or []}
+    assert types <= {"String", "string", "Number", "Boolean", "Unknown", "Date"}

@@ -57,18 +57,18 @@ COMMANDS = {
 }
 # fault -> (server fault, how the user sees it when the command cannot recover)
 FAULTS = {
-    "401": (dict(kind="status", status=401), 401),
-    "403": (dict(kind="status", status=403), 403),
-    "404": (dict(kind="status", status=404), 404),
-    "409": (dict(kind="status", status=409), 409),
-    "429 then success": (dict(kind="status", status=429, retry_after="1"), None),
-    "429 forever": (dict(kind="status", status=429, retry_after="1", times=-1), 429),
-    "500 then success": (dict(kind="status", status=500), None),
-    "503 forever": (dict(kind="status", status=503, times=-1), 503),
-    "read timeout": (dict(kind="hang", seconds=0.6), None),
-    "connection reset": (dict(kind="drop"), None),
-    "non-JSON body": (dict(kind="nonjson", times=-1), 502),
-    "HTML error page": (dict(kind="html", status=403, times=-1), 403),
+    "401": ({"kind": "status", "status": 401}, 401),
+    "403": ({"kind": "status", "status": 403}, 403),
+    "404": ({"kind": "status", "status": 404}, 404),
+    "409": ({"kind": "status", "status": 409}, 409),
+    "429 then success": ({"kind": "status", "status": 429, "retry_after": "1"}, None),
+    "429 forever": ({"kind": "status", "status": 429, "retry_after": "1", "times": -1}, 429),
+    "500 then success": ({"kind": "status", "status": 500}, None),
+    "503 forever": ({"kind": "status", "status": 503, "times": -1}, 503),
+    "read timeout": ({"kind": "hang", "seconds": 0.6}, None),
+    "connection reset": ({"kind": "drop"}, None),
+    "non-JSON body": ({"kind": "nonjson", "times": -1}, 502),
+    "HTML error page": ({"kind": "html", "status": 403, "times": -1}, 403),
 }
 # cells whose outcome differs from "success when recovered, else failure with that code"
 SPECIAL = {
@@ -326,7 +326,7 @@ def test_no_input_or_answer_crashes_a_command(command, monkeypatch):
     @seed(20261130)
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-    @given(args=st.fixed_dictionaries({}, optional={n: ARG_VALUE for n in names}), answer=ANSWER)
+    @given(args=st.fixed_dictionaries({}, optional=dict.fromkeys(names, ARG_VALUE)), answer=ANSWER)
     def check(args, answer):
         answer_now["status"], answer_now["body"] = answer
         entries = run_command(command, args)

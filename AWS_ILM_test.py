@@ -4,6 +4,7 @@ Sections follow the integration: helpers, iam-get-user, iam-create-user, iam-upd
 iam-disable-user, group commands, test-module, get-mapping-fields, main, retries, seed examples.
 """
 import json
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import demistomock as demisto
@@ -751,7 +752,7 @@ def test_seed_command_examples(requests_mock, example):
 
 
 def test_yml_declares_every_seed_argument_and_output():
-    yml = yaml.safe_load(open("AWS_ILM.yml"))
+    yml = yaml.safe_load(Path("AWS_ILM.yml").read_text(encoding="utf-8"))
     commands = {c["name"]: c for c in yml["script"]["commands"]}
     for example in load("seed_examples.json"):
         command = commands[example["command"]]

@@ -35,6 +35,10 @@ $(SDK_STAMP): requirements-sdk.txt
 	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-sdk.txt
 	touch $(SDK_STAMP)
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy AWS_ILM.py
+
 xsoar-gate: $(STAMP) $(SDK_STAMP)
 	bash .ci/sdk_gate.sh gate
 

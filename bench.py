@@ -149,8 +149,8 @@ def table(outcomes: list, latency: float) -> str:
 
 
 FAULTS = {   # name -> server fault on the first request of a command
-    "429 with Retry-After: 1, twice": dict(kind="status", status=429, retry_after="1", times=2),
-    "503 forever": dict(kind="status", status=503, times=-1),
+    "429 with Retry-After: 1, twice": {"kind": "status", "status": 429, "retry_after": "1", "times": 2},
+    "503 forever": {"kind": "status", "status": 503, "times": -1},
 }
 
 

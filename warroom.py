@@ -72,7 +72,7 @@ def run(command: str, args: dict, params: dict, out=None) -> bool:
     except SystemExit:
         pass
     entries = demisto.emitted()
-    return all([print_entry(entry, out) for entry in entries]) and bool(entries)
+    return all([print_entry(entry, out) for entry in entries]) and bool(entries)  # noqa: C419 (print them all)
 
 
 def print_entry(entry, out) -> bool:

@@ -59,10 +59,7 @@ def argToList(arg: Any, separator: str = ",", transform=None) -> list:
     if isinstance(arg, list):
         result = arg
     elif isinstance(arg, str):
-        if arg.startswith("["):
-            result = json.loads(arg)
-        else:
-            result = [s.strip() for s in arg.split(separator)]
+        result = json.loads(arg) if arg.startswith("[") else [s.strip() for s in arg.split(separator)]
     else:
         result = [arg]
     return [transform(x) for x in result] if transform else result
@@ -166,7 +163,8 @@ class CommandResults:
             readable = tableToMarkdown("Results", self.outputs)
         return {
             "Type": self.entry_type,
-            "ContentsFormat": self.content_format or (EntryFormat.JSON if isinstance(contents, (dict, list)) else EntryFormat.TEXT),
+            "ContentsFormat": self.content_format
+            or (EntryFormat.JSON if isinstance(contents, (dict, list)) else EntryFormat.TEXT),
             "Contents": contents,
             "HumanReadable": readable,
             "EntryContext": context,
@@ -230,7 +228,7 @@ def return_error(message, error="", outputs=None):
 class BaseClient:
     REQUESTS_TIMEOUT = 60
 
-    def __init__(self, base_url, verify=True, proxy=False, ok_codes=tuple(), headers=None, auth=None,
+    def __init__(self, base_url, verify=True, proxy=False, ok_codes=(), headers=None, auth=None,
                  timeout=REQUESTS_TIMEOUT):
         self._base_url = base_url
         self._verify = verify

@@ -62,7 +62,7 @@ def aws_filter_allowed(endpoint: str, scim_filter: str) -> bool:
 def aws_error_body(status: int, detail: str) -> dict:
     return {"schema": [ERROR_SCHEMA], "schemas": [ERROR_SCHEMA], "detail": detail, "status": str(status),
             "exceptionRequestId": str(uuid.uuid4()),
-            "timeStamp": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]}
+            "timeStamp": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]}
 
 
 class AwsRules(BearerTokenApplication):
@@ -319,7 +319,7 @@ class KeepAliveHandler(WSGIRequestHandler):
 class PredictableStorage(InMemoryStorage):
     """Stable ids and dates, so that documentation examples come out the same on every run."""
 
-    EPOCH = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.timezone.utc)
+    EPOCH = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.UTC)
 
     def __init__(self):
         super().__init__(clock=lambda: self.EPOCH)

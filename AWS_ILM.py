@@ -45,7 +45,8 @@ TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title',
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ANY_STATUS = tuple(range(100, 600))   # statuses are judged by Client.send, not by BaseClient
 MAX_ATTEMPTS = 5
-RETRY_BUDGET_SECONDS = 40.0        # a request stops retrying after this long, well inside XSOAR's timeout
+RETRY_BUDGET_SECONDS = 40.0        # a request stops retrying this long after its first failure
+COMMAND_BUDGET_SECONDS = 150.0     # and no retry starts this long after the command began (XSOAR allows 300 s)
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
@@ -147,7 +148,12 @@ def filter_value(value: Any) -> str:
     return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
+def backoff_ceiling(attempt: int) -> float:
+    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt)
+
+
 def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: between half and all of the ceiling."""
     ceiling = backoff_ceiling(attempt)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
@@ -155,13 +161,14 @@ def backoff_seconds(attempt: int) -> float:
 class ScimRetry(Retry):
     """urllib3's retry policy, as BaseClient uses it, set for AWS: throttling (429, honouring Retry-After),
     5xx answers and dropped connections are retried for every method, with backoff and jitter, within
-    RETRY_BUDGET_SECONDS of the first failure; each retry is logged."""
+    RETRY_BUDGET_SECONDS of the first failure and before the command's deadline; each retry is logged."""
 
     started: float | None = None
+    deadline: float = float('inf')
 
     def new(self, **kw: Any) -> 'ScimRetry':
         retry = super().new(**kw)
-        retry.started = self.started
+        retry.started, retry.deadline = self.started, self.deadline
         return retry
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
@@ -171,7 +178,8 @@ class ScimRetry(Retry):
         retry.started = started
         asked = retry.get_retry_after(response) if response is not None else None
         wait = asked if asked is not None else backoff_ceiling(len(retry.history) - 1)
-        if time.monotonic() - started + wait > RETRY_BUDGET_SECONDS:
+        now = time.monotonic()
+        if now - started + wait > RETRY_BUDGET_SECONDS or now + wait > self.deadline:
             raise MaxRetryError(_pool, url or '', error or ResponseError(f'still failing after {RETRY_BUDGET_SECONDS:.0f} s'))
         what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
         demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)}, '
@@ -180,10 +188,6 @@ class ScimRetry(Retry):
 
     def get_backoff_time(self) -> float:
         return backoff_seconds(len(self.history) - 1)
-
-
-def backoff_ceiling(attempt: int) -> float:
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt)
 
 
 class Client(BaseClient):
@@ -196,15 +200,15 @@ class Client(BaseClient):
         self.resent_after_lost_answer = False
         retry = ScimRetry(total=MAX_ATTEMPTS - 1, allowed_methods=None, status_forcelist=RETRY_STATUSES,
                           raise_on_status=False, respect_retry_after_header=True)
+        retry.deadline = time.monotonic() + COMMAND_BUDGET_SECONDS
         for prefix in list(self._session.adapters):
             self._session.mount(prefix, HTTPAdapter(max_retries=retry))
 
     def redact(self, text: str) -> str:
         return text.replace(self._token, '<token>') if self._token else text
 
-    def send(self, method: str, path: str, body: Any = None, params: dict | None = None,
-             ok: tuple = (200, 201, 204)) -> requests.Response:
-        """One SCIM call (retried by ScimRetry); an answer outside `ok` raises ScimError."""
+    def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
+        """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
         try:
             response = self._http_request(method, url_suffix=path, json_data=body, params=params,
                                           resp_type='response', ok_codes=ANY_STATUS, timeout=REQUEST_TIMEOUT)
@@ -212,7 +216,7 @@ class Client(BaseClient):
             raise self.transport_error(exc)
         history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
         self.resent_after_lost_answer = any(attempt.error is not None for attempt in history)
-        if response.status_code not in ok:
+        if not 200 <= response.status_code < 300:
             raise ScimError(response.status_code, self.error_detail(response))
         return response
 
@@ -654,9 +658,19 @@ def may_enable(args: dict, settings: Settings) -> bool:
     return settings.enable_enabled and as_boolean(args.get('allow-enable') or 'true', 'allow-enable')
 
 
-def get_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
+def find_profile_user(client: Client, profile: dict, settings: Settings, use_old_data: bool) -> tuple:
+    """The profile mapped for an update, and the AWS user it designates (None when there is none)."""
     mapped = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    user = find_user(client, lookup_candidates(profile, mapped, settings.mapper_out, use_old_data=False))
+    return mapped, find_user(client, lookup_candidates(profile, mapped, settings.mapper_out, use_old_data))
+
+
+def patch_user(client: Client, user: dict, operations: list) -> dict:
+    """Apply `operations`; the user as AWS answers it, or as it must be when AWS answers 204."""
+    return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
+
+
+def get_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
+    _, user = find_profile_user(client, profile, settings, use_old_data=False)
     if not user:
         return failed_result('get', 404, USER_NOT_FOUND), profile
     incoming = demisto.mapObject(user, settings.mapper_in, INCOMING_MAPPING_TYPE)
@@ -695,8 +709,7 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
 def update_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
     if not settings.update_enabled:
         return skipped_result('update', DISABLED), profile
-    user = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    existing = find_user(client, lookup_candidates(profile, user, settings.mapper_out, use_old_data=True))
+    user, existing = find_profile_user(client, profile, settings, use_old_data=True)
     if existing:
         return update_existing_user(client, profile, args, settings, existing, user)
     if settings.create_if_not_exists:
@@ -713,23 +726,19 @@ def update_existing_user(client: Client, profile: dict, args: dict, settings: Se
     operations = user_changes(existing, wanted)
     if may_enable(args, settings) and existing.get('active') is False:
         operations.append(replace_operation('active', True))
-    updated = existing
-    if operations:
-        updated = client.patch('Users', existing['id'], operations) or apply_operations(existing, operations)
+    updated = patch_user(client, existing, operations) if operations else existing
     return vendor_result('update', updated, email=profile.get('email')), profile
 
 
 def disable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
     if not settings.disable_enabled:
         return skipped_result('disable', DISABLED), profile
-    mapped = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    existing = find_user(client, lookup_candidates(profile, mapped, settings.mapper_out, use_old_data=True))
+    _, existing = find_profile_user(client, profile, settings, use_old_data=True)
     if not existing:
         return skipped_result('disable', USER_NOT_FOUND), profile
     if existing.get('active') is False:
         return skipped_result('disable', 'User is already disabled.', existing), profile
-    operations = [replace_operation('active', False)]
-    updated = client.patch('Users', existing['id'], operations) or apply_operations(existing, operations)
+    updated = patch_user(client, existing, [replace_operation('active', False)])
     return vendor_result('disable', updated, email=profile.get('email'), active=False), profile
 
 

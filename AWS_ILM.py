@@ -443,7 +443,7 @@ def normalise_user(mapped: Any) -> dict:
     """Make the outgoing mapper's result a valid AWS user body (without `schemas`)."""
     user: dict = {}
     for key, value in (mapped.items() if isinstance(mapped, dict) else []):
-        if isinstance(key, str) and key and key != 'olduserdata':
+        if isinstance(key, str) and key:
             put_path(user, split_attribute_path(key), value)
     user = without_empty(user)
     for attribute in SINGLE_VALUED_LISTS:
@@ -757,15 +757,19 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
     try:
         profile = parse_user_profile(args.get('user-profile'))
         vendor, context_profile = handler(client, profile, args, settings)
-    except InputError as exc:
-        vendor, context_profile = failed_result(action, 400, str(exc)), profile
-    except ScimError as exc:
-        vendor, context_profile = failed_result(action, exc.status, exc.detail), profile
     except Exception as exc:
-        demisto.error(client.redact(f'AWS-ILM {command}: {traceback.format_exc()}'))
-        message = client.redact(f'Unexpected error: {type(exc).__name__}: {exc}')
-        vendor, context_profile = failed_result(action, 500, message), profile
+        vendor, context_profile = failed_result(action, *failure_of(command, client, exc)), profile
     return iam_entry(vendor, context_profile)
+
+
+def failure_of(command: str, client: Client, exc: Exception) -> tuple:
+    """(error code, message) the user sees; an unexpected error is logged with its traceback, redacted."""
+    if isinstance(exc, InputError):
+        return 400, str(exc)
+    if isinstance(exc, ScimError):
+        return exc.status, exc.detail
+    demisto.error(client.redact(f'AWS-ILM {command}: {traceback.format_exc()}'))
+    return 500, client.redact(f'Unexpected error: {type(exc).__name__}: {exc}')
 
 
 # ----- group commands -------------------------------------------------------------------------
@@ -807,16 +811,15 @@ def parse_member_ids(raw: Any, name: str) -> list:
             items = text.split(',')
     if not isinstance(items, list):
         items = [items]
-    ids: list = []
+    ids: dict = {}   # ordered, without repeats
     for item in items:
         if isinstance(item, dict):
             item = item.get('value')
         if isinstance(item, bool) or not isinstance(item, (str, int)):
             raise InputError(f'{name} holds {json.dumps(item)}, which is not a user id.')
-        member = str(item).strip()
-        if member and member not in ids:
-            ids.append(member)
-    return ids
+        if str(item).strip():
+            ids[str(item).strip()] = True
+    return list(ids)
 
 
 def resolve_group(client: Client, scim: dict) -> dict | None:
@@ -900,11 +903,15 @@ def update_group_command(client: Client, args: dict) -> CommandResults:
 
 
 def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list, exc: ScimError) -> CommandResults:
-    pending_add = [m for m in to_add if m not in done['added']]
-    pending_remove = [m for m in to_remove if m not in done['removed']]
-    applied = len(done['added']) + len(done['removed'])
-    message = (f'{exc.detail} Applied {applied} of {len(to_add) + len(to_remove)} member changes before the '
-               f'failure; not applied: {len(pending_add)} to add, {len(pending_remove)} to delete (see details).')
+    added, removed = set(done['added']), set(done['removed'])
+    pending_add = [m for m in to_add if m not in added]
+    pending_remove = [m for m in to_remove if m not in removed]
+    message = (f'{exc.detail} Applied {len(added) + len(removed)} of {len(to_add) + len(to_remove)} member changes '
+               f'before the failure; not applied: {len(pending_add)} to add, {len(pending_remove)} to delete (see '
+               'details).')
+    if exc.status in (502, 504):
+        message += (' The failed request got no answer, so AWS may have applied it; run the command again to be '
+                    'sure (adding or removing a member twice is harmless).')
     details = {'membersAdded': done['added'], 'membersRemoved': done['removed'],
                'notAdded': pending_add, 'notRemoved': pending_remove}
     return group_result('iam-update-group', False, group['id'], group.get('displayName'), details=details,
@@ -938,14 +945,9 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
     """Every outcome of a group command, failures included, is one group output."""
     try:
         return GROUP_COMMANDS[command](client, args)
-    except InputError as exc:
-        return group_result(command, False, error_code=400, error_message=str(exc))
-    except ScimError as exc:
-        return group_result(command, False, error_code=exc.status, error_message=exc.detail)
     except Exception as exc:
-        demisto.error(client.redact(f'AWS-ILM {command}: {traceback.format_exc()}'))
-        return group_result(command, False, error_code=500,
-                            error_message=client.redact(f'Unexpected error: {type(exc).__name__}: {exc}'))
+        code, message = failure_of(command, client, exc)
+        return group_result(command, False, error_code=code, error_message=message)
 
 
 # ----- test-module and get-mapping-fields -----------------------------------------------------

@@ -765,3 +765,9 @@ def test_yml_declares_every_seed_argument_and_output():
                       "update_user_enabled", "enable_user_enabled", "disable_user_enabled", "create_if_not_exists",
                       "mapper_in", "mapper_out", "insecure", "proxy"}
     assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)
+
+
+def test_update_group_failure_without_answer_says_it_may_have_applied(requests_mock):
+    requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset"))
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
+    assert out["errorCode"] == 502 and "may have applied it" in out["errorMessage"]

@@ -549,6 +549,12 @@ def test_update_group_partial_failure_says_what_was_applied(requests_mock):
     assert "Applied 100 of 150" in out["errorMessage"]
 
 
+def test_update_group_failure_without_answer_says_it_may_have_applied(requests_mock):
+    requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset"))
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
+    assert out["errorCode"] == 502 and "may have applied it" in out["errorMessage"]
+
+
 @pytest.mark.parametrize("args, message", [
     ({"scim": '{"id": "g"}'}, "Nothing to change"),
     ({"scim": '{"id": "g"}', "memberIdsToAdd": "a", "memberIdsToDelete": "a"}, "both to add and to delete"),
@@ -766,8 +772,3 @@ def test_yml_declares_every_seed_argument_and_output():
                       "mapper_in", "mapper_out", "insecure", "proxy"}
     assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)
 
-
-def test_update_group_failure_without_answer_says_it_may_have_applied(requests_mock):
-    requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset"))
-    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
-    assert out["errorCode"] == 502 and "may have applied it" in out["errorMessage"]

@@ -11,7 +11,6 @@ import pytest
 import requests
 from scim2_models import Context, EnterpriseUser, Group, PatchOp, ScimPolicy, SearchRequest, User
 
-import AWS_ILM
 from conftest import group_output, load, run_on, user_profile, vendor
 
 JANE = {"email": "jane@example.com", "username": "jane@example.com", "givenname": "Jane", "surname": "Doe",
@@ -280,4 +279,3 @@ def test_each_command_uses_one_connection(server):
         server.hooks.connections = 0
         run_on(server, command, args)
         assert server.hooks.connections == 1, command
-    assert AWS_ILM.MAX_MEMBER_CHANGES == 100

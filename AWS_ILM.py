@@ -328,9 +328,7 @@ def parse_user_profile(raw: Any) -> dict:
     if isinstance(raw, str) and len(raw) > MAX_PROFILE_CHARACTERS:
         raise InputError(f'user-profile is {len(raw):,} characters long; a user profile is a few KB at most, '
                          'so check that the right field is passed.')
-    if isinstance(raw, dict):
-        profile = raw
-    elif isinstance(raw, str) and looks_like_json(raw):
+    if isinstance(raw, str) and looks_like_json(raw):
         try:
             profile = json.loads(raw)
         except ValueError as exc:
@@ -340,8 +338,10 @@ def parse_user_profile(raw: Any) -> dict:
             return parse_user_profile(profile)
     elif isinstance(raw, str) and raw.strip():
         return {'username': raw.strip()}
-    else:
+    elif raw is None or isinstance(raw, str):
         raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
+    else:
+        profile = raw
     if not isinstance(profile, dict):
         kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
         raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '

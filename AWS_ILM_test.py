@@ -82,7 +82,8 @@ def test_user_profile_forms(raw, expected):
     ("{}", "empty object"),
     (None, "missing"),
     ("   ", "missing"),
-    (42, "missing"),
+    (42, "not a number"),
+    (["jdoe", "asmith"], "not a list; one user per call"),
 ])
 def test_user_profile_errors(raw, message):
     with pytest.raises(AWS_ILM.InputError, match=message):

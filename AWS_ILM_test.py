@@ -455,6 +455,12 @@ def test_get_group_by_id(requests_mock):
     assert out["details"] == GROUP and entries[0]["HumanReadable"].startswith("### AWS Get Group:")
 
 
+def test_group_tables_list_columns_as_the_seed_does(requests_mock):
+    requests_mock.get(API + "Groups/121212", json={**GROUP, "id": "121212", "displayName": "The best group"})
+    table = run_command("iam-get-group", {"scim": '{"id": "121212"}'})[0]["HumanReadable"]
+    assert table.splitlines()[1] == "|brand|details|displayName|id|instanceName|success|"
+
+
 def test_get_group_by_name(requests_mock):
     search = requests_mock.get(API + "Groups", json=load("group_list.json"))
     out = group_output(run_command("iam-get-group", {"scim": '{"displayName": "Engineers"}'}), "GetGroup")
@@ -772,4 +778,5 @@ def test_yml_declares_every_seed_argument_and_output():
                       "update_user_enabled", "enable_user_enabled", "disable_user_enabled", "create_if_not_exists",
                       "mapper_in", "mapper_out", "insecure", "proxy"}
     assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)
+
 

@@ -114,7 +114,7 @@ def tableToMarkdown(name, t, headers=None, headerTransform=None, removeNull=Fals
         headers = []
         for row in rows:
             headers += [k for k in row if k not in headers]
-        if sort_headers and isinstance(t, list):
+        if sort_headers:   # as the published group tables show: brand, details, displayName, id, ...
             headers = sorted(headers)
     elif isinstance(headers, str):
         headers = [headers]

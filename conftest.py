@@ -31,12 +31,8 @@ def load(name: str):
 
 
 def run_command(command: str, args: dict | None = None, params: dict | None = None, token: str = TOKEN) -> list:
-    demisto.invoke(command, dict(PARAMS if params is None else params), dict(args or {}))
-    try:
-        AWS_ILM.main()
-    except SystemExit:   # return_error() exits, as upstream
-        pass
-    entries, logs = demisto.emitted(), demisto.logged()
+    entries = demisto.execute(AWS_ILM.main, command, dict(PARAMS if params is None else params), dict(args or {}))
+    logs = demisto.logged()
     text = json.dumps(entries, default=str) + json.dumps(logs)
     assert token not in text, f"the token leaked from {command}"
     assert "Traceback (most recent call last)" not in json.dumps(entries, default=str)

@@ -43,9 +43,7 @@ def collect(lines: list) -> dict:
     with AwsScimServer(predictable=True) as server:
         for line in lines:
             command, args = parse_line(line)
-            demisto.invoke(command, server.params(), args)
-            AWS_ILM.main()
-            entry = demisto.emitted()[0]
+            entry = demisto.execute(AWS_ILM.main, command, server.params(), args)[0]
             context = json.dumps(readable_context(entry["EntryContext"]), indent=4)
             examples.setdefault(command, []).append([line.strip(), entry["HumanReadable"], context])
     return examples

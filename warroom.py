@@ -66,12 +66,7 @@ def run(command: str, args: dict, params: dict, out=None) -> bool:
     out = out or sys.stdout
     shown = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in args.items())
     print(f"\n$ !{command} {shown}".rstrip(), file=out)
-    demisto.invoke(command, params, args)
-    try:
-        AWS_ILM.main()
-    except SystemExit:
-        pass
-    entries = demisto.emitted()
+    entries = demisto.execute(AWS_ILM.main, command, params, args)
     return all([print_entry(entry, out) for entry in entries]) and bool(entries)  # noqa: C419 (print them all)
 
 

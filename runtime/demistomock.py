@@ -132,6 +132,17 @@ def invoke(command_name: str, params_: dict | None = None, args_: dict | None = 
     _state.update(params=params_ or {}, args=args_ or {}, command=command_name, results=[], logs=[])
 
 
+def execute(main, command_name: str, params_: dict | None = None, args_: dict | None = None) -> list:
+    """Run one command as the server does: a fresh execution of `main()`; the entries it emitted.
+    return_error() ends an execution with SystemExit, as upstream."""
+    invoke(command_name, params_, args_)
+    try:
+        main()
+    except SystemExit:
+        pass
+    return emitted()
+
+
 def emitted() -> list:
     """The entries `results()` received since the last `invoke()`."""
     return _state["results"]

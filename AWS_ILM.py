@@ -3,13 +3,17 @@
 Reads top to bottom: constants, errors, the SCIM client, user-profile mapping, result builders,
 the commands, and main().
 """
+import ast
 import copy
+import ipaddress
 import json
+import os
 import random
+import ssl
 import time
 import traceback
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import demistomock as demisto  # noqa: F401
 import requests
@@ -38,7 +42,7 @@ ENTERPRISE_ATTRIBUTES = ('employeeNumber', 'costCenter', 'organization', 'divisi
 NEVER_SENT = ('id', 'meta', 'schemas', 'password', 'groups')
 LOOKUP_ATTRIBUTES = ('id', 'userName', 'externalId')            # precedence of the user lookup
 MAX_MEMBER_CHANGES = 100                                        # per PATCH /Groups request
-MAX_PROFILE_CHARACTERS = 64 * 1024                              # a real user profile is a few KB
+MAX_PROFILE_CHARACTERS = 2 * 1024 * 1024                        # text or JSON; 1 MB of custom fields still fits
 TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage',
                    'locale', 'timezone', 'externalId')
 
@@ -50,6 +54,8 @@ COMMAND_BUDGET_SECONDS = 150.0     # and no retry starts this long after the com
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
+CONNECT_RETRIES = 1                # an unreachable host is tried twice, not five times
+MAX_READ_TIMEOUT = 60.0            # the most a REQUESTS_TIMEOUT override may set
 
 IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
 IAM_VENDOR_KEY = ('IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName'
@@ -69,6 +75,10 @@ GROUP_OUTPUTS = {   # command -> (context prefix, readable title)
 DISABLED = 'Command is disabled.'
 USER_NOT_FOUND = 'User does not exist'
 GROUP_NOT_FOUND = 'Group Not Found'
+GROUP_EXISTS = 'Group already exists'
+AUTH_FAILED = ('Authorization failed (401): check the Tenant ID and the Authentication Token. Access tokens '
+               'expire one year after they are created; generate a new one in IAM Identity Center > '
+               'Settings > Identity source > Manage provisioning.')
 
 BUILTIN_USER_FIELDS = {   # get-mapping-fields when GET /Schemas is not available
     'id': 'AWS user id (used only to find the user).',
@@ -114,25 +124,53 @@ class InputError(Exception):
 
 
 class ScimError(Exception):
-    """AWS answered with an error status, or could not be reached (status 502/504 then)."""
+    """AWS answered with an error status, or could not be reached (status 502/504 then).
+    `maybe_applied`: the request went out and its answer was lost, so AWS may have carried it out."""
 
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, maybe_applied: bool = False):
         super().__init__(f'[{status}] {detail}')
         self.status = status
         self.detail = detail
+        self.maybe_applied = maybe_applied
+        self.user: dict | None = None   # the AWS user the command had found, when it failed after that
 
 
 # ----- SCIM client ----------------------------------------------------------------------------
+def is_loopback(host: str) -> bool:
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def scim_base_url(url: str, tenant_id: str) -> str:
-    """`https://scim.<region>.amazonaws.com` (or a URL already ending in /<tenant>/scim/v2) -> .../scim/v2/"""
-    base = url.strip().rstrip('/')
-    if base.endswith('/scim/v2'):
-        return base + '/'
-    if base.endswith('/scim'):
-        return base + '/v2/'
-    if not base.endswith('/' + tenant_id):
-        base = f'{base}/{quote(tenant_id, safe="")}'
-    return base + '/scim/v2/'
+    """The tenant's SCIM root (ending in /scim/v2/) from the Base URL and the Tenant ID. The Base URL may be the
+    host, the host with /scim/v2, or the console's full endpoint (whose tenant serves when Tenant ID is empty)."""
+    text = url.strip()
+    parts = urlsplit(text if '://' in text else f'https://{text}')
+    host, scheme = parts.hostname or '', parts.scheme.lower()
+    if not host or scheme not in ('http', 'https'):
+        raise InputError(f'The Base URL "{text}" is not a URL; it looks like https://scim.<region>.amazonaws.com.')
+    if scheme == 'http' and not is_loopback(host):
+        raise InputError(f'The Base URL "{text}" uses plain http://, which would send the token unencrypted: use '
+                         'https:// (https://scim.<region>.amazonaws.com).')
+    segments = [segment for segment in parts.path.split('/') if segment]
+    endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
+    segments = segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim'] \
+        else segments
+    url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
+    if url_tenant and tenant_id and url_tenant != tenant_id:
+        raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
+                         'correct one of them, or clear the Tenant ID.')
+    tenant = tenant_id or url_tenant
+    if not tenant:
+        raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
+                         '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
+    prefix = segments[:-1] if url_tenant else segments
+    return f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix) + \
+        f'{quote(tenant, safe="")}/scim/v2/'
 
 
 def path_segment(value: Any) -> str:
@@ -161,14 +199,16 @@ def backoff_seconds(attempt: int) -> float:
 class ScimRetry(Retry):
     """urllib3's retry policy, as BaseClient uses it, set for AWS: throttling (429, honouring Retry-After),
     5xx answers and dropped connections are retried for every method, with backoff and jitter, within
-    RETRY_BUDGET_SECONDS of the first failure and before the command's deadline; each retry is logged."""
+    RETRY_BUDGET_SECONDS of the first failure and before the command's deadline; an unreachable host is tried
+    CONNECT_RETRIES more time, a TLS failure never again. Each retry is logged, and counted in `attempts`."""
 
     started: float | None = None
     deadline: float = float('inf')
+    attempts: dict = {}   # shared by the copies urllib3 makes: {'retries': n} for the request under way
 
     def new(self, **kw: Any) -> 'ScimRetry':
         retry = super().new(**kw)
-        retry.started, retry.deadline = self.started, self.deadline
+        retry.started, retry.deadline, retry.attempts = self.started, self.deadline, self.attempts
         return retry
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
@@ -181,6 +221,7 @@ class ScimRetry(Retry):
         now = time.monotonic()
         if now - started + wait > RETRY_BUDGET_SECONDS or now + wait > self.deadline:
             raise MaxRetryError(_pool, url or '', error or ResponseError(f'still failing after {RETRY_BUDGET_SECONDS:.0f} s'))
+        self.attempts['retries'] = len(retry.history)
         what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
         demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)}, '
                       f'in at most {wait:.1f}s')
@@ -190,6 +231,34 @@ class ScimRetry(Retry):
         return backoff_seconds(len(self.history) - 1)
 
 
+def read_timeout() -> float:
+    """Seconds to wait for an answer: the platform's REQUESTS_TIMEOUT(.<brand>) override when an admin set one
+    (at most MAX_READ_TIMEOUT, so that a command stays well inside XSOAR's 300 s), else REQUEST_TIMEOUT's."""
+    brand = calling_instance()[0]
+    for name in (f'REQUESTS_TIMEOUT.{brand}', 'REQUESTS_TIMEOUT'):
+        try:
+            seconds = float(os.environ.get(name) or 0)
+        except ValueError:
+            continue
+        if seconds > 0:
+            return min(seconds, MAX_READ_TIMEOUT)
+    return REQUEST_TIMEOUT[1]
+
+
+def exception_chain(exc: BaseException) -> list:
+    """The exception and every one it wraps (DemistoException.exception, urllib3's reason, __cause__, args)."""
+    chain: list = []
+    pending: list = [exc]
+    while pending and len(chain) < 12:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in chain):
+            continue
+        chain.append(current)
+        pending += [getattr(current, 'exception', None), getattr(current, 'reason', None), current.__cause__,
+                    current.__context__] + [arg for arg in current.args if isinstance(arg, BaseException)]
+    return chain
+
+
 class Client(BaseClient):
     """Talks HTTP to one Identity Center tenant; every request goes through `send()`."""
 
@@ -197,45 +266,75 @@ class Client(BaseClient):
         super().__init__(base_url, verify=verify, proxy=proxy, headers={
             'Authorization': f'Bearer {token}', 'Content-Type': 'application/json', 'Accept': 'application/json'})
         self._token = token
+        self.host = urlsplit(base_url).netloc
         self.resent_after_lost_answer = False
-        retry = ScimRetry(total=MAX_ATTEMPTS - 1, allowed_methods=None, status_forcelist=RETRY_STATUSES,
-                          raise_on_status=False, respect_retry_after_header=True)
-        retry.deadline = time.monotonic() + COMMAND_BUDGET_SECONDS
-        for prefix in list(self._session.adapters):
-            self._session.mount(prefix, HTTPAdapter(max_retries=retry))
+        self.timeout_pair = (REQUEST_TIMEOUT[0], read_timeout())
+        self.retry = ScimRetry(total=MAX_ATTEMPTS - 1, connect=CONNECT_RETRIES, other=0, allowed_methods=None,
+                               status_forcelist=RETRY_STATUSES, raise_on_status=False, respect_retry_after_header=True)
+        self.retry.deadline = time.monotonic() + COMMAND_BUDGET_SECONDS
+        self.retry.attempts = {}
+        for adapter in self._session.adapters.values():   # keep the platform's adapters (its TLS adapter too)
+            if isinstance(adapter, HTTPAdapter):
+                adapter.max_retries = self.retry
 
     def redact(self, text: str) -> str:
         return text.replace(self._token, '<token>') if self._token else text
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
         """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
+        self.retry.attempts['retries'] = 0
+        started = time.monotonic()
         try:
             response = self._http_request(method, url_suffix=path, json_data=body, params=params,
-                                          resp_type='response', ok_codes=ANY_STATUS, timeout=REQUEST_TIMEOUT)
+                                          resp_type='response', ok_codes=ANY_STATUS, timeout=self.timeout_pair)
         except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
-            raise self.transport_error(exc)
+            raise self.with_attempts(self.transport_error(exc), started)
         history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
         self.resent_after_lost_answer = any(attempt.error is not None for attempt in history)
         if not 200 <= response.status_code < 300:
-            raise ScimError(response.status_code, self.error_detail(response))
+            raise self.with_attempts(ScimError(response.status_code, self.error_detail(response)), started)
         return response
 
-    @staticmethod
-    def transport_error(exc: Exception) -> Exception:
-        cause = getattr(exc, 'exception', None) or exc
-        reason = getattr(cause.args[0], 'reason', None) if cause.args else None
-        if isinstance(cause, requests.exceptions.SSLError):
-            return ScimError(502, 'TLS verification of the Base URL failed. Check the certificate, or select '
-                                  '"Trust any certificate" for a test instance.')
-        if isinstance(cause, requests.exceptions.ProxyError):
+    def with_attempts(self, exc: Exception, started: float) -> Exception:
+        """Say how long a failure was retried: 'after 5 attempts over 14 s'."""
+        retries = self.retry.attempts.get('retries', 0)
+        if isinstance(exc, ScimError) and retries:
+            exc.detail += f' (gave up after {retries + 1} attempts over {time.monotonic() - started:.0f} s)'
+        return exc
+
+    def transport_error(self, exc: Exception) -> Exception:
+        """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time, lost answer."""
+        chain = exception_chain(exc)
+        kinds = tuple(type(link) for link in chain)
+
+        def has(*types: type) -> bool:
+            return any(issubclass(kind, types) for kind in kinds)
+
+        if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
+            return ScimError(502, self.certificate_message(chain))
+        if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
             return ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
                                   '"Use system proxy settings".')
-        if isinstance(cause, requests.exceptions.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
-            return ScimError(504, 'AWS did not answer in time.')
-        if isinstance(cause, requests.exceptions.RequestException):
-            return ScimError(502, 'Could not connect to the Base URL (connection refused, reset or closed). '
-                                  'Check the Base URL and the network path to AWS.')
+        if has(urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+               requests.exceptions.ConnectTimeout):
+            what = 'the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else \
+                'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made'
+            return ScimError(502, f'Could not connect to {self.host} ({what}): check the Base URL and the '
+                                  'network path to AWS.')
+        if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
+            return ScimError(504, f'AWS did not answer in time ({self.timeout_pair[1]:.0f} s).', maybe_applied=True)
+        if has(requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError):
+            return ScimError(502, f'The connection to {self.host} closed before AWS answered.', maybe_applied=True)
         return exc
+
+    def certificate_message(self, chain: list) -> str:
+        problem = next((str(getattr(link, 'verify_message', '') or link.reason) for link in chain
+                        if isinstance(link, ssl.SSLError) and getattr(link, 'reason', None)), 'TLS handshake failed')
+        message = f'The TLS connection to {self.host} failed: {problem}.'
+        if self._verify:
+            message += (' Check that the Base URL is the AWS SCIM endpoint and that any TLS-inspecting proxy\'s CA is '
+                        'trusted; "Trust any certificate" is only for a test instance.')
+        return message
 
     def error_detail(self, response: requests.Response) -> str:
         try:
@@ -322,12 +421,12 @@ class Client(BaseClient):
 
 # ----- user-profile mapping -------------------------------------------------------------------
 def parse_user_profile(raw: Any) -> dict:
-    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook)."""
+    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
     if isinstance(raw, list) and len(raw) == 1:
         raw = raw[0]
-    if isinstance(raw, str) and len(raw) > MAX_PROFILE_CHARACTERS:
-        raise InputError(f'user-profile is {len(raw):,} characters long; a user profile is a few KB at most, '
-                         'so check that the right field is passed.')
+    check_profile_size(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return {'username': str(raw)}
     if isinstance(raw, str) and looks_like_json(raw):
         try:
             profile = json.loads(raw)
@@ -352,11 +451,22 @@ def parse_user_profile(raw: Any) -> dict:
     return profile
 
 
+def check_profile_size(raw: Any) -> None:
+    """One limit for a profile given as text or as an object (measured as its JSON)."""
+    try:
+        size = len(raw) if isinstance(raw, str) else len(json.dumps(raw, default=str))
+    except (TypeError, ValueError):
+        size = 0   # not JSON-able: named as such below
+    if size > MAX_PROFILE_CHARACTERS:
+        raise InputError(f'user-profile is {size:,} characters long, over the {MAX_PROFILE_CHARACTERS:,} a profile '
+                         'may have: check that the right field is passed.')
+
+
 def looks_like_json(text: str) -> bool:
-    """A JSON document rather than a bare user name: an object, array, string, number, true/false/null."""
+    """A JSON document rather than a bare user name: an object, array, string, true/false/null. A bare number is a
+    user name (an employee number used as the user name)."""
     stripped = text.strip()
-    return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null') or \
-        stripped.lstrip('-').replace('.', '', 1).isdigit()
+    return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null')
 
 
 def old_user_data(profile: dict) -> dict:
@@ -403,11 +513,14 @@ def is_empty(value: Any) -> bool:
 
 
 def without_empty(value: Any) -> Any:
+    """Strings trimmed, numbers as text, and empty values (after trimming) dropped, at every depth."""
     if isinstance(value, dict):
         cleaned = {k: without_empty(v) for k, v in value.items()}
         return {k: v for k, v in cleaned.items() if not is_empty(v)}
     if isinstance(value, list):
         return [v for v in (without_empty(v) for v in value) if not is_empty(v)]
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return value
@@ -421,10 +534,11 @@ def as_boolean(value: Any, name: str) -> bool:
 
 
 def single_primary(attribute: str, value: Any) -> list:
-    """AWS keeps one email, phone number and address, and that one must be primary."""
+    """AWS keeps one email, phone number and address, and that one must be primary. The type is kept only when
+    the profile gives one (an update then keeps AWS's; a new user gets 'work')."""
     if isinstance(value, str) and value.strip().startswith(('[', '{')):
         try:
-            value = json.loads(value)
+            value = without_empty(json.loads(value))
         except ValueError:
             pass
     items = [item if isinstance(item, dict) else {'value': str(item)}
@@ -435,8 +549,7 @@ def single_primary(attribute: str, value: Any) -> list:
     chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
     if len(items) > 1:
         demisto.debug(f'AWS-ILM: AWS keeps one of {attribute}; sending the primary one only.')
-    chosen = {k: v for k, v in chosen.items() if k != 'display'}
-    return [{**chosen, 'type': chosen.get('type') or 'work', 'primary': True}]
+    return [{**{k: v for k, v in chosen.items() if k not in ('display', 'primary')}, 'primary': True}]
 
 
 def normalise_user(mapped: Any) -> dict:
@@ -477,6 +590,9 @@ def map_user(profile: dict, mapper: str, mapping_type: str) -> dict:
 
 def user_body(user: dict) -> dict:
     body = {k: v for k, v in user.items() if k not in NEVER_SENT}
+    for attribute in SINGLE_VALUED_LISTS:
+        if attribute in body:
+            body[attribute] = [{'type': 'work', **item} for item in body[attribute]]
     body['schemas'] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in body else [])
     return body
 
@@ -508,18 +624,20 @@ def lookup_candidates(profile: dict, mapped: dict, mapper: str, use_old_data: bo
 
 
 def identifiers(profile: dict, mapped: dict, mapper: str, use_old_data: bool) -> list:
-    """(attribute, value) pairs to find the user by, best first; old identifiers last."""
+    """(attribute, value) pairs to find the user by, best first. With old data (a rename), the previous
+    identifiers come first: the new ones may already belong to someone else; they follow, so that a rename that
+    already happened is still found."""
     sources = [(profile, mapped)]
     old = old_user_data(profile) if use_old_data else {}
     if old:
-        sources.append((old, map_user(old, mapper, UPDATE_MAPPING_TYPE)))
+        sources.insert(0, (old, map_user(old, mapper, UPDATE_MAPPING_TYPE)))
     candidates: list = []
     for raw, user in sources:
         pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
         if not user.get('userName') and primary_email(user):
             pairs.append(('userName', primary_email(user)))   # AWS userName is usually the e-mail
-        candidates += [(a, str(v)) for a, v in pairs if isinstance(v, (str, int)) and str(v).strip()
-                       and (a, str(v)) not in candidates]
+        pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
+        candidates += [pair for pair in pairs if pair[1] and pair not in candidates]
     return candidates
 
 
@@ -538,7 +656,7 @@ def same_value(wanted: Any, current: Any) -> bool:
 
 
 def user_changes(current: dict, wanted: dict) -> list:
-    """PATCH operations that bring `current` to `wanted`, one per changed attribute."""
+    """PATCH operations that bring `current` to `wanted`, one per changed attribute; nothing AWS holds is lost."""
     operations = []
     for attribute, value in wanted.items():
         if attribute in NEVER_SENT or attribute == 'active':
@@ -549,12 +667,61 @@ def user_changes(current: dict, wanted: dict) -> list:
             operations += [replace_operation(f'{attribute}{separator}{sub}', sub_value)
                            for sub, sub_value in value.items() if not same_value(sub_value, existing.get(sub))]
         elif attribute in SINGLE_VALUED_LISTS:
-            existing = current.get(attribute) or [{}]
-            if not same_value(value[0], existing[0]):
-                operations.append(replace_operation(attribute, value))
+            changed = changed_single_value(attribute, value[0], current.get(attribute))
+            if changed:
+                operations.append(replace_operation(attribute, [changed]))
         elif not same_value(value, current.get(attribute)):
             operations.append(replace_operation(attribute, value))
     return operations
+
+
+def changed_single_value(attribute: str, wanted: dict, current_values: Any) -> dict | None:
+    """The one email, phone number or address to send, or None when AWS already holds it. An address is AWS's
+    address with the profile's fields laid over it (a profile that carries only the city keeps the street);
+    an email or phone number is compared by value. AWS's type stays unless the profile gives one."""
+    current = next((item for item in current_values or [] if isinstance(item, dict)), {})
+    given = {k: v for k, v in wanted.items() if k != 'primary'}
+    if same_value(given, current):
+        return None
+    merged = {**current, **given} if attribute == 'addresses' else given
+    return {**merged, 'type': given.get('type') or current.get('type') or 'work', 'primary': True}
+
+
+def built_display_name(name: dict) -> str:
+    return f"{name.get('givenName') or ''} {name.get('familyName') or ''}".strip()
+
+
+def refresh_display_name(current: dict, wanted: dict) -> None:
+    """When the names change and AWS's displayName is the one built from the old names, build it anew; a
+    displayName the profile maps, or one set by hand, is left as it is."""
+    if wanted.get('displayName') or not wanted.get('name'):
+        return
+    old_name = current.get('name') or {}
+    new_name = {**old_name, **wanted['name']}
+    if current.get('displayName') == built_display_name(old_name) and \
+            built_display_name(new_name) != built_display_name(old_name):
+        wanted['displayName'] = built_display_name(new_name)
+
+
+def resolve_manager(client: Client, user: dict) -> None:
+    """The mapped manager (the profile's manager e-mail, the manager's AWS userName) becomes the manager's AWS
+    user id. An unknown manager never blocks the user: it is left out and the reason logged."""
+    enterprise = user.get(ENTERPRISE_SCHEMA) or {}
+    manager = (enterprise.get('manager') or {}).get('value')
+    if not manager:
+        return
+    try:
+        found = client.search('Users', 'userName', manager)
+        reason = '' if found else 'no AWS user has that userName'
+    except ScimError as exc:
+        found, reason = None, exc.detail
+    if found:
+        enterprise['manager'] = {'value': found['id']}
+        return
+    demisto.info(f'AWS-ILM: the manager "{manager}" was left out: {reason}.')
+    del enterprise['manager']
+    if not enterprise:
+        del user[ENTERPRISE_SCHEMA]
 
 
 def replace_operation(path: str, value: Any) -> dict:
@@ -601,8 +768,9 @@ def skipped_result(action: str, reason: str, user: dict | None = None) -> dict:
     return vendor_result(action, user, skipped=True, reason=reason)
 
 
-def failed_result(action: str, code: int, message: str) -> dict:
-    return vendor_result(action, success=False, error_code=code, error_message=message)
+def failed_result(action: str, code: int, message: str, user: dict | None = None) -> dict:
+    """A failure; when it came after the user was found, that user's id, username, email and active stay."""
+    return vendor_result(action, user, success=False, error_code=code, error_message=message)
 
 
 def iam_entry(vendor: dict, user_profile: dict) -> dict:
@@ -655,7 +823,15 @@ def checkbox(params: dict, name: str, default: bool = True) -> bool:
 
 
 def may_enable(args: dict, settings: Settings) -> bool:
-    return settings.enable_enabled and as_boolean(args.get('allow-enable') or 'true', 'allow-enable')
+    """allow-enable as a War Room string or a script's boolean; absent or empty means true."""
+    value = args.get('allow-enable')
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None or value == '':
+        value = True
+    if not isinstance(value, bool) and not (isinstance(value, str) and value.lower() in ('true', 'false')):
+        raise InputError(f'allow-enable must be true or false, not {value!r}.')
+    return settings.enable_enabled and argToBoolean(value)
 
 
 def find_profile_user(client: Client, profile: dict, settings: Settings, use_old_data: bool) -> tuple:
@@ -665,8 +841,30 @@ def find_profile_user(client: Client, profile: dict, settings: Settings, use_old
 
 
 def patch_user(client: Client, user: dict, operations: list) -> dict:
-    """Apply `operations`; the user as AWS answers it, or as it must be when AWS answers 204."""
-    return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
+    """Apply `operations`; the user as AWS answers it, or as it must be when AWS answers 204. A failure keeps
+    the user, for the result."""
+    try:
+        return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
+    except ScimError as exc:
+        if exc.status == 409:
+            exc.detail = taken_identifiers(client, user, operations) or exc.detail
+        exc.user = user
+        raise
+
+
+def taken_identifiers(client: Client, user: dict, operations: list) -> str:
+    """Which new userName or externalId AWS refused (409) because another user holds it; '' when none is known."""
+    taken = []
+    for operation in operations:
+        if operation['path'] in ('userName', 'externalId'):
+            try:
+                holder = client.search('Users', operation['path'], operation['value'])
+            except ScimError:
+                continue
+            if holder and holder['id'] != user['id']:
+                taken.append(f'{operation["path"]} "{operation["value"]}" belongs to another AWS user '
+                             f'(id {holder["id"]}, {"active" if holder.get("active") else "disabled"})')
+    return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
 
 
 def get_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
@@ -690,6 +888,7 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
                          f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
                          f'{", ".join(missing)}.')
     user['active'] = may_enable(args, settings)
+    resolve_manager(client, user)
     try:
         created = client.create_user(user_body(user))
     except ScimError as exc:
@@ -723,6 +922,8 @@ def update_existing_user(client: Client, profile: dict, args: dict, settings: Se
         return skipped_result('update', DISABLED, existing), profile
     if wanted is None:
         wanted = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
+    refresh_display_name(existing, wanted)
+    resolve_manager(client, wanted)
     operations = user_changes(existing, wanted)
     if may_enable(args, settings) and existing.get('active') is False:
         operations.append(replace_operation('active', True))
@@ -758,18 +959,24 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
         profile = parse_user_profile(args.get('user-profile'))
         vendor, context_profile = handler(client, profile, args, settings)
     except Exception as exc:
-        vendor, context_profile = failed_result(action, *failure_of(command, client, exc)), profile
+        vendor = failed_result(action, *failure_of(command, client, exc), user=getattr(exc, 'user', None))
+        context_profile = profile
     return iam_entry(vendor, context_profile)
 
 
-def failure_of(command: str, client: Client, exc: Exception) -> tuple:
-    """(error code, message) the user sees; an unexpected error is logged with its traceback, redacted."""
+def failure_of(command: str, client: Client, exc: Exception) -> tuple[int, str]:
+    """(error code, message) the user sees, logged with demisto.error (an unexpected error with its traceback),
+    always redacted."""
     if isinstance(exc, InputError):
-        return 400, str(exc)
-    if isinstance(exc, ScimError):
-        return exc.status, exc.detail
-    demisto.error(client.redact(f'AWS-ILM {command}: {traceback.format_exc()}'))
-    return 500, client.redact(f'Unexpected error: {type(exc).__name__}: {exc}')
+        code, message = 400, str(exc)
+    elif isinstance(exc, ScimError):
+        code, message = exc.status, AUTH_FAILED if exc.status == 401 else exc.detail
+    else:
+        code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
+        demisto.error(client.redact(f'AWS-ILM {command}: {traceback.format_exc()}'))
+    message = client.redact(message)
+    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
+    return code, message
 
 
 # ----- group commands -------------------------------------------------------------------------
@@ -796,19 +1003,11 @@ def text_field(scim: dict, name: str) -> str | None:
 
 
 def parse_member_ids(raw: Any, name: str) -> list:
-    """A JSON list, a list or a comma-separated string of user ids; blanks and repeats dropped."""
+    """User ids as a list, a JSON list, a Python-style list (['a', 'b']) or a comma-separated string, whose items
+    may be quoted ("a","b"); blanks and repeats dropped."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return []
-    items = raw
-    if isinstance(raw, str):
-        text = raw.strip()
-        if text.startswith('['):
-            try:
-                items = json.loads(text)
-            except ValueError:
-                raise InputError(f'{name} is not a valid JSON list.')
-        else:
-            items = text.split(',')
+    items = list_of_ids(raw.strip(), name) if isinstance(raw, str) else raw
     if not isinstance(items, list):
         items = [items]
     ids: dict = {}   # ordered, without repeats
@@ -817,9 +1016,26 @@ def parse_member_ids(raw: Any, name: str) -> list:
             item = item.get('value')
         if isinstance(item, bool) or not isinstance(item, (str, int)):
             raise InputError(f'{name} holds {json.dumps(item)}, which is not a user id.')
-        if str(item).strip():
-            ids[str(item).strip()] = True
+        member = str(item).strip().strip('"\'').strip()
+        if member:
+            ids[member] = True
     return list(ids)
+
+
+def list_of_ids(text: str, name: str) -> list:
+    if not text.startswith('['):
+        return text.split(',')
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        items = ast.literal_eval(text)   # literals only: ['id1', 'id2'] as a script prints a list
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
+    if not isinstance(items, list):
+        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
+    return items
 
 
 def resolve_group(client: Client, scim: dict) -> dict | None:
@@ -861,9 +1077,19 @@ def create_group_command(client: Client, args: dict) -> CommandResults:
     except ScimError as exc:
         if exc.status != 409:
             raise
-        return group_result('iam-create-group', False, None, name, details=exc.detail, error_code=409,
-                            error_message='Group already exists')
+        return group_result('iam-create-group', False, existing_group_id(client, name), name, details=exc.detail,
+                            error_code=409, error_message=GROUP_EXISTS)
     return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group)
+
+
+def existing_group_id(client: Client, name: str) -> str | None:
+    """The id of the group that holds `name`, so that an "ensure the group exists" step can go on."""
+    try:
+        group = client.search('Groups', 'displayName', name)
+    except ScimError as exc:
+        demisto.debug(f'AWS-ILM: could not look up the existing group "{name}": {exc.detail}')
+        return None
+    return group['id'] if group else None
 
 
 def member_batches(to_add: list, to_remove: list) -> list:
@@ -906,14 +1132,17 @@ def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list
     added, removed = set(done['added']), set(done['removed'])
     pending_add = [m for m in to_add if m not in added]
     pending_remove = [m for m in to_remove if m not in removed]
+    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'],
+               'notAdded': pending_add, 'notRemoved': pending_remove}
+    if exc.status == 404:
+        return group_result('iam-update-group', False, group['id'], group.get('displayName'), details=details,
+                            error_code=404, error_message=GROUP_NOT_FOUND)
     message = (f'{exc.detail} Applied {len(added) + len(removed)} of {len(to_add) + len(to_remove)} member changes '
                f'before the failure; not applied: {len(pending_add)} to add, {len(pending_remove)} to delete (see '
                'details).')
-    if exc.status in (502, 504):
+    if exc.maybe_applied:
         message += (' The failed request got no answer, so AWS may have applied it; run the command again to be '
                     'sure (adding or removing a member twice is harmless).')
-    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'],
-               'notAdded': pending_add, 'notRemoved': pending_remove}
     return group_result('iam-update-group', False, group['id'], group.get('displayName'), details=details,
                         error_code=exc.status, error_message=message)
 
@@ -957,9 +1186,7 @@ def test_module(client: Client) -> str:
             raise ScimError(502, 'AWS answered without a SCIM configuration.')
     except ScimError as exc:
         if exc.status == 401:
-            return ('Authorization failed (401): check the Tenant ID and the Authentication Token. Access tokens '
-                    'expire one year after they are created; generate a new one in IAM Identity Center > '
-                    'Settings > Identity source > Manage provisioning.')
+            return AUTH_FAILED
         if exc.status == 403:
             return f'Access denied (403): the token is not allowed to use this SCIM endpoint. {exc.detail}'
         if exc.status in (502, 504):
@@ -1010,9 +1237,8 @@ def build_client(params: dict) -> Client:
     tenant_id = (credentials.get('identifier') or params.get('tenant_id') or '').strip()
     token = (credentials.get('password') or params.get('authentication_token') or '').strip()
     url = (params.get('url') or '').strip()
-    if not url or not tenant_id or not token:
-        missing = [name for name, value in (('Base URL', url), ('Tenant ID', tenant_id),
-                                            ('Authentication Token', token)) if not value]
+    if not url or not token:
+        missing = [name for name, value in (('Base URL', url), ('Authentication Token', token)) if not value]
         raise InputError(f'The instance is missing {", ".join(missing)}: set it in the instance settings.')
     insecure = checkbox(params, 'insecure', default=False)
     if insecure:

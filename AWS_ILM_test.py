@@ -4,17 +4,21 @@ Sections follow the integration: helpers, iam-get-user, iam-create-user, iam-upd
 iam-disable-user, group commands, test-module, get-mapping-fields, main, retries, seed examples.
 """
 import json
+import ssl
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import demistomock as demisto
 import pytest
 import requests
+import requests_mock as requests_mock_module
+import urllib3
 import yaml
 
 import AWS_ILM
 from conftest import API, PARAMS, TOKEN, group_output, load, run_command, user_profile, vendor
 
+requests_mock_any = requests_mock_module.ANY
 USER = load("user.json")
 USER_ID = USER["id"]
 GROUP = load("group.json")
@@ -71,6 +75,9 @@ def test_path_segments_are_encoded():
     ("jdoe", {"username": "jdoe"}),
     (["jdoe"], {"username": "jdoe"}),
     ('"jdoe"', {"username": "jdoe"}),
+    ("100234", {"username": "100234"}),
+    (100234, {"username": "100234"}),
+    (" 100234 ", {"username": "100234"}),
 ])
 def test_user_profile_forms(raw, expected):
     assert AWS_ILM.parse_user_profile(raw) == expected
@@ -82,8 +89,10 @@ def test_user_profile_forms(raw, expected):
     ("{}", "empty object"),
     (None, "missing"),
     ("   ", "missing"),
-    (42, "not a number"),
     (["jdoe", "asmith"], "not a list; one user per call"),
+    (True, "not true/false"),
+    ({"username": "a", "custom": "x" * 3_000_000}, "characters long"),
+    (json.dumps({"username": "a", "custom": "x" * 3_000_000}), "characters long"),
 ])
 def test_user_profile_errors(raw, message):
     with pytest.raises(AWS_ILM.InputError, match=message):
@@ -101,18 +110,19 @@ def test_normaliser_builds_a_valid_aws_user():
     user = AWS_ILM.normalise_user(mapped)
     assert user == {
         "userName": "jdoe", "name": {"givenName": "Jane", "familyName": "Doe"},
-        "emails": [{"value": "jdoe@example.com", "type": "work", "primary": True}],
-        "phoneNumbers": [{"value": "+1 555", "type": "work", "primary": True}],
+        "emails": [{"value": "jdoe@example.com", "primary": True}],
+        "phoneNumbers": [{"value": "+1 555", "primary": True}],
         AWS_ILM.ENTERPRISE_SCHEMA: {"department": "IT", "employeeNumber": "7", "costCenter": "CC1"},
-        "addresses": [{"locality": "Paris", "type": "work", "primary": True}],
+        "addresses": [{"locality": "Paris", "primary": True}],
         "active": True,
     }
+    assert AWS_ILM.user_body(user)["emails"] == [{"type": "work", "value": "jdoe@example.com", "primary": True}]
 
 
 def test_normaliser_keeps_the_primary_of_several_values_and_parses_json_strings():
     user = AWS_ILM.normalise_user({"emails": json.dumps([{"value": "a@x"}, {"value": "b@x", "primary": True}]),
                                    AWS_ILM.ENTERPRISE_SCHEMA + ".manager": "boss-id"})
-    assert user["emails"] == [{"value": "b@x", "primary": True, "type": "work"}]
+    assert user["emails"] == [{"value": "b@x", "primary": True}]
     assert user[AWS_ILM.ENTERPRISE_SCHEMA] == {"manager": {"value": "boss-id"}}
 
 
@@ -149,6 +159,8 @@ def test_apply_operations_mirrors_a_patch():
 @pytest.mark.parametrize("raw, expected", [
     ('["a", "b"]', ["a", "b"]), (["a", "a", " b "], ["a", "b"]), ("a, b,,c", ["a", "b", "c"]),
     ("", []), (None, []), ([{"value": "a"}], ["a"]), ("single", ["single"]), (7, ["7"]),
+    ('"id1","id2"', ["id1", "id2"]), ("['id1', 'id2']", ["id1", "id2"]), ("'id1', \"id2\"", ["id1", "id2"]),
+    ('["id1" ]', ["id1"]),
 ])
 def test_member_id_forms(raw, expected):
     assert AWS_ILM.parse_member_ids(raw, "memberIdsToAdd") == expected
@@ -505,8 +517,10 @@ def test_create_group_with_members(requests_mock):
 
 def test_create_group_conflict(requests_mock):
     requests_mock.post(API + "Groups", status_code=409, json=load("error_409.json"))
+    requests_mock.get(API + "Groups", json={"Resources": [{"id": "g-old", "displayName": "Engineers"}]})
     out = group_output(run_command("iam-create-group", {"scim": '{"displayName": "Engineers"}'}), "CreateGroup")
     assert (out["success"], out["errorCode"], out["errorMessage"]) == (False, 409, "Group already exists")
+    assert out["id"] == "g-old"   # an "ensure the group exists" step can go on with it
 
 
 def test_create_group_needs_display_name(requests_mock):
@@ -661,7 +675,10 @@ def test_legacy_tenant_and_token_params(requests_mock):
 
 def test_missing_configuration_is_named(requests_mock):
     entries = run_command("iam-get-user", {"user-profile": "x"}, params={"url": PARAMS["url"]})
-    assert entries[0]["Type"] == 4 and "Tenant ID, Authentication Token" in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4 and "missing Authentication Token" in entries[0]["Contents"]
+    entries = run_command("iam-get-user", {"user-profile": "x"}, params={"url": PARAMS["url"],
+                                                                         "credentials": {"password": TOKEN}})
+    assert entries[0]["Type"] == 4 and "missing the Tenant ID" in entries[0]["Contents"]
 
 
 def test_unknown_command():
@@ -713,13 +730,14 @@ def test_non_json_and_html_answers(requests_mock):
 def test_a_timeout_is_reported_as_504(requests_mock):
     requests_mock.get(API + "Users", exc=requests.exceptions.ReadTimeout("slow"))
     result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
-    assert (result["errorCode"], result["errorMessage"]) == (504, "AWS did not answer in time.")
+    assert (result["errorCode"], result["errorMessage"]) == (504, "AWS did not answer in time (20 s).")
 
 
-def test_a_reset_connection_is_reported_as_502(requests_mock):
+def test_a_reset_connection_is_reported_as_502_that_may_have_applied(requests_mock):
     requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset by peer"))
     out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
-    assert out["errorCode"] == 502 and "Could not connect" in out["errorMessage"]
+    assert out["errorCode"] == 502 and "closed before AWS answered" in out["errorMessage"]
+    assert "AWS may have applied it" in out["errorMessage"]
 
 
 def test_retry_policy_covers_every_method_and_backs_off_within_bounds():
@@ -780,3 +798,237 @@ def test_yml_declares_every_seed_argument_and_output():
     assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)
 
 
+
+
+# ----- playbook inputs and flows as they really arrive ---------------------------------------------
+ADDRESS = {"streetAddress": "1 Main St", "locality": "Boston", "region": "MA", "postalCode": "02110",
+           "country": "US", "type": "home", "primary": True}
+HELD = {**USER, "phoneNumbers": [{"value": "+1 555 0100", "type": "mobile", "primary": True}],
+        "addresses": [ADDRESS]}
+
+
+def patched_operations(requests_mock) -> list:
+    return [op for body in sent_json(requests_mock.request_history, "PATCH") for op in body["Operations"]]
+
+
+@pytest.mark.parametrize("allow_enable, enables", [
+    (False, False), ("false", False), ("FALSE", False), (" False ", False),
+    (True, True), ("true", True), ("True", True), ("", True), (None, True),
+])
+def test_allow_enable_as_a_boolean_or_a_string(requests_mock, allow_enable, enables):
+    """A leaver updated by a script with allow-enable=False (a real boolean) must stay disabled."""
+    user_search(requests_mock, load("user_inactive.json"))
+    requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "active": enables})
+    args = {"user-profile": {"username": "jdoe@example.com", "title": "Gone"}}
+    if allow_enable is not None:
+        args["allow-enable"] = allow_enable
+    result = vendor(run_command("iam-update-user", args))
+    assert result["success"] is True
+    assert ({"op": "replace", "path": "active", "value": True} in patched_operations(requests_mock)) is enables
+
+
+@pytest.mark.parametrize("allow_enable", ["perhaps", "yes", 1, ["true"]])
+def test_allow_enable_anything_else_is_a_clear_400(requests_mock, allow_enable):
+    user_search(requests_mock, USER)
+    result = vendor(run_command("iam-update-user", {"user-profile": "jdoe@example.com", "allow-enable": allow_enable}))
+    assert result["errorCode"] == 400 and "allow-enable must be true or false" in result["errorMessage"]
+    assert "PATCH" not in [r.method for r in requests_mock.request_history]
+
+
+def test_rename_looks_up_the_old_identifiers_first(requests_mock):
+    """jane.smith -> jane.doe while a former employee holds jane.doe: Jane is the one found and patched."""
+    former = {**USER, "id": "former", "userName": "jane.doe@example.com", "active": False}
+    jane = {**USER, "id": "jane", "userName": "jane.smith@example.com"}
+
+    def lookup(request, context):
+        wanted = {'userName eq "jane.doe@example.com"': former, 'userName eq "jane.smith@example.com"': jane}
+        found = wanted.get(filter_of(request))
+        return {**load("user_list.json"), "Resources": [found]} if found else load("empty_list.json")
+    requests_mock.get(API + "Users", json=lookup)
+    patch = requests_mock.patch(API + "Users/jane", status_code=409, json=load("error_409.json"))
+    profile = {"username": "jane.doe@example.com", "title": "CFO",
+               "olduserdata": {"username": "jane.smith@example.com"}}
+    result = vendor(run_command("iam-update-user", {"user-profile": profile}))
+    assert filter_of(requests_mock.request_history[0]) == 'userName eq "jane.smith@example.com"'
+    assert patch.call_count == 1 and not requests_mock.request_history[-1].url.endswith("former")
+    assert (result["success"], result["errorCode"]) == (False, 409)
+    assert 'userName "jane.doe@example.com" belongs to another AWS user (id former, disabled)' in result["errorMessage"]
+    assert (result["id"], result["username"]) == ("jane", "jane.smith@example.com")   # the user found stays
+
+
+def test_a_rename_run_again_finds_the_user_by_the_new_name(requests_mock):
+    def lookup(request, context):
+        found = 'jane@example.com"' in filter_of(request)
+        return {**load("user_list.json"), "Resources": [{**USER, "userName": "jane@example.com"}]} if found \
+            else load("empty_list.json")
+    requests_mock.get(API + "Users", json=lookup)
+    profile = {"username": "jane@example.com", "olduserdata": {"username": "jdoe@example.com"}}
+    result = vendor(run_command("iam-update-user", {"user-profile": profile}))
+    assert result["success"] is True and result["id"] == USER_ID and requests_mock.call_count == 2
+
+
+def test_a_profile_with_only_the_city_keeps_the_rest_of_the_address(requests_mock):
+    user_search(requests_mock, HELD)
+    requests_mock.patch(API + f"Users/{USER_ID}", status_code=204)
+    run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com", "city": "Cambridge"}})
+    assert patched_operations(requests_mock) == [
+        {"op": "replace", "path": "addresses", "value": [{**ADDRESS, "locality": "Cambridge"}]}]
+
+
+def test_an_unchanged_email_or_phone_sends_nothing_and_a_changed_one_keeps_the_type(requests_mock):
+    user_search(requests_mock, HELD)
+    requests_mock.patch(API + f"Users/{USER_ID}", status_code=204)
+    run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com", "email": "jdoe@example.com",
+                                                     "mobilephone": "+1 555 0100", "streetaddress": "1 Main St"}})
+    assert requests_mock.call_count == 1   # nothing to change
+    run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com", "mobilephone": "+1 555 0199"}})
+    assert patched_operations(requests_mock) == [{"op": "replace", "path": "phoneNumbers", "value": [
+        {"value": "+1 555 0199", "type": "mobile", "primary": True}]}]
+
+
+@pytest.mark.parametrize("current, profile, sent", [
+    ("Jane Doe", {"surname": "Roe"}, "Jane Roe"),            # built from the old names: rebuilt
+    ("Jane Doe", {"givenname": "Janet"}, "Janet Doe"),
+    ("JD (contractor)", {"surname": "Roe"}, None),           # set by hand: left alone
+    ("Jane Doe", {"surname": "Roe", "displayname": "J. Roe"}, "J. Roe"),
+    ("Jane Doe", {"title": "CTO"}, None),
+])
+def test_display_name_follows_the_names_unless_set_by_hand(requests_mock, current, profile, sent):
+    user_search(requests_mock, {**USER, "displayName": current})
+    requests_mock.patch(API + f"Users/{USER_ID}", status_code=204)
+    run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com", **profile}})
+    names = [op["value"] for op in patched_operations(requests_mock) if op["path"] == "displayName"]
+    assert names == ([sent] if sent else [])
+
+
+def test_values_are_trimmed_before_lookup_and_create(requests_mock):
+    search = user_search(requests_mock)
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    profile = {"username": " ws@ex.com ", "email": " ws@ex.com", "givenname": "W ", "surname": " S",
+               "title": "   "}
+    vendor(run_command("iam-create-user", {"user-profile": profile}))
+    body = post.last_request.json()
+    assert body["userName"] == "ws@ex.com" and body["emails"][0]["value"] == "ws@ex.com"
+    assert body["name"] == {"givenName": "W", "familyName": "S"} and body["displayName"] == "W S"
+    assert "title" not in body and search.call_count == 0
+    run_command("iam-get-user", {"user-profile": {"username": "  ws@ex.com\t"}})
+    assert filter_of(search.last_request) == 'userName eq "ws@ex.com"'
+
+
+def test_a_one_megabyte_profile_of_custom_fields_works(requests_mock):
+    user_search(requests_mock, USER)
+    custom = {f"custom_field_{i}": "v" * 2000 for i in range(500)}   # about 1 MB the mapper ignores
+    for form in ({"username": "jdoe@example.com", **custom}, json.dumps({"username": "jdoe@example.com", **custom})):
+        assert vendor(run_command("iam-get-user", {"user-profile": form}))["success"] is True
+
+
+@pytest.mark.parametrize("error, message", [
+    (requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", urllib3.exceptions.NewConnectionError(
+        None, "Failed to establish a new connection: [Errno 111] Connection refused"))), "Could not connect to"),
+    (requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", urllib3.exceptions.NameResolutionError(
+        "scim.nowhere", None, OSError("Name or service not known")))), "the name does not resolve"),
+    (requests.exceptions.ConnectTimeout("connect timed out"), "Could not connect to"),
+    (requests.exceptions.ReadTimeout("read timed out"), "AWS did not answer in time"),
+])
+def test_connection_errors_are_told_apart(requests_mock, error, message):
+    requests_mock.get(API + "Users", exc=error)
+    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
+    assert message in result["errorMessage"] and "scim.us-east-1.amazonaws.com" in result["errorMessage"] + \
+        "scim.us-east-1.amazonaws.com" * ("time" in message)
+    assert result["errorCode"] == (504 if "time" in message else 502)
+
+
+def test_a_refused_connection_never_says_aws_may_have_applied_a_group_change(requests_mock):
+    refused = urllib3.exceptions.NewConnectionError(None, "Connection refused")
+    requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/", refused)))
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
+    assert "Could not connect" in out["errorMessage"] and "may have applied" not in out["errorMessage"]
+
+
+@pytest.mark.parametrize("insecure", [False, True])
+def test_a_certificate_failure_names_the_problem(requests_mock, insecure):
+    cause = ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate in chain")
+    cause.reason, cause.verify_message = "CERTIFICATE_VERIFY_FAILED", "self-signed certificate in certificate chain"
+    requests_mock.get(API + "Users", exc=requests.exceptions.SSLError(urllib3.exceptions.SSLError(cause)))
+    result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}, params={**PARAMS, "insecure": insecure}))
+    assert "self-signed certificate in certificate chain" in result["errorMessage"]
+    assert ("Trust any certificate" in result["errorMessage"]) is not insecure
+
+
+@pytest.mark.parametrize("url, tenant, expected", [
+    ("https://scim.us-east-1.amazonaws.com", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.us-east-1.amazonaws.com/scim/v2", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.us-east-1.amazonaws.com/scim/v2/", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.us-east-1.amazonaws.com/t-1/scim/v2", "", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("scim.us-east-1.amazonaws.com", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("http://127.0.0.1:8080", "t-1", "http://127.0.0.1:8080/t-1/scim/v2/"),
+    ("http://localhost:8080/t-1/scim/v2", "", "http://localhost:8080/t-1/scim/v2/"),
+    ("http://[::1]:8080", "t-1", "http://[::1]:8080/t-1/scim/v2/"),
+])
+def test_base_url_forms(url, tenant, expected):
+    assert AWS_ILM.scim_base_url(url, tenant) == expected
+
+
+@pytest.mark.parametrize("url, tenant, message", [
+    ("https://scim.us-east-1.amazonaws.com/t-1/scim/v2", "t-2", 'names the tenant "t-1" but the Tenant ID is "t-2"'),
+    ("http://scim.us-east-1.amazonaws.com", "t-1", "use https://"),
+    ("http://10.0.0.8", "t-1", "use https://"),
+    ("https://scim.us-east-1.amazonaws.com/scim/v2", "", "missing the Tenant ID"),
+    ("ftp://scim.us-east-1.amazonaws.com", "t-1", "is not a URL"),
+])
+def test_base_url_refusals_come_before_any_request(requests_mock, url, tenant, message):
+    params = {**PARAMS, "url": url, "credentials": {"identifier": tenant, "password": TOKEN}}
+    entries = run_command("iam-get-user", {"user-profile": "jdoe"}, params=params)
+    assert entries[0]["Type"] == 4 and message in entries[0]["Contents"] and requests_mock.call_count == 0
+
+
+def test_full_endpoint_with_an_empty_tenant_id_works(requests_mock):
+    user_search(requests_mock, USER)
+    params = {**PARAMS, "url": API.rstrip("/"), "credentials": {"identifier": "", "password": TOKEN}}
+    assert vendor(run_command("iam-get-user", {"user-profile": "jdoe@example.com"}, params=params))["success"]
+
+
+@pytest.mark.parametrize("command, args", [
+    ("iam-get-user", {"user-profile": "jdoe"}), ("iam-disable-user", {"user-profile": "jdoe"}),
+    ("iam-get-group", {"scim": '{"id": "g"}'}), ("iam-delete-group", {"scim": '{"id": "g"}'}),
+])
+def test_a_401_says_what_to_fix_on_every_command(requests_mock, command, args):
+    requests_mock.register_uri(requests_mock_any, requests_mock_any, status_code=401, json=load("error_401.json"))
+    entries = run_command(command, args)
+    result = next(iter(v for k, v in entries[0]["EntryContext"].items() if "UserProfile" not in k))
+    assert result["errorCode"] == 401 and result["errorMessage"] == AWS_ILM.AUTH_FAILED
+    assert ("error", f"AWS-ILM {command} failed (401): {AWS_ILM.AUTH_FAILED}") in demisto.logged()
+
+
+def test_a_failure_after_the_user_was_found_keeps_the_user(requests_mock):
+    user_search(requests_mock, USER)
+    requests_mock.patch(API + f"Users/{USER_ID}", status_code=400, json=load("error_400.json"))
+    result = vendor(run_command("iam-disable-user", {"user-profile": "jdoe@example.com"}))
+    assert (result["success"], result["errorCode"]) == (False, 400)
+    assert (result["id"], result["username"], result["email"], result["active"]) == \
+        (USER_ID, "jdoe@example.com", "jdoe@example.com", True)
+
+
+def test_update_group_on_an_unknown_id_is_group_not_found(requests_mock):
+    requests_mock.patch(API + "Groups/nope", status_code=404, json=load("error_404.json"))
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "nope"}', "memberIdsToAdd": "u1"}),
+                       "UpdateGroup")
+    assert (out["success"], out["errorCode"], out["errorMessage"]) == (False, 404, "Group Not Found")
+
+
+def test_create_with_a_manager_sends_the_manager_id(requests_mock):
+    boss = {**USER, "id": "boss-id", "userName": "boss@example.com"}
+    search = requests_mock.get(API + "Users", json={**load("user_list.json"), "Resources": [boss]})
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "manageremailaddress": "boss@example.com"}})
+    assert filter_of(search.last_request) == 'userName eq "boss@example.com"' and requests_mock.call_count == 2
+    assert post.last_request.json()[AWS_ILM.ENTERPRISE_SCHEMA] == {"manager": {"value": "boss-id"}}
+
+
+def test_an_unknown_manager_never_blocks_a_hire(requests_mock):
+    user_search(requests_mock)
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    result = vendor(run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "manageremailaddress": "gone@x.com"}}))
+    assert result["success"] is True and AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
+    assert any('manager "gone@x.com" was left out' in line for _, line in demisto.logged())

@@ -6,6 +6,8 @@ bench.py --faults measures the real wall times.
 """
 import json
 import math
+import re
+import socket
 import time
 import types
 
@@ -182,6 +184,36 @@ def test_a_hung_server_ends_within_the_budget(aws, waits, monkeypatch):
     assert result["errorCode"] == 504 and time.monotonic() - started < 5
 
 
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_connection_is_tried_twice_and_names_the_host(aws, waits):
+    url = f"http://127.0.0.1:{closed_port()}"
+    result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}, url=url))
+    assert result["errorCode"] == 502 and len(waits) == AWS_ILM.CONNECT_RETRIES == 1
+    assert result["errorMessage"].startswith(f"Could not connect to {url[7:]} (the connection was refused)")
+    group = group_output(run_on(aws, "iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "a"}, url=url),
+                         "UpdateGroup")
+    assert "Could not connect" in group["errorMessage"] and "may have applied" not in group["errorMessage"]
+
+
+def test_running_out_of_retries_says_how_many_attempts_over_how_long(aws, waits):
+    aws.add_fault(kind="status", status=503, times=-1)
+    message = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorMessage"]
+    assert re.search(r"gave up after 5 attempts over \d+ s", message), message
+
+
+def test_a_lost_group_patch_answer_says_aws_may_have_applied_it(aws, waits):
+    group_id = make_group(aws)
+    aws.add_fault(kind="lost", method="PATCH", times=-1)
+    out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
+                                                        "memberIdsToAdd": "a"}), "UpdateGroup")
+    assert out["errorCode"] == 502 and "AWS may have applied it" in out["errorMessage"]
+
+
 # ----- idempotent outcomes ---------------------------------------------------------------------------
 def test_a_create_whose_answer_is_lost_creates_one_user(aws, waits):
     aws.add_fault(kind="lost", method="POST")
@@ -231,6 +263,8 @@ USER_INPUTS = [   # (case, user-profile, what the message must say)
     ("username is a list", '{"username": ["a", "b"]}', '"userName" must be text'),
     ("raw control character", '{"username": "a\x00b"}', "not valid JSON"),
     ("3 MB profile", BIG, "characters long"),
+    ("3 MB profile as an object", json.loads(BIG), "characters long"),
+    ("userName of blanks only", '{"username": "   ", "givenname": "A"}', "no identifier"),
     ("olduserdata not JSON", '{"username": "ann@example.com", "olduserdata": "{x"}', "olduserdata"),
 ]
 USER_COMMANDS = ["iam-get-user", "iam-create-user", "iam-update-user", "iam-disable-user"]
@@ -251,7 +285,7 @@ GROUP_COMMANDS = {"iam-get-group": {}, "iam-create-group": {}, "iam-update-group
 @pytest.mark.parametrize("command", USER_COMMANDS)
 def test_bad_user_input(aws, command, case, profile, message):
     result = vendor(run_on(aws, command, {"user-profile": profile}))
-    if (command, case) == ("iam-create-user", "no identifier"):
+    if command == "iam-create-user" and message == "no identifier":
         message = "AWS requires userName"
     assert result["success"] is False and result["errorCode"] == 400 and message in result["errorMessage"], result
     assert not [r for r in aws.hooks.requests if r.method != "GET"]

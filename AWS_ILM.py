@@ -42,6 +42,11 @@ ENTERPRISE_ATTRIBUTES = ('employeeNumber', 'costCenter', 'organization', 'divisi
 NEVER_SENT = ('id', 'meta', 'schemas', 'password', 'groups')
 LOOKUP_ATTRIBUTES = ('id', 'userName', 'externalId')            # precedence of the user lookup
 MAX_MEMBER_CHANGES = 100                                        # per PATCH /Groups request
+MAX_PAGE = 100                                                  # ListUsers / ListGroups count: 1-100
+DEFAULT_LIST_LIMIT = 50
+MAX_LIST_LIMIT = 1000
+MAX_GROUP_MEMBERS = 100_000                                     # iam-get-group reads every member up to this
+MEMBERS_SHOWN = 50                                              # rows of the readable members table
 MAX_PROFILE_CHARACTERS = 2 * 1024 * 1024                        # text or JSON; 1 MB of custom fields still fits
 TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage',
                    'locale', 'timezone', 'externalId')
@@ -245,6 +250,10 @@ def read_timeout() -> float:
     return REQUEST_TIMEOUT[1]
 
 
+def redact(text: str, token: str) -> str:
+    return text.replace(token, '<token>') if token else text
+
+
 def exception_chain(exc: BaseException) -> list:
     """The exception and every one it wraps (DemistoException.exception, urllib3's reason, __cause__, args)."""
     chain: list = []
@@ -278,7 +287,7 @@ class Client(BaseClient):
                 adapter.max_retries = self.retry
 
     def redact(self, text: str) -> str:
-        return text.replace(self._token, '<token>') if self._token else text
+        return redact(text, self._token)
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
         """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
@@ -380,14 +389,26 @@ class Client(BaseClient):
 
     def search(self, resource: str, attribute: str, value: Any) -> dict | None:
         query = f'{attribute} eq {filter_value(value)}'
-        listing = self.scim_object(self.send('GET', resource, params={'filter': query})) or {}
-        found = listing.get('Resources') or []
-        if not isinstance(found, list):
-            raise ScimError(502, 'AWS answered a search with Resources that are not a list.')
-        found = [self.scim_resource(item, resource[:-1].lower()) for item in found]
+        found = self.listed(resource, self.scim_object(self.send('GET', resource, params={'filter': query})))
         if len(found) > 1:
             raise ScimError(409, f'{len(found)} {resource.lower()} match {query}; give the id instead.')
         return found[0] if found else None
+
+    def list_page(self, resource: str, scim_filter: str | None, cursor: str | None, count: int) -> tuple:
+        """One page of ListUsers / ListGroups: (resources, next cursor). `cursor` '' starts a cursor listing;
+        None asks for AWS's legacy single page."""
+        params: dict = {'filter': scim_filter} if scim_filter else {}
+        if cursor is not None:
+            params['cursor'] = cursor
+        listing = self.scim_object(self.send('GET', resource, params={**params, 'count': count}))
+        next_cursor = (listing or {}).get('nextCursor')
+        return self.listed(resource, listing), next_cursor if isinstance(next_cursor, str) and next_cursor else None
+
+    def listed(self, resource: str, listing: dict | None) -> list:
+        found = (listing or {}).get('Resources') or []
+        if not isinstance(found, list):
+            raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
+        return [self.scim_resource(item, resource[:-1].lower()) for item in found]
 
     def create_user(self, body: dict) -> dict:
         return self.scim_resource(self.scim_object(self.send('POST', 'Users', body=body)), 'user')
@@ -792,9 +813,21 @@ def group_result(command: str, success: bool = True, group_id: str | None = None
     brand, instance = calling_instance()
     data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
             'username': None, 'email': None, 'errorCode': error_code, 'errorMessage': error_message,
-            'details': details, 'displayName': display_name, 'members': members or None}
+            'details': details, 'displayName': display_name, 'members': members}
+    readable = tableToMarkdown(title, {k: v for k, v in data.items() if k != 'members'}, removeNull=True)
+    if members is not None:
+        readable += members_markdown(members)
     return CommandResults(outputs_prefix=prefix, outputs_key_field='id', outputs=data, raw_response=data,
-                          readable_output=tableToMarkdown(title, data, removeNull=True))
+                          readable_output=readable)
+
+
+def members_markdown(members: list) -> str:
+    text = f'\n**{len(members)} member{"" if len(members) == 1 else "s"}**\n'
+    if members:
+        text += tableToMarkdown('Members', members[:MEMBERS_SHOWN], headers=['value', 'display'])
+    if len(members) > MEMBERS_SHOWN:
+        text += f'\n{len(members) - MEMBERS_SHOWN} more members are not shown here; GetGroup.members lists all.\n'
+    return text
 
 
 # ----- user commands --------------------------------------------------------------------------
@@ -823,15 +856,19 @@ def checkbox(params: dict, name: str, default: bool = True) -> bool:
 
 
 def may_enable(args: dict, settings: Settings) -> bool:
-    """allow-enable as a War Room string or a script's boolean; absent or empty means true."""
-    value = args.get('allow-enable')
+    return settings.enable_enabled and optional_boolean(args, 'allow-enable')
+
+
+def optional_boolean(args: dict, name: str, default: bool = True) -> bool:
+    """A true/false argument as a War Room string (any case) or a script's boolean; absent or empty: `default`."""
+    value = args.get(name)
     if isinstance(value, str):
         value = value.strip()
     if value is None or value == '':
-        value = True
+        return default
     if not isinstance(value, bool) and not (isinstance(value, str) and value.lower() in ('true', 'false')):
-        raise InputError(f'allow-enable must be true or false, not {value!r}.')
-    return settings.enable_enabled and argToBoolean(value)
+        raise InputError(f'{name} must be true or false, not {value!r}.')
+    return argToBoolean(value)
 
 
 def find_profile_user(client: Client, profile: dict, settings: Settings, use_old_data: bool) -> tuple:
@@ -959,12 +996,12 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
         profile = parse_user_profile(args.get('user-profile'))
         vendor, context_profile = handler(client, profile, args, settings)
     except Exception as exc:
-        vendor = failed_result(action, *failure_of(command, client, exc), user=getattr(exc, 'user', None))
+        vendor = failed_result(action, *failure_of(command, exc, client._token), user=getattr(exc, 'user', None))
         context_profile = profile
     return iam_entry(vendor, context_profile)
 
 
-def failure_of(command: str, client: Client, exc: Exception) -> tuple[int, str]:
+def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
     """(error code, message) the user sees, logged with demisto.error (an unexpected error with its traceback),
     always redacted."""
     if isinstance(exc, InputError):
@@ -973,8 +1010,8 @@ def failure_of(command: str, client: Client, exc: Exception) -> tuple[int, str]:
         code, message = exc.status, AUTH_FAILED if exc.status == 401 else exc.detail
     else:
         code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
-        demisto.error(client.redact(f'AWS-ILM {command}: {traceback.format_exc()}'))
-    message = client.redact(message)
+        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
+    message = redact(message, token)
     demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
     return code, message
 
@@ -1049,13 +1086,21 @@ def resolve_group(client: Client, scim: dict) -> dict | None:
 
 def get_group_command(client: Client, args: dict) -> CommandResults:
     scim = parse_scim(args.get('scim'))
+    include_members = optional_boolean(args, 'includeMembers')
     group_id = text_field(scim, 'id')
     group = client.get_group(group_id) if group_id else resolve_group(client, scim)
     if not group:
         return group_result('iam-get-group', False, group_id, text_field(scim, 'displayName'),
                             error_code=404, error_message=GROUP_NOT_FOUND)
+    members = group_members(client, group['id']) if include_members else None
     return group_result('iam-get-group', True, group.get('id'), group.get('displayName'), details=group,
-                        members=group.get('members'))
+                        members=members)
+
+
+def group_members(client: Client, group_id: str) -> list:
+    """Every member, as AWS lists them (ListUsers with groups.value eq), since GET /Groups never shows them."""
+    users, _, _ = list_resources(client, 'Users', f'groups.value eq {filter_value(group_id)}', MAX_GROUP_MEMBERS)
+    return [{'value': user['id'], 'display': user.get('displayName') or user.get('userName')} for user in users]
 
 
 def create_group_command(client: Client, args: dict) -> CommandResults:
@@ -1175,8 +1220,89 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
     try:
         return GROUP_COMMANDS[command](client, args)
     except Exception as exc:
-        code, message = failure_of(command, client, exc)
+        code, message = failure_of(command, exc, client._token)
         return group_result(command, False, error_code=code, error_message=message)
+
+
+# ----- listings: aws-ilm-list-users, aws-ilm-list-groups (and iam-get-group's members) -----------
+def list_resources(client: Client, resource: str, scim_filter: str | None, limit: int, token: str | None = None) -> tuple:
+    """Up to `limit` users or groups from `token` on, in AWS's cursor pages, each asking only for as many as are
+    still needed (so the cursor returned resumes right after the last one). Returns (resources, the cursor
+    that continues the listing or None, whether AWS gave a single page only)."""
+    found: list = []
+    cursor: str | None = token or ''
+    single_page, empty_pages = False, 0
+    while cursor is not None and len(found) < limit and empty_pages < 3:
+        count = min(MAX_PAGE, limit - len(found))
+        try:
+            page, cursor = client.list_page(resource, scim_filter, cursor, count)
+        except ScimError as exc:
+            if exc.status == 404 and scim_filter:   # a filter on an unknown member id
+                return [], None, False
+            if exc.status != 400 or found:
+                raise
+            if token:
+                raise InputError('AWS refused the nextToken (it may have expired or come from another listing): '
+                                 'start the listing again without nextToken.')
+            demisto.debug(f'AWS-ILM: a cursor listing of {resource} was refused ({exc.detail}); asking for one page.')
+            (page, _), cursor, single_page = client.list_page(resource, scim_filter, None, count), None, True
+        found += page
+        empty_pages = 0 if page else empty_pages + 1
+    return found, cursor, single_page
+
+
+def parse_limit(raw: Any) -> int:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return DEFAULT_LIST_LIMIT
+    text = '' if isinstance(raw, bool) else str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIST_LIMIT:
+        raise InputError(f'limit must be a whole number from 1 to {MAX_LIST_LIMIT}, not {raw!r}.')
+    return int(text)
+
+
+def listing_filter(args: dict, filters: dict) -> str | None:
+    """The one eq filter the arguments ask for (AWS combines none of them); `filters`: argument -> attribute."""
+    given = [(name, attribute, text_field(args, name)) for name, attribute in filters.items() if text_field(args, name)]
+    if len(given) > 1:
+        raise InputError(f'AWS filters by one attribute at a time: give only one of {", ".join(filters)} '
+                         f'(given: {", ".join(name for name, _, _ in given)}).')
+    return f'{given[0][1]} eq {filter_value(given[0][2])}' if given else None
+
+
+def user_row(user: dict) -> dict:
+    return {'id': user['id'], 'userName': user.get('userName'), 'displayName': user.get('displayName'),
+            'active': user.get('active'), 'email': primary_email(user), 'externalId': user.get('externalId'),
+            'details': user}
+
+
+def group_row(group: dict) -> dict:
+    return {'id': group['id'], 'displayName': group.get('displayName'), 'externalId': group.get('externalId')}
+
+
+LIST_COMMANDS: dict = {   # command -> (resource, argument -> filter attribute, context noun, row builder)
+    'aws-ilm-list-users': ('Users', {'userName': 'userName', 'externalId': 'externalId', 'groupId': 'groups.value'},
+                           'User', user_row),
+    'aws-ilm-list-groups': ('Groups', {'displayName': 'displayName', 'externalId': 'externalId',
+                                       'memberId': 'members.value'}, 'Group', group_row),
+}
+
+
+def list_command(command: str, client: Client, args: dict) -> CommandResults:
+    resource, filters, noun, row = LIST_COMMANDS[command]
+    scim_filter = listing_filter(args, filters)
+    limit = parse_limit(args.get('limit'))
+    found, next_token, single_page = list_resources(client, resource, scim_filter, limit, text_field(args, 'nextToken'))
+    rows = [row(item) for item in found]
+    context: dict = {f'AWSILM.{noun}(val.id && val.id == obj.id)': rows} if rows else {}
+    headers = [key for key in (rows[0] if rows else row({'id': ''})) if key != 'details']
+    readable = tableToMarkdown(f'AWS IAM Identity Center {resource.lower()} ({len(rows)})', rows, headers=headers,
+                               removeNull=True)
+    if next_token:
+        context[f'AWSILM.{noun}NextToken'] = next_token
+        readable += f'\nMore {resource.lower()} remain: run the command again with nextToken={next_token}\n'
+    if single_page:
+        readable += '\nAWS refused a paged listing with this filter and answered one page: the list may be incomplete.\n'
+    return CommandResults(outputs=context, raw_response=found, readable_output=readable)
 
 
 # ----- test-module and get-mapping-fields -----------------------------------------------------
@@ -1257,6 +1383,8 @@ def main() -> None:
             return_results(run_user_command(command, client, args, Settings(params)))
         elif command in GROUP_COMMANDS:
             return_results(run_group_command(command, client, args))
+        elif command in LIST_COMMANDS:
+            return_results(list_command(command, client, args))
         elif command == 'test-module':
             outcome = test_module(client)
             if outcome != 'ok':
@@ -1267,8 +1395,9 @@ def main() -> None:
         else:
             raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
     except Exception as exc:
-        message = str(exc) if command == 'test-module' else f'Failed to execute {command} command. Error: {exc}'
-        return_error(message.replace(token, '<token>') if token else message)
+        message = str(exc) if isinstance(exc, (InputError, NotImplementedError)) else failure_of(command, exc, token)[1]
+        return_error(redact(message if command == 'test-module' else f'Failed to execute {command} command. '
+                                                                      f'Error: {message}', token))
 
 
 if __name__ in ('__main__', '__builtin__', 'builtins'):

@@ -1,7 +1,7 @@
 """The yml and the code must not drift apart: every context path the commands emit is declared in
 AWS_ILM.yml and every declared output is emitted; every argument the code reads is declared and
 every declared argument is read. The commands run through main() over many scenarios, against the
-AWS-flavoured server and, for group members (which AWS never returns), against requests-mock.
+AWS-flavoured server.
 """
 import json
 from collections import defaultdict
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import AWS_ILM
-from conftest import API, run_command, run_on
+from conftest import run_on
 
 YML = yaml.safe_load(Path("AWS_ILM.yml").read_text(encoding="utf-8"))
 COMMANDS = {command["name"]: command for command in YML["script"]["commands"]}
@@ -80,11 +80,25 @@ def scenarios(server) -> list:
     ]
 
 
+def listing_scenarios(server) -> list:
+    """Group members and listings: a group holding Kim (created by the scenarios above), pages with more to come."""
+    kim = next(u["id"] for u in server.resources("User") if u["userName"] == "kim@example.com")
+    run_on(server, "iam-create-group", {"scim": '{"displayName": "Team"}'})
+    run_on(server, "iam-create-group", {"scim": '{"displayName": "Other team"}'})
+    run_on(server, "iam-update-group", {"scim": '{"displayName": "Team"}', "memberIdsToAdd": kim})
+    return [
+        ("iam-get-group", {"scim": '{"displayName": "Team"}', "includeMembers": "true"}),
+        ("iam-get-group", {"scim": '{"displayName": "Team"}', "includeMembers": "false"}),
+        ("aws-ilm-list-users", {"limit": "1"}), ("aws-ilm-list-users", {"userName": "kim@example.com"}),
+        ("aws-ilm-list-users", {"externalId": "E-1"}), ("aws-ilm-list-users", {"groupId": "g", "nextToken": ""}),
+        ("aws-ilm-list-groups", {"limit": "1"}), ("aws-ilm-list-groups", {"memberId": kim}),
+        ("aws-ilm-list-groups", {"displayName": "Team", "externalId": "", "nextToken": ""}),
+    ]
+
+
 @pytest.fixture(scope="module")
 def observed(_aws_server):
     """Per command: the context paths emitted and the arguments read, over every scenario."""
-    import requests_mock
-
     _aws_server.reset()
     paths, reads = defaultdict(set), defaultdict(set)
     original_args = demisto.args
@@ -98,10 +112,8 @@ def observed(_aws_server):
     try:
         for command, args, overrides in scenarios(_aws_server):
             record(run_on(_aws_server, command, args, **overrides), command)
-        with requests_mock.Mocker() as mock:   # a SCIM server that does list group members
-            mock.get(API + "Groups/g1", json={"id": "g1", "displayName": "G",
-                                              "members": [{"value": "u1", "display": "Kim Ode"}]})
-            record(run_command("iam-get-group", {"scim": '{"id": "g1"}'}), "iam-get-group")
+        for command, args in listing_scenarios(_aws_server):
+            record(run_on(_aws_server, command, args), command)
     finally:
         demisto.args = original_args
         _aws_server.reset()
@@ -125,7 +137,8 @@ def test_read_arguments_are_declared_and_declared_arguments_read(observed, comma
 
 
 def test_the_yml_covers_the_commands_the_code_serves():
-    served = set(AWS_ILM.USER_COMMANDS) | set(AWS_ILM.GROUP_COMMANDS) | {"get-mapping-fields"}
+    served = set(AWS_ILM.USER_COMMANDS) | set(AWS_ILM.GROUP_COMMANDS) | set(AWS_ILM.LIST_COMMANDS) | \
+        {"get-mapping-fields"}
     assert served == set(COMMANDS)
 
 

@@ -197,6 +197,104 @@ def test_adding_an_existing_member_and_removing_a_non_member_succeed(server):
     assert again["success"] is True and server.member_ids(group_id) == {"u1"}
 
 
+# ----- group members and listings --------------------------------------------------------------
+def directory(server, users: int, groups: int = 0) -> tuple:
+    """`users` users (u000@example.com, ...) and `groups` empty groups, made straight on the server."""
+    session = session_for(server)
+    user_ids = [session.post(server.scim_url + "Users", json={
+        "userName": f"u{i:03d}@example.com", "name": {"givenName": "U", "familyName": f"{i:03d}"},
+        "displayName": f"U {i:03d}", "emails": [{"value": f"u{i:03d}@example.com", "primary": True}]}).json()["id"]
+        for i in range(users)]
+    group_ids = [session.post(server.scim_url + "Groups", json={"displayName": f"G{i}"}).json()["id"]
+                 for i in range(groups)]
+    server.hooks.requests.clear()
+    return user_ids, group_ids
+
+
+def listed(entries: list, noun: str) -> list:
+    return entries[0]["EntryContext"].get(f"AWSILM.{noun}(val.id && val.id == obj.id)", [])
+
+
+def test_a_group_of_230_members_lists_them_all(server):
+    user_ids, (group_id,) = directory(server, 230, 1)
+    run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToAdd": user_ids})
+    server.hooks.requests.clear()
+    entries = run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})})
+    out = group_output(entries, "GetGroup")
+    assert [m["value"] for m in out["members"]] == user_ids and out["members"][0]["display"] == "U 000"
+    assert calls(server) == [("GET", "Groups")] + [("GET", "Users")] * 3
+    assert "**230 members**" in entries[0]["HumanReadable"] and "180 more members" in entries[0]["HumanReadable"]
+    by_name = group_output(run_on(server, "iam-get-group", {"scim": '{"displayName": "G0"}'}), "GetGroup")
+    assert len(by_name["members"]) == 230
+    assert group_output(run_on(server, "iam-get-group", {"scim": '{"displayName": "G0"}', "includeMembers": False}),
+                        "GetGroup")["members"] is None
+
+
+def test_an_empty_group_has_an_empty_member_list(server):
+    _, (group_id,) = directory(server, 0, 1)
+    assert group_output(run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})}),
+                        "GetGroup")["members"] == []
+
+
+def test_a_user_in_3_of_4_groups_lists_those_3(server):
+    (user_id, other), group_ids = directory(server, 2, 4)
+    for group_id in group_ids[:3]:
+        run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToAdd": user_id})
+    run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_ids[3]}), "memberIdsToAdd": other})
+    groups = listed(run_on(server, "aws-ilm-list-groups", {"memberId": user_id}), "Group")
+    assert sorted((g["id"], g["displayName"]) for g in groups) == sorted(zip(group_ids[:3], ["G0", "G1", "G2"], strict=True))
+    members = listed(run_on(server, "aws-ilm-list-users", {"groupId": group_ids[3]}), "User")
+    assert [u["id"] for u in members] == [other] and members[0]["email"] == "u001@example.com"
+
+
+def test_a_listing_of_130_users_with_limit_120_continues_to_the_remaining_10(server):
+    user_ids, _ = directory(server, 130)
+    first = run_on(server, "aws-ilm-list-users", {"limit": "120"})
+    token = first[0]["EntryContext"]["AWSILM.UserNextToken"]
+    assert len(listed(first, "User")) == 120 and len(server.hooks.requests) == 2
+    server.hooks.requests.clear()
+    rest = run_on(server, "aws-ilm-list-users", {"limit": "120", "nextToken": token})
+    together = [u["id"] for u in listed(first, "User") + listed(rest, "User")]
+    assert len(listed(rest, "User")) == 10 and sorted(together) == sorted(user_ids) and len(server.hooks.requests) == 1
+    assert "AWSILM.UserNextToken" not in rest[0]["EntryContext"]
+
+
+def test_listings_of_unknown_ids_are_empty_and_a_stale_token_says_to_start_again(server):
+    directory(server, 3, 1)
+    assert listed(run_on(server, "aws-ilm-list-users", {"groupId": "no-such-group"}), "User") == []
+    assert listed(run_on(server, "aws-ilm-list-groups", {"memberId": "no-such-user"}), "Group") == []
+    stale = run_on(server, "aws-ilm-list-users", {"nextToken": "bm90LWEtY3Vyc29y"})
+    assert stale[0]["Type"] == 4 and "start the listing again" in stale[0]["Contents"]
+    missing = group_output(run_on(server, "iam-get-group", {"scim": '{"id": "no-such-group"}'}), "GetGroup")
+    assert (missing["errorCode"], missing["errorMessage"]) == (404, "Group Not Found")
+
+
+def test_a_tenant_that_refuses_filtered_cursors_gets_one_page(server, monkeypatch):
+    user_ids, (group_id,) = directory(server, 3, 1)
+    run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToAdd": user_ids})
+    monkeypatch.setattr(server.app, "reject_filtered_cursor", True)
+    entries = run_on(server, "aws-ilm-list-users", {"groupId": group_id})
+    assert [u["id"] for u in listed(entries, "User")] == user_ids and "may be incomplete" in entries[0]["HumanReadable"]
+    assert group_output(run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})}),
+                        "GetGroup")["members"][2]["value"] == user_ids[2]
+
+
+@pytest.mark.parametrize("query, status, keys", [
+    ({"cursor": "", "count": "2"}, 200, {"schemas", "itemsPerPage", "Resources", "nextCursor"}),
+    ({"count": "2"}, 200, {"schemas", "totalResults", "itemsPerPage", "startIndex", "Resources"}),
+    ({"count": "0"}, 400, None), ({"count": "101"}, 400, None), ({"cursor": "", "count": "x"}, 400, None),
+])
+def test_server_pages_as_aws_does(server, query, status, keys):
+    directory(server, 3)
+    answer = session_for(server).get(server.scim_url + "Users", params=query)
+    assert answer.status_code == status
+    if keys:
+        assert set(answer.json()) == keys and len(answer.json()["Resources"]) == 2
+    if "totalResults" in (keys or ()):
+        assert answer.json()["totalResults"] == 2   # AWS's legacy total is the number returned
+    server.hooks.requests.clear()
+
+
 # ----- discovery -----------------------------------------------------------------------------------
 def test_test_module_and_bad_token(server):
     assert run_on(server, "test-module") == ["ok"]

@@ -459,21 +459,76 @@ def test_disable_user_server_error_is_reported(requests_mock):
 
 
 # ----- group commands -----------------------------------------------------------------------------
+def member_pages(requests_mock, count: int, page_size: int = 100):
+    """ListUsers with `groups.value eq`: `count` members in cursor pages."""
+    users = [{**USER, "id": f"u{i:03d}", "userName": f"u{i}@x.com", "displayName": f"User {i}"} for i in range(count)]
+
+    def page(request, context):
+        query = parse_qs(urlsplit(request.url).query, keep_blank_values=True)
+        start = int(query["cursor"][0] or 0)
+        size = min(int(query["count"][0]), page_size)
+        body = {"itemsPerPage": len(users[start:start + size]), "Resources": users[start:start + size]}
+        return {**body, "nextCursor": str(start + size)} if start + size < len(users) else body
+    return requests_mock.get(API + "Users", json=page)
+
+
 def test_get_group_by_id(requests_mock):
     requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
+    listing = member_pages(requests_mock, 2)
     entries = run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID})})
     out = group_output(entries, "GetGroup")
     assert out["success"] is True and out["id"] == GROUP_ID and out["displayName"] == "Engineers"
     assert out["details"] == GROUP and entries[0]["HumanReadable"].startswith("### AWS Get Group:")
+    assert out["members"] == [{"value": "u000", "display": "User 0"}, {"value": "u001", "display": "User 1"}]
+    assert filter_of(listing.last_request) == f'groups.value eq "{GROUP_ID}"'
+    assert "**2 members**" in entries[0]["HumanReadable"]
+
+
+@pytest.mark.parametrize("count, requests_sent, more", [(0, 1, None), (1, 1, None), (230, 3, 180)])
+def test_get_group_lists_every_member_in_pages(requests_mock, count, requests_sent, more):
+    requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
+    listing = member_pages(requests_mock, count)
+    entries = run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID})})
+    out = group_output(entries, "GetGroup")
+    assert [m["value"] for m in out["members"]] == [f"u{i:03d}" for i in range(count)]
+    assert listing.call_count == requests_sent
+    assert parse_qs(urlsplit(listing.request_history[0].url).query, keep_blank_values=True)["cursor"] == [""]
+    readable = entries[0]["HumanReadable"]
+    assert readable.count("| u") == min(count, 50)
+    assert (f"{more} more members are not shown" in readable) if more else "more members" not in readable
+
+
+def test_get_group_members_fall_back_to_one_page_when_aws_refuses_a_cursor(requests_mock):
+    requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
+    requests_mock.get(API + "Users", [{"status_code": 400, "json": load("error_400.json")},
+                                      {"json": {**load("user_list.json"), "Resources": [USER]}}])
+    out = group_output(run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID})}), "GetGroup")
+    second = parse_qs(urlsplit(requests_mock.request_history[-1].url).query, keep_blank_values=True)
+    assert out["members"] == [{"value": USER_ID, "display": "Jane Doe"}] and "cursor" not in second
+
+
+@pytest.mark.parametrize("include", ["false", False, "FALSE"])
+def test_get_group_without_members_is_one_request(requests_mock, include):
+    requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
+    out = group_output(run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID}), "includeMembers": include}),
+                       "GetGroup")
+    assert out["success"] is True and out["members"] is None and requests_mock.call_count == 1
+
+
+def test_get_group_bad_include_members(requests_mock):
+    out = group_output(run_command("iam-get-group", {"scim": '{"id": "g"}', "includeMembers": "maybe"}), "GetGroup")
+    assert out["errorCode"] == 400 and "includeMembers must be true or false" in out["errorMessage"]
 
 
 def test_group_tables_list_columns_as_the_seed_does(requests_mock):
+    member_pages(requests_mock, 0)
     requests_mock.get(API + "Groups/121212", json={**GROUP, "id": "121212", "displayName": "The best group"})
     table = run_command("iam-get-group", {"scim": '{"id": "121212"}'})[0]["HumanReadable"]
     assert table.splitlines()[1] == "|brand|details|displayName|id|instanceName|success|"
 
 
 def test_get_group_by_name(requests_mock):
+    member_pages(requests_mock, 0)
     search = requests_mock.get(API + "Groups", json=load("group_list.json"))
     out = group_output(run_command("iam-get-group", {"scim": '{"displayName": "Engineers"}'}), "GetGroup")
     assert out["id"] == GROUP_ID and filter_of(search.last_request) == 'displayName eq "Engineers"'
@@ -1032,3 +1087,77 @@ def test_an_unknown_manager_never_blocks_a_hire(requests_mock):
     result = vendor(run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "manageremailaddress": "gone@x.com"}}))
     assert result["success"] is True and AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
     assert any('manager "gone@x.com" was left out' in line for _, line in demisto.logged())
+
+
+# ----- aws-ilm-list-users, aws-ilm-list-groups ----------------------------------------------------------
+def listing_query(request) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query, keep_blank_values=True).items()}
+
+
+@pytest.mark.parametrize("limit, counts", [(None, ["50"]), ("250", ["100", "100", "50"]), (120, ["100", "20"]),
+                                          ("1000", ["100"] * 3)])
+def test_list_users_asks_only_for_what_is_still_needed(requests_mock, limit, counts):
+    listing = member_pages(requests_mock, 300)
+    args = {} if limit is None else {"limit": limit}
+    entries = run_command("aws-ilm-list-users", args)
+    context = entries[0]["EntryContext"]
+    users = context["AWSILM.User(val.id && val.id == obj.id)"]
+    assert [listing_query(r)["count"] for r in listing.request_history] == counts
+    assert len(users) == min(int(limit or 50), 300) and users[0]["userName"] == "u0@x.com"
+    assert set(users[0]) == {"id", "userName", "displayName", "active", "email", "externalId", "details"}
+    assert context.get("AWSILM.UserNextToken") == (str(len(users)) if len(users) < 300 else None)
+
+
+def test_list_users_continues_exactly_after_the_last_user(requests_mock):
+    member_pages(requests_mock, 130)
+    first = run_command("aws-ilm-list-users", {"limit": "120"})[0]["EntryContext"]
+    token = first["AWSILM.UserNextToken"]
+    rest = run_command("aws-ilm-list-users", {"limit": "120", "nextToken": token})[0]["EntryContext"]
+    ids = [u["id"] for u in first["AWSILM.User(val.id && val.id == obj.id)"]] + \
+        [u["id"] for u in rest["AWSILM.User(val.id && val.id == obj.id)"]]
+    assert ids == [f"u{i:03d}" for i in range(130)] and "AWSILM.UserNextToken" not in rest
+    assert listing_query(requests_mock.last_request)["cursor"] == token
+
+
+@pytest.mark.parametrize("command, args, expected", [
+    ("aws-ilm-list-users", {"userName": " a@x.com "}, 'userName eq "a@x.com"'),
+    ("aws-ilm-list-users", {"externalId": "E1"}, 'externalId eq "E1"'),
+    ("aws-ilm-list-users", {"groupId": "g-1"}, 'groups.value eq "g-1"'),
+    ("aws-ilm-list-groups", {"displayName": 'A "B"'}, 'displayName eq "A \\"B\\""'),
+    ("aws-ilm-list-groups", {"memberId": "u-1"}, 'members.value eq "u-1"'),
+    ("aws-ilm-list-groups", {"externalId": "X"}, 'externalId eq "X"'),
+])
+def test_list_filters(requests_mock, command, args, expected):
+    listing = requests_mock.get(API + command.split("-")[-1].title(), json=load("empty_list.json"))
+    entries = run_command(command, args)
+    assert filter_of(listing.last_request) == expected and entries[0]["EntryContext"] == {}
+    assert "(0)" in entries[0]["HumanReadable"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"userName": "a", "groupId": "g"}, "one attribute at a time"),
+    ({"limit": "0"}, "limit must be a whole number from 1 to 1000"),
+    ({"limit": "1001"}, "limit must be a whole number"), ({"limit": "ten"}, "limit must be"),
+    ({"limit": True}, "limit must be"), ({"limit": "-5"}, "limit must be"),
+])
+def test_list_bad_input_is_a_clear_error(requests_mock, args, message):
+    entries = run_command("aws-ilm-list-users", args)
+    assert entries[0]["Type"] == 4 and message in entries[0]["Contents"] and requests_mock.call_count == 0
+
+
+def test_list_a_refused_token_says_to_start_again(requests_mock):
+    requests_mock.get(API + "Groups", status_code=400, json=load("error_400.json"))
+    entries = run_command("aws-ilm-list-groups", {"nextToken": "stale"})
+    assert entries[0]["Type"] == 4 and "start the listing again without nextToken" in entries[0]["Contents"]
+
+
+def test_list_groups_of_an_unknown_user_is_empty(requests_mock):
+    requests_mock.get(API + "Groups", status_code=404, json=load("error_404.json"))
+    entries = run_command("aws-ilm-list-groups", {"memberId": "ghost"})
+    assert entries[0]["Type"] == 1 and entries[0]["EntryContext"] == {}
+
+
+def test_list_a_401_says_what_to_fix(requests_mock):
+    requests_mock.get(API + "Users", status_code=401, json=load("error_401.json"))
+    entries = run_command("aws-ilm-list-users", {})
+    assert entries[0]["Type"] == 4 and AWS_ILM.AUTH_FAILED in entries[0]["Contents"]

@@ -64,6 +64,26 @@ class Directory:
     def group(self) -> str:
         return self.session.post(self.server.scim_url + "Groups", json={"displayName": GROUP_NAME}).json()["id"]
 
+    def users(self, count: int) -> list:
+        return [self.session.post(self.server.scim_url + "Users", json={
+            "userName": f"user{i:04d}@example.com", "name": {"givenName": "U", "familyName": str(i)},
+            "displayName": f"U {i}"}).json()["id"] for i in range(count)]
+
+    def group_with(self, members: int) -> str:
+        """A group of `members` users (added in PATCHes of 100, as AWS allows)."""
+        group_id, ids = self.group(), self.users(members)
+        for start in range(0, members, 100):
+            self.session.patch(self.server.scim_url + f"Groups/{group_id}", json={
+                "schemas": [AWS_ILM.PATCH_SCHEMA],
+                "Operations": [{"op": "add", "path": "members", "value": [{"value": i} for i in ids[start:start + 100]]}]})
+        return group_id
+
+    def listing_token(self, users: int, limit: int) -> str:
+        """Set-up of a continued listing: `users` users, and the token of a first listing of `limit`."""
+        self.users(users)
+        entries = demisto.execute(AWS_ILM.main, "aws-ilm-list-users", self.server.params(), {"limit": str(limit)})
+        return entries[0]["EntryContext"]["AWSILM.UserNextToken"]
+
 
 def member_scenario(count: int, by_name: bool):
     def prepare(directory: Directory) -> dict:
@@ -88,9 +108,24 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
      lambda d: d.user(active=False) and user_args({**PERSON, "surname": "Changed"}, **{"allow-enable": "true"}), 2),
     ("iam-update-user, missing user (creates)", "iam-update-user", lambda d: user_args(PERSON), 2),
     ("iam-disable-user", "iam-disable-user", lambda d: d.user() and user_args({"username": PERSON["username"]}), 2),
-    ("iam-get-group, by id", "iam-get-group", lambda d: {"scim": json.dumps({"id": d.group()})}, 1),
-    ("iam-get-group, by displayName", "iam-get-group",
-     lambda d: d.group() and {"scim": json.dumps({"displayName": GROUP_NAME})}, 1),
+    ("iam-update-user, rename (olduserdata)", "iam-update-user", lambda d: d.user() and user_args(
+        {**PERSON, "username": "renamed@example.com", "olduserdata": {"username": PERSON["username"]}}), 2),
+    ("iam-update-user, rehire (enable)", "iam-update-user",
+     lambda d: d.user(active=False) and user_args(PERSON, **{"allow-enable": "true"}), 2),
+    ("iam-create-user, with a manager", "iam-create-user",
+     lambda d: d.users(1) and user_args({**PERSON, "manageremailaddress": "user0000@example.com"}), 2),
+    ("iam-get-group, by id, empty", "iam-get-group", lambda d: {"scim": json.dumps({"id": d.group()})}, 2),
+    ("iam-get-group, by id, 230 members", "iam-get-group",
+     lambda d: {"scim": json.dumps({"id": d.group_with(230)})}, 4),
+    ("iam-get-group, by displayName, 230 members", "iam-get-group",
+     lambda d: d.group_with(230) and {"scim": json.dumps({"displayName": GROUP_NAME})}, 4),
+    ("iam-get-group, includeMembers=false", "iam-get-group",
+     lambda d: {"scim": json.dumps({"id": d.group_with(230)}), "includeMembers": "false"}, 1),
+    ("aws-ilm-list-users, limit 250", "aws-ilm-list-users", lambda d: d.users(300) and {"limit": "250"}, 3),
+    ("aws-ilm-list-users, limit 120", "aws-ilm-list-users", lambda d: d.users(130) and {"limit": "120"}, 2),
+    ("aws-ilm-list-users, the rest after limit 120", "aws-ilm-list-users",
+     lambda d: {"limit": "120", "nextToken": d.listing_token(130, 120)}, 1),
+    ("aws-ilm-list-groups", "aws-ilm-list-groups", lambda d: d.group() and {}, 1),
     ("iam-create-group", "iam-create-group", lambda d: {"scim": json.dumps({"displayName": GROUP_NAME})}, 1),
     ("iam-delete-group, by id", "iam-delete-group", lambda d: {"scim": json.dumps({"id": d.group()})}, 1),
     member_scenario(1, False),
@@ -125,7 +160,7 @@ def succeeded(entry) -> bool:
     if not isinstance(entry, dict):
         return True
     outputs = [v for k, v in (entry.get("EntryContext") or {}).items() if not k.startswith("IAM.UserProfile")]
-    return entry.get("Type") != 4 and all(v.get("success") is True for v in outputs)
+    return entry.get("Type") != 4 and all(v.get("success") is True for v in outputs if isinstance(v, dict))
 
 
 def import_seconds(statement: str, runs: int = 5) -> float:

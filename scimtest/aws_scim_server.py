@@ -5,7 +5,12 @@ layers AWS's documented rules on top (../shared/reference/aws-scim.md):
 
 - the URL shape `http://127.0.0.1:<port>/<tenant>/scim/v2/`, the bearer token on every endpoint
   (a wrong tenant or token is 401);
-- filters: `eq` only, on the attributes and combinations AWS documents (400 otherwise);
+- filters: `eq` only, on the attributes and combinations AWS documents (400 otherwise), including the
+  membership filters `groups.value eq` on /Users (a group's members, in member order) and
+  `members.value eq` on /Groups (a user's groups; 404 for an unknown user);
+- listings: `count` 1-100 (400 otherwise); with a `cursor` parameter (empty on the first call) a page has
+  itemsPerPage and nextCursor and no totalResults; without it, one legacy page of at most 100 whose
+  totalResults is the number returned; optionally, 400 on a filtered cursor call (as some tenants do);
 - users: userName, name.givenName, name.familyName and displayName required on POST and PUT; one
   value (primary) for emails, phoneNumbers and addresses; `active` a boolean; at most one
   operation on userName or active per PATCH, which answers 200 with the user;
@@ -17,6 +22,7 @@ layers AWS's documented rules on top (../shared/reference/aws-scim.md):
   next N matching requests, added latency, a dropped connection, a hang, a lost answer (the
   request is carried out, then the connection is reset before the answer).
 """
+import base64
 import datetime
 import json
 import re
@@ -30,7 +36,8 @@ from http import HTTPStatus
 from io import BytesIO
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, make_server
 
-from scim2_models import InvalidFilterException, InvalidValueException, ScimPolicy, ScimProvider, Uniqueness
+from scim2_models import (InvalidFilterException, InvalidValueException, NotFoundException, ScimPolicy,
+                          ScimProvider, Uniqueness)
 from scim2_server.memory import InMemoryStorage
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
@@ -43,6 +50,7 @@ DEFAULT_TENANT = "d-9067729b3d-local"
 DEFAULT_TOKEN = "local-scim-token-not-a-secret"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 MAX_MEMBER_CHANGES = 100
+MAX_PAGE = 100            # ListUsers / ListGroups: count 1-100, default 100
 SINGLE_VALUED = ("emails", "phoneNumbers", "addresses")
 UNPARSABLE = "Request is unparsable, syntactically incorrect, or violates schema."
 
@@ -68,6 +76,8 @@ def aws_error_body(status: int, detail: str) -> dict:
 class AwsRules(BearerTokenApplication):
     """scim2-server's application with AWS Identity Center's restrictions."""
 
+    reject_filtered_cursor = False   # some tenants answer a filtered cursor call with 400
+
     def needs_auth(self, request: ScimRequest) -> bool:
         return True   # AWS wants the token on /ServiceProviderConfig too
 
@@ -86,16 +96,58 @@ class AwsRules(BearerTokenApplication):
             raise InvalidValueException(detail=UNPARSABLE)
         if endpoint == "/Groups" and method == "PATCH":
             check_group_patch(body)
+        if method == "GET" and endpoint in ("/Users", "/Groups") and not resource_id:
+            return self.listing(request, endpoint)
         response = self.handler.handle(request)
         if endpoint == "/Users" and method == "PATCH" and response.status == HTTPStatus.NO_CONTENT:
             response = self.handler.handle(ScimRequest("GET", request.base_url, request.path, {}, request.headers))
         if isinstance(response.body, dict):
             for resource in response.body.get("Resources") or [response.body]:
-                (resource.get("meta") or {}).pop("location", None)   # AWS sends neither
-                (resource.get("meta") or {}).pop("version", None)
-                if endpoint == "/Groups" and method == "GET":
-                    resource["members"] = []
+                as_aws_shows(resource, hide_members=endpoint == "/Groups" and method == "GET")
         return response
+
+    def listing(self, request: ScimRequest, endpoint: str) -> ScimResponse:
+        """ListUsers / ListGroups as AWS pages them: cursor mode or one legacy page."""
+        query = request.query
+        count = page_size(query.get("count"))
+        scim_filter = query.get("filter")
+        if "cursor" in query and scim_filter and self.reject_filtered_cursor:
+            raise InvalidValueException(detail=UNPARSABLE)
+        items = self.matching(request, endpoint, scim_filter)
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]}
+        if "cursor" in query:
+            offset = open_cursor(query["cursor"], scim_filter)
+            page = items[offset:offset + count]
+            body.update(itemsPerPage=len(page), Resources=page)
+            if offset + len(page) < len(items):
+                body["nextCursor"] = seal_cursor(offset + len(page), scim_filter)
+        else:
+            page = items[:count]
+            body.update(totalResults=len(page), itemsPerPage=len(page), startIndex=1, Resources=page)
+        return ScimResponse(HTTPStatus.OK, body)
+
+    def matching(self, request: ScimRequest, endpoint: str, scim_filter: str | None) -> list:
+        """Every resource the filter selects, as scim2-server renders them; the membership filters read the
+        stored groups (scim2-server keeps no User.groups)."""
+        member_of = membership_value(r"groups\.value", scim_filter)
+        has_member = membership_value(r"members\.value", scim_filter)
+        plain = {"filter": scim_filter} if scim_filter and member_of is None and has_member is None else {}
+        listed = self.handler.handle(ScimRequest("GET", request.base_url, endpoint, {**plain, "count": "1000"},
+                                                 request.headers)).body["Resources"]
+        for resource in listed:
+            as_aws_shows(resource, hide_members=endpoint == "/Groups")
+        if member_of is not None:
+            by_id = {user["id"]: user for user in listed}
+            return [by_id[member] for member in self.members_of(member_of) if member in by_id]
+        if has_member is not None:
+            if not any(r.id == has_member and type(r).__name__ != "Group" for r in self.storage.resources):
+                raise NotFoundException(detail="Specified member does not exist")
+            return [group for group in listed if has_member in self.members_of(group["id"])]
+        return listed
+
+    def members_of(self, group_id: str) -> list:
+        group = next((r for r in self.storage.resources if r.id == group_id and type(r).__name__ == "Group"), None)
+        return [member.value for member in (group.members or [])] if group else []
 
     @staticmethod
     def json_body(request: ScimRequest) -> dict:
@@ -115,6 +167,47 @@ class AwsRules(BearerTokenApplication):
             detail = (response.body or {}).get("detail") or response.status.phrase
             response.body = aws_error_body(response.status.value, detail)
         return response
+
+
+def as_aws_shows(resource: dict, hide_members: bool) -> None:
+    (resource.get("meta") or {}).pop("location", None)   # AWS sends neither
+    (resource.get("meta") or {}).pop("version", None)
+    if hide_members:
+        resource["members"] = []   # GET and list never show a group's members
+
+
+def page_size(raw) -> int:
+    if raw is None:
+        return MAX_PAGE
+    try:
+        count = int(raw)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_PAGE:
+        raise InvalidValueException(detail=f"count must be between 1 and {MAX_PAGE}.")
+    return count
+
+
+def membership_value(attribute: str, scim_filter: str | None) -> str | None:
+    match = re.fullmatch(rf'{attribute} eq "((?:[^"\\]|\\.)*)"', (scim_filter or "").strip(), re.IGNORECASE)
+    return re.sub(r"\\(.)", r"\1", match.group(1)) if match else None
+
+
+def seal_cursor(offset: int, scim_filter: str | None) -> str:
+    return base64.urlsafe_b64encode(json.dumps([offset, scim_filter]).encode()).decode()
+
+
+def open_cursor(cursor: str, scim_filter: str | None) -> int:
+    """The offset a cursor holds (0 for the empty first cursor); 400 for a cursor this listing did not issue."""
+    if not cursor:
+        return 0
+    try:
+        offset, issued_for = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError):
+        offset, issued_for = -1, None
+    if not isinstance(offset, int) or offset < 0 or issued_for != scim_filter:
+        raise InvalidValueException(detail="The cursor is not valid.")
+    return offset
 
 
 def check_user(body: dict) -> None:

@@ -337,12 +337,16 @@ class Client(BaseClient):
         return exc
 
     def certificate_message(self, chain: list) -> str:
-        problem = next((str(getattr(link, 'verify_message', '') or link.reason) for link in chain
-                        if isinstance(link, ssl.SSLError) and getattr(link, 'reason', None)), 'TLS handshake failed')
+        verification = next((link for link in chain if isinstance(link, ssl.SSLCertVerificationError)), None)
+        if verification is not None:
+            problem = f'its certificate could not be verified ({verification.verify_message or verification.reason})'
+        else:
+            problem = next((str(link.reason) for link in chain if isinstance(link, ssl.SSLError)
+                            and getattr(link, 'reason', None)), 'the TLS handshake failed')
         message = f'The TLS connection to {self.host} failed: {problem}.'
         if self._verify:
             message += (' Check that the Base URL is the AWS SCIM endpoint and that any TLS-inspecting proxy\'s CA is '
-                        'trusted; "Trust any certificate" is only for a test instance.')
+                        'trusted (REQUESTS_CA_BUNDLE); "Trust any certificate" is only for a test instance.')
         return message
 
     def error_detail(self, response: requests.Response) -> str:

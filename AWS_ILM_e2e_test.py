@@ -308,7 +308,7 @@ def test_test_module_and_bad_token(server):
 
 
 def test_mapping_fields_come_from_the_server_schemas(server):
-    fields = run_on(server, "get-mapping-fields")[0][0]["User Profile"]
+    fields = run_on(server, "get-mapping-fields")[0]["User Profile"]
     assert {"userName", "name.givenName", "emails", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
             ".department"} <= set(fields) and "password" not in fields
     assert len(server.hooks.requests) == 1

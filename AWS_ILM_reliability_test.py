@@ -97,7 +97,7 @@ def outcome(command: str, entries: list) -> tuple:
     if command == "test-module":
         return ("success", None, "") if entry == "ok" else ("error entry", entry["Contents"], "")
     if command == "get-mapping-fields":
-        return ("success", None, "") if entry[0]["User Profile"].get("userName") else ("failure", None, "")
+        return ("success", None, "") if entry["User Profile"].get("userName") else ("failure", None, "")
     key = next(k for k in entry["EntryContext"] if not k.startswith("IAM.UserProfile"))
     result = entry["EntryContext"][key]
     return ("success" if result["success"] else "failure", result["errorCode"], result["errorMessage"] or "")

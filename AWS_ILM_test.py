@@ -709,7 +709,7 @@ def test_test_module_tls_error(requests_mock):
 def test_mapping_fields_from_schemas(requests_mock):
     requests_mock.get(API + "Schemas", json=load("schemas.json"))
     entries = run_command("get-mapping-fields")
-    fields = entries[0][0]["User Profile"]
+    fields = entries[0]["User Profile"]
     assert {"userName", "name.givenName", "name.familyName", "displayName", "emails", "phoneNumbers",
             "addresses.locality", f"{AWS_ILM.ENTERPRISE_SCHEMA}.department", "id"} <= set(fields)
     assert "password" not in fields and "groups" not in fields and requests_mock.call_count == 1
@@ -717,7 +717,7 @@ def test_mapping_fields_from_schemas(requests_mock):
 
 def test_mapping_fields_fall_back_to_builtin_list(requests_mock):
     requests_mock.get(API + "Schemas", status_code=500, json=load("error_500.json"))
-    fields = run_command("get-mapping-fields")[0][0]["User Profile"]
+    fields = run_command("get-mapping-fields")[0]["User Profile"]
     assert fields == AWS_ILM.BUILTIN_USER_FIELDS and "password" not in fields
 
 

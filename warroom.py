@@ -71,7 +71,9 @@ def run(command: str, args: dict, params: dict, out=None) -> bool:
 
 
 def print_entry(entry, out) -> bool:
-    if not isinstance(entry, dict):   # test-module's 'ok', get-mapping-fields' field list
+    if isinstance(entry, list):   # entries returned together
+        return all([print_entry(item, out) for item in entry])  # noqa: C419 (print them all)
+    if not isinstance(entry, dict) or not {"Type", "Contents"} & set(entry):   # 'ok', get-mapping-fields' fields
         print(entry if isinstance(entry, str) else json.dumps(entry, indent=2), file=out)
         return True
     if entry.get("Type") == 4:

@@ -5,11 +5,14 @@ result shapes follow the upstream public API; behaviour is reduced to what an in
 observe (see ../shared/reference/xsoar-runtime-api.md in the project's notes).
 """
 import json
+import os
+import ssl
 import sys
+import traceback
 from typing import Any
-from urllib.parse import urljoin
 
 import requests
+from requests.adapters import HTTPAdapter
 
 import demistomock as demisto
 
@@ -85,50 +88,67 @@ def remove_empty_elements(d: Any) -> Any:
     return d
 
 
-# ----- markdown -------------------------------------------------------------------------------
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "<br>".join(f"{k}: {_nested(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(repr(v) if isinstance(v, dict) else str(v) for v in value)
-    return str(value).replace("|", "\\|").replace("\n", "<br>")
+# ----- markdown (as the platform renders it) ----------------------------------------------------------
+def stringEscapeMD(st, minimal_escaping=False, escape_multiline=False):
+    if escape_multiline:
+        st = st.replace("\r\n", "<br>").replace("\r", "<br>").replace("\n", "<br>")
+    if minimal_escaping:
+        for char in ("|", "`"):
+            st = st.replace(char, "\\" + char)
+    else:
+        st = "".join("\\" + c if c in r"\`*_{}[]()#+-!|" else c for c in st)
+    return st
 
 
-def _nested(value: Any) -> str:
-    if isinstance(value, dict):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return ", ".join(repr(v) if isinstance(v, dict) else str(v) for v in value)
-    return _cell(value)
+def flattenCell(data, is_pretty=True):
+    """A cell value as text: a list's items one per line, anything else but text as JSON (None is null)."""
+    if isinstance(data, (str, bytes)):
+        return data
+    if isinstance(data, list):
+        return ",\n".join(d.decode("utf-8") if isinstance(d, bytes) else str(d) for d in data)
+    return json.dumps(data, indent=4 if is_pretty else None, ensure_ascii=False, default=str)
+
+
+def formatCell(data, is_pretty=True, json_transform=None):
+    if isinstance(data, (str, bytes)):
+        return data
+    if isinstance(data, dict):
+        return "\n".join(f"{key}: {flattenCell(value, is_pretty)}" for key, value in data.items())
+    return flattenCell(data, is_pretty)
 
 
 def tableToMarkdown(name, t, headers=None, headerTransform=None, removeNull=False, metadata=None,
                     url_keys=None, date_fields=None, json_transform_mapping=None,
                     is_auto_json_transform=False, sort_headers=True):
-    rows = [t] if isinstance(t, dict) else list(t or [])
-    if headers is None:
-        headers = []
-        for row in rows:
-            headers += [k for k in row if k not in headers]
-        if sort_headers:   # as the published group tables show: brand, details, displayName, id, ...
-            headers = sorted(headers)
-    elif isinstance(headers, str):
-        headers = [headers]
-    if removeNull:
-        headers = [h for h in headers if any(row.get(h) not in (None, "", [], {}) for row in rows)]
     text = f"### {name}\n" if name else ""
     if metadata:
         text += f"{metadata}\n"
+    if not t:
+        return text + "**No entries.**\n"
+    if not headers and isinstance(t, dict) and len(t) == 1:   # a single key: its values become the rows
+        headers = list(t)
+        t = list(t.values())[0]
+    rows = t if isinstance(t, list) else [t]
+    if isinstance(headers, str):
+        headers = [headers]
+    if rows and not isinstance(rows[0], dict):
+        if not headers:
+            raise Exception("Missing headers param for tableToMarkdown. Example: headers=['Some Header']")
+        rows = [{headers[0]: item} for item in rows]
+    if not headers:
+        headers = list(rows[0])   # the first row's keys only
+        if sort_headers:
+            headers.sort()
+    if removeNull:
+        headers = [h for h in headers if not all(row.get(h) in ("", None, [], {}) for row in rows)]
     if not rows or not headers:
         return text + "**No entries.**\n"
-    titles = [headerTransform(h) if headerTransform else h for h in headers]
-    text += "|" + "|".join(titles) + "|\n" + "|" + "|".join("---" for _ in headers) + "|\n"
+    transform = headerTransform or (lambda header: stringEscapeMD(header, True, True))
+    text += "|" + "|".join(transform(h) for h in headers) + "|\n" + "|" + "|".join("---" for _ in headers) + "|\n"
     for row in rows:
-        text += "| " + " | ".join(_cell(row.get(h)) for h in headers) + " |\n"
+        cells = [stringEscapeMD(formatCell(row.get(h), False) if row.get(h) is not None else "", True, True)
+                 for h in headers]
+        text += "| " + " | ".join(cells) + " |\n"
     return text
 
 
@@ -136,11 +156,17 @@ def tableToMarkdown(name, t, headers=None, headerTransform=None, removeNull=Fals
 class CommandResults:
     def __init__(self, outputs_prefix=None, outputs_key_field=None, outputs=None, indicators=None,
                  readable_output=None, raw_response=None, indicators_timeline=None, indicator=None,
-                 ignore_auto_extract=False, mark_as_note=False, scheduled_command=None,
+                 ignore_auto_extract=False, mark_as_note=False, tags=None, scheduled_command=None,
                  relationships=None, entry_type=None, content_format=None, execution_metrics=None,
                  replace_existing=False):
+        if raw_response is None:
+            raw_response = outputs
+        if outputs is not None and not isinstance(outputs, dict) and not outputs_prefix:
+            raise ValueError("outputs_prefix is missing")
         self.outputs_prefix = outputs_prefix
         self.outputs_key_field = outputs_key_field
+        key_fields = [outputs_key_field] if isinstance(outputs_key_field, str) else outputs_key_field
+        self._outputs_key_field = key_fields or None
         self.outputs = outputs
         self.readable_output = readable_output
         self.raw_response = raw_response
@@ -148,28 +174,35 @@ class CommandResults:
         self.mark_as_note = mark_as_note
         self.entry_type = entry_type if entry_type is not None else EntryType.NOTE
         self.content_format = content_format
+        self.replace_existing = replace_existing
 
     def to_context(self) -> dict:
-        context = {}
-        if self.outputs is not None:
-            key = self.outputs_prefix
-            if self.outputs_key_field:
-                field = self.outputs_key_field
-                key = f"{key}(val.{field} && val.{field} == obj.{field})"
-            context = {key: self.outputs} if key else self.outputs
-        contents = self.raw_response if self.raw_response is not None else self.outputs
-        readable = self.readable_output
-        if readable is None and self.outputs is not None:
-            readable = tableToMarkdown("Results", self.outputs)
+        context: dict = {}
+        readable = self.readable_output or None
+        if self.outputs is not None and self.outputs != []:
+            if not self.readable_output:
+                readable = tableToMarkdown("Results", self.outputs) if isinstance(self.outputs, (dict, list)) \
+                    else self.outputs
+            if self.outputs_prefix and self.replace_existing:
+                path, _, key = self.outputs_prefix.rpartition(".")
+                context[f"{path}(true)"] = {key: self.outputs}
+            elif self.outputs_prefix and self._outputs_key_field:
+                condition = " && ".join(f"val.{f} && val.{f} == obj.{f}" for f in self._outputs_key_field)
+                context[f"{self.outputs_prefix}({condition})"] = self.outputs
+            elif self.outputs_prefix:
+                context[str(self.outputs_prefix)] = self.outputs
+            else:
+                context.update(self.outputs)
+        content_format = self.content_format or (EntryFormat.TEXT if isinstance(self.raw_response, (str, bytes, int))
+                                                 else EntryFormat.JSON)
         return {
             "Type": self.entry_type,
-            "ContentsFormat": self.content_format
-            or (EntryFormat.JSON if isinstance(contents, (dict, list)) else EntryFormat.TEXT),
-            "Contents": contents,
+            "ContentsFormat": content_format,
+            "Contents": self.raw_response,
             "HumanReadable": readable,
             "EntryContext": context,
             "IndicatorTimeline": [],
-            "IgnoreAutoExtract": self.ignore_auto_extract,
+            "IgnoreAutoExtract": bool(self.ignore_auto_extract),
             "Note": self.mark_as_note,
             "Relationships": [],
         }
@@ -195,18 +228,25 @@ class GetMappingFieldsResponse:
         self.scheme_types_mappings.append(scheme_type_mapping)
 
     def extract_mapping(self):
-        all_mappings = []
+        """One dict: {type name: {field: description}} for every scheme type."""
+        mappings: dict = {}
         for scheme_types_mapping in self.scheme_types_mappings:
-            all_mappings.append(scheme_types_mapping.extract_mapping())
-        return all_mappings
+            mappings.update(scheme_types_mapping.extract_mapping())
+        return mappings
 
 
 def return_results(results):
     if results is None:
         demisto.results(None)
-    elif isinstance(results, list):
+    elif isinstance(results, list):   # dicts and strings go out together, in one results() call
+        batch = []
         for result in results:
-            return_results(result)
+            if isinstance(result, (dict, str)):
+                batch.append(result)
+            else:
+                return_results(result)
+        if batch:
+            demisto.results(batch)
     elif isinstance(results, CommandResults):
         demisto.results(results.to_context())
     elif isinstance(results, GetMappingFieldsResponse):
@@ -218,13 +258,53 @@ def return_results(results):
 
 
 def return_error(message, error="", outputs=None):
-    demisto.error(str(message))
+    trace = traceback.format_exc() if sys.exc_info()[0] else ""
+    demisto.info(f"{message}\n{trace}" if trace and trace.strip() != "NoneType: None" else str(message))
+    if error:
+        demisto.info(str(error))
     demisto.results({"Type": EntryType.ERROR, "ContentsFormat": EntryFormat.TEXT,
                      "Contents": str(message), "EntryContext": outputs})
     sys.exit(0)
 
 
 # ----- HTTP -----------------------------------------------------------------------------------
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+
+
+def skip_proxy():
+    """With the proxy off, the platform removes the proxy variables (a CA bundle and .netrc still count)."""
+    for name in PROXY_VARIABLES:
+        os.environ.pop(name, None)
+
+
+def ensure_proxy_has_http_prefix():
+    for name in PROXY_VARIABLES:
+        value = os.environ.get(name)
+        if value and not value.startswith(("http://", "https://")):
+            os.environ[name] = "http://" + value
+
+
+def skip_cert_verification():
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        os.environ.pop(name, None)
+
+
+class SSLAdapter(HTTPAdapter):
+    """The platform's adapter for "Trust any certificate": no verification, and old servers' ciphers allowed."""
+
+    def __init__(self, verify=True, **kwargs):
+        self.context = ssl.create_default_context()
+        self.context.set_ciphers("DEFAULT@SECLEVEL=1")
+        if not verify:
+            self.context.check_hostname = False
+            self.context.verify_mode = ssl.CERT_NONE
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["ssl_context"] = self.context
+        return super().init_poolmanager(*args, **kwargs)
+
+
 class BaseClient:
     REQUESTS_TIMEOUT = 60
 
@@ -236,15 +316,23 @@ class BaseClient:
         self._headers = headers
         self._auth = auth
         self._session = requests.Session()
-        self._session.trust_env = bool(proxy)
-        self.timeout = timeout
+        if not verify:
+            self._session.mount("https://", SSLAdapter(verify=verify))
+        if proxy:
+            ensure_proxy_has_http_prefix()
+        else:
+            skip_proxy()
+        if not verify:
+            skip_cert_verification()
+        brand = demisto.callingContext.get("context", {}).get("IntegrationBrand", "")
+        self.timeout = float(os.getenv(f"REQUESTS_TIMEOUT.{brand}", "") or os.getenv("REQUESTS_TIMEOUT", "") or timeout)
 
     def _http_request(self, method, url_suffix="", full_url=None, headers=None, auth=None, json_data=None,
                       params=None, data=None, files=None, timeout=None, resp_type="json", ok_codes=None,
                       return_empty_response=False, retries=0, status_list_to_retry=None, backoff_factor=5,
                       raise_on_redirect=False, raise_on_status=False, error_handler=None,
                       empty_valid_codes=None, **kwargs):
-        address = full_url if full_url else urljoin(self._base_url, url_suffix)
+        address = full_url if full_url else self._base_url + url_suffix   # concatenated, as the platform does
         try:
             res = self._session.request(method, address, verify=self._verify, params=params, data=data,
                                         json=json_data, files=files, headers=headers or self._headers,
@@ -254,6 +342,8 @@ class BaseClient:
                                    "parameter is incorrect or that the Server is not accessible from your host.",
                                    exception)
         except requests.exceptions.SSLError as exception:
+            if not self._verify:
+                raise
             raise DemistoException("SSL Certificate Verification Failed - try selecting 'Trust any certificate' "
                                    "checkbox in the integration configuration.", exception)
         except requests.exceptions.ProxyError as exception:
@@ -263,6 +353,8 @@ class BaseClient:
             raise DemistoException("Verify that the server URL parameter is correct and that you have access "
                                    f"to the server from your host.\nError Type: <{type(exception).__name__}>",
                                    exception)
+        except requests.exceptions.RetryError as exception:
+            raise DemistoException(f"Max Retries Error- Request attempts with {retries} retries failed.", exception)
         valid = res.status_code in (ok_codes or self._ok_codes) if (ok_codes or self._ok_codes) else res.ok
         if not valid:
             if error_handler:

@@ -27,6 +27,7 @@ import datetime
 import json
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -438,8 +439,9 @@ def build_application(token: str, storage: InMemoryStorage | None = None) -> Aws
 class AwsScimServer:
     """`with AwsScimServer() as server:` serves http://127.0.0.1:<free port>/<tenant>/scim/v2/."""
 
-    def __init__(self, tenant: str = DEFAULT_TENANT, token: str = DEFAULT_TOKEN, predictable: bool = False):
-        self.tenant, self.token = tenant, token
+    def __init__(self, tenant: str = DEFAULT_TENANT, token: str = DEFAULT_TOKEN, predictable: bool = False,
+                 tls: "ssl.SSLContext | None" = None):
+        self.tenant, self.token, self.tls = tenant, token, tls
         self.hooks = Hooks()
         self.app = build_application(token, PredictableStorage() if predictable else None)
         self.httpd = None
@@ -448,6 +450,8 @@ class AwsScimServer:
         self.httpd = make_server("127.0.0.1", 0, AwsFront(self.app, self.tenant, self.hooks),
                                  server_class=ThreadingWSGIServer, handler_class=KeepAliveHandler)
         self.httpd.daemon_threads = True
+        if self.tls:   # HTTPS with the caller's certificate (a private CA in the tests)
+            self.httpd.socket = self.tls.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.hooks, self.httpd.tenant = self.hooks, self.tenant
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
@@ -467,7 +471,7 @@ class AwsScimServer:
     @property
     def url(self) -> str:
         """The integration's Base URL parameter."""
-        return f"http://127.0.0.1:{self.httpd.server_port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.httpd.server_port}"
 
     @property
     def scim_url(self) -> str:

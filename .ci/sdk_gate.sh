@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demisto-sdk checks, offline, on a throw-away content repository built from this flat repo.
-#   .ci/sdk_gate.sh gate   validate, xsoar-lint, secrets, prepare-content, generate-docs, README and format drift
+#   .ci/sdk_gate.sh gate   validate (-i and -g against the previous release), the planted-policy check,
+#                          xsoar-lint, secrets, prepare-content, generate-docs, README and format drift
 #   .ci/sdk_gate.sh pack   build build/AWS-ILM.zip with zip-packs
 #   .ci/sdk_gate.sh docs   regenerate the command section of README.md
 # Needs .venv-sdk (make sdk-venv) and, for docs and gate, .venv (make test does it).
@@ -23,22 +24,67 @@ examples() {   # the README's command examples, captured against the embedded se
   "$ROOT/.venv/bin/python" "$ROOT/docs_examples.py" "$ROOT/command_examples.txt" "$BUILD/examples.json"
 }
 
+previous_release() {   # the commit that added the newest release note before the current version's, else the first
+  local current notes previous
+  current=$("$ROOT/.venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["currentVersion"].replace(".", "_"))' \
+    "$ROOT/pack/pack_metadata.json")
+  notes=$(ls "$ROOT/pack/ReleaseNotes" | sed 's/\.md$//' | sort -t_ -k1,1n -k2,2n -k3,3n)
+  previous=$(printf '%s\n' "$notes" | awk -v c="$current" '$0 == c {print prev; exit} {prev = $0}')
+  [ -n "$previous" ] && git -C "$ROOT" log --diff-filter=A --format=%H -1 -- "pack/ReleaseNotes/$previous.md" && return
+  git -C "$ROOT" rev-list --max-parents=0 HEAD | tail -n 1
+}
+
+lay_out() {   # $1: a directory holding the flat repo's files -> the pack in the scaffold
+  rm -rf "$PACK_DIR" && mkdir -p "$INT_DIR" "$PACK_DIR/Classifiers"
+  cp "$1"/pack/pack_metadata.json "$1"/pack/README.md "$1"/pack/.pack-ignore "$1"/pack/.secrets-ignore "$PACK_DIR/"
+  cp -r "$1/pack/ReleaseNotes" "$PACK_DIR/"
+  cp "$1"/Classifiers/*.json "$PACK_DIR/Classifiers/"
+  cp "$1"/$INT.py "$1"/$INT.yml "$1"/${INT}_description.md "$1"/${INT}_image.png "$1"/${INT}_test.py \
+     "$1"/README.md "$1"/command_examples.txt "$INT_DIR/"
+  cp -r "$1/test_data" "$INT_DIR/"
+}
+
+adopt_supported_modules() {
+  # BA131 allows a mapper only the agentix and xsiam modules, and BC115 forbids removing modules. A release
+  # whose mappers declared none inherited every module of the pack, of which a mapper can be loaded in those two
+  # only; so the previous release's mappers are read as declaring what this change declares, and said so.
+  "$ROOT/.venv/bin/python" - "$PACK_DIR/Classifiers" "$ROOT/Classifiers" <<'PY'
+import json, pathlib, sys
+old_dir, new_dir = map(pathlib.Path, sys.argv[1:3])
+for old in sorted(old_dir.glob("*.json")):
+    new = new_dir / old.name
+    data = json.loads(old.read_text())
+    if "supportedModules" not in data and new.exists() and "supportedModules" in json.loads(new.read_text()):
+        data["supportedModules"] = json.loads(new.read_text())["supportedModules"]
+        old.write_text(json.dumps(data, indent=4) + "\n")
+        print(f"previous release: {old.name} read as declaring supportedModules {data['supportedModules']} (BA131)")
+PY
+}
+
 scaffold() {   # copies, not symlinks: xsoar-lint skips symlinked files silently
-  mkdir -p "$INT_DIR" "$PACK_DIR/Classifiers"
-  cp "$ROOT"/pack/pack_metadata.json "$ROOT"/pack/README.md "$ROOT"/pack/.pack-ignore "$ROOT"/pack/.secrets-ignore "$PACK_DIR/"
-  cp -r "$ROOT/pack/ReleaseNotes" "$PACK_DIR/"
-  cp "$ROOT"/Classifiers/*.json "$PACK_DIR/Classifiers/"
-  cp "$ROOT"/$INT.py "$ROOT"/$INT.yml "$ROOT"/${INT}_description.md "$ROOT"/${INT}_image.png "$ROOT"/${INT}_test.py \
-     "$ROOT"/README.md "$ROOT"/command_examples.txt "$INT_DIR/"
-  cp -r "$ROOT/test_data" "$INT_DIR/"
+  # A content repository as demisto-sdk knows it (an origin whose path names "content", Config/ with the
+  # approved lists and the Preference Center policies), so the category and policy checks (IN104, PA103, BA112,
+  # BA129) really run. master holds the previous release (pushed to a local bare origin); the checks run on
+  # a branch with the working tree, so the SDK sees an update of the published pack.
+  local base
+  base=$(previous_release)
+  mkdir -p "$CONTENT/Config" "$WORK/base"
+  git -C "$ROOT" archive "$base" | tar -x -C "$WORK/base"
+  cp "$ROOT/.ci/compliant_policies.json" "$CONTENT/Config/compliant_policies.json"
+  printf '{"approved_list": ["Identity and Access Management", "Authentication & Identity Management"]}\n' \
+    > "$CONTENT/Config/approved_categories.json"
+  printf '{"approved_list": []}\n' > "$CONTENT/Config/approved_usecases.json"
+  printf '{"approved_list": {"common": [], "xsoar": [], "marketplacev2": [], "xpanse": []}}\n' > "$CONTENT/Config/approved_tags.json"
+  lay_out "$WORK/base"
+  adopt_supported_modules
   cd "$CONTENT" || exit 1
-  touch .private-repo-settings   # an "external" content repository: no GitHub remote needed
   printf 'CommonServerUserPython.py\n' > .gitignore
-  # AWS-ILM already exists in content: master (pushed to a local bare origin) holds the pack, and the
-  # checks run on a branch, so the SDK treats the integration as an update rather than a new item.
-  git init -q -b master && git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm "AWS-ILM pack"
-  git init -q --bare "$WORK/origin.git" && git remote add origin "$WORK/origin.git" && git push -q origin master
+  git init -q -b master && git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm "AWS-ILM pack, previous release"
+  git init -q --bare "$WORK/content-origin.git" && git remote add origin "$WORK/content-origin.git" && git push -q origin master
   git checkout -q -b ci
+  lay_out "$ROOT"
+  git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm "AWS-ILM pack, this change"
+  echo "previous release: ${base:0:12}"
 }
 
 failures=0
@@ -59,10 +105,37 @@ yml_is_formatted() {   # demisto-sdk format must have nothing to change
   git -C "$CONTENT" diff --exit-code -- "Packs/$PACK/Integrations/$INT/$INT.yml"
 }
 
+planted_policy_fails() {   # a new command with a user-profile argument and no policy must fail BA129, and an
+                           # unknown policy name BA112: the Preference Center checks really run
+  local planted="$WORK/planted" out
+  git -C "$CONTENT" worktree add -q "$planted" ci 2>/dev/null || git -C "$CONTENT" worktree add -q -f "$planted" HEAD
+  "$ROOT/.venv/bin/python" - "$planted/Packs/$PACK/Integrations/$INT/$INT.yml" <<'PY'
+import sys, yaml
+path = sys.argv[1]
+data = yaml.safe_load(open(path))
+commands = data["script"]["commands"]
+commands.append({"name": "aws-ilm-planted-remove-user", "description": "Planted by the gate's self-check.",
+                 "arguments": [{"name": "user-profile", "description": "A User Profile."}]})
+next(c for c in commands if c["name"] == "iam-disable-user")["compliantpolicies"] = ["No Such Policy"]
+yaml.safe_dump(data, open(path, "w"), sort_keys=False)
+PY
+  git -C "$planted" -c user.email=ci@invalid -c user.name=ci commit -qam planted
+  out=$(cd "$planted" && "$SDK_BIN/demisto-sdk" validate -g --config-path "$WORK/validate-git.toml" 2>&1)
+  git -C "$CONTENT" worktree remove -f "$planted"
+  if grep -q "BA129" <<<"$out" && grep -q "BA112" <<<"$out"; then
+    echo "planted: a command without compliantpolicies (rejected, BA129) and an unknown policy (rejected, BA112)"
+    return 0
+  fi
+  echo "$out" | tail -20; echo "the planted policy mistakes were not both rejected (BA129, BA112)"; return 1
+}
+
 gate() {
   examples && scaffold || exit 1
   "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate.toml"
+  "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate-git.toml" git
   step "$SDK_BIN/demisto-sdk" validate -i "Packs/$PACK" --config-path "$WORK/validate.toml"
+  step "$SDK_BIN/demisto-sdk" validate -g --config-path "$WORK/validate-git.toml"
+  step planted_policy_fails
   step "$SDK_BIN/demisto-sdk" xsoar-lint "$INT_DIR"
   step "$SDK_BIN/demisto-sdk" secrets -i "$INT_DIR/$INT.py" --ignore-entropy
   step "$SDK_BIN/demisto-sdk" prepare-content -i "$INT_DIR" -o "$BUILD/integration-$INT.yml" -f

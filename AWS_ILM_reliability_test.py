@@ -56,6 +56,8 @@ COMMANDS = {
     "iam-create-group": ("POST", lambda s: {"scim": '{"displayName": "Team"}'}),
     "iam-update-group": ("PATCH", lambda s: {"scim": json.dumps({"id": make_group(s)}), "memberIdsToAdd": "a,b"}),
     "iam-delete-group": ("DELETE", lambda s: {"scim": json.dumps({"id": make_group(s)})}),
+    "aws-ilm-list-users": ("GET", lambda s: make_user(s) and {"limit": "10"}),
+    "aws-ilm-list-groups": ("GET", lambda s: make_group(s) and {"memberId": make_user(s)}),
 }
 # fault -> (server fault, how the user sees it when the command cannot recover)
 FAULTS = {
@@ -79,6 +81,7 @@ SPECIAL = {
     ("iam-create-group", "409"): ("failure", 409, "Group already exists"),
     ("iam-create-user", "409"): ("failure", 409, "User already exists"),
     ("iam-delete-group", "non-JSON body"): ("success", None, ""),   # a DELETE's body is not read
+    ("aws-ilm-list-groups", "404"): ("success", None, ""),   # AWS's 404 for an unknown member id: no groups
 }
 
 
@@ -88,7 +91,7 @@ def expected(command: str, fault: str) -> tuple:
         return SPECIAL[(command, fault)]
     if code is None or command == "get-mapping-fields":   # recovered, or the built-in field list
         return ("success", None, "")
-    return ("error entry" if command == "test-module" else "failure", code, "")
+    return ("error entry" if command == "test-module" or command in AWS_ILM.LIST_COMMANDS else "failure", code, "")
 
 
 def outcome(command: str, entries: list) -> tuple:
@@ -98,6 +101,8 @@ def outcome(command: str, entries: list) -> tuple:
         return ("success", None, "") if entry == "ok" else ("error entry", entry["Contents"], "")
     if command == "get-mapping-fields":
         return ("success", None, "") if entry["User Profile"].get("userName") else ("failure", None, "")
+    if command in AWS_ILM.LIST_COMMANDS:
+        return ("error entry", entry["Contents"], "") if entry["Type"] == 4 else ("success", None, "")
     key = next(k for k in entry["EntryContext"] if not k.startswith("IAM.UserProfile"))
     result = entry["EntryContext"][key]
     return ("success" if result["success"] else "failure", result["errorCode"], result["errorMessage"] or "")
@@ -344,9 +349,11 @@ ANSWER = st.tuples(st.sampled_from([200, 201, 204, 400, 401, 404, 409, 429, 500,
 ARGUMENTS = {
     "iam-get-user": ["user-profile"], "iam-create-user": ["user-profile", "allow-enable"],
     "iam-update-user": ["user-profile", "allow-enable"], "iam-disable-user": ["user-profile"],
-    "iam-get-group": ["scim"], "iam-create-group": ["scim"],
+    "iam-get-group": ["scim", "includeMembers"], "iam-create-group": ["scim"],
     "iam-update-group": ["scim", "memberIdsToAdd", "memberIdsToDelete"], "iam-delete-group": ["scim"],
     "test-module": [], "get-mapping-fields": [],
+    "aws-ilm-list-users": ["userName", "externalId", "groupId", "limit", "nextToken"],
+    "aws-ilm-list-groups": ["displayName", "externalId", "memberId", "limit", "nextToken"],
 }
 EXAMPLES = int(__import__("os").environ.get("AWS_ILM_EXAMPLES", "2000"))
 
@@ -376,6 +383,7 @@ def test_no_input_or_answer_crashes_a_command(command, monkeypatch):
         entry = entries[0]
         if isinstance(entry, dict) and entry.get("Type") == 4:
             assert entry["Contents"] and "Traceback" not in entry["Contents"]
+            assert "Unexpected error" not in entry["Contents"], (args, answer, entry["Contents"])
         elif command in AWS_ILM.USER_COMMANDS:
             result = vendor(entries)
             assert isinstance(result["success"], bool) and list(result) == list(AWS_ILM.VENDOR_KEYS)

@@ -274,7 +274,7 @@ class Client(BaseClient):
     def __init__(self, base_url: str, token: str, verify: bool, proxy: bool):
         super().__init__(base_url, verify=verify, proxy=proxy, headers={
             'Authorization': f'Bearer {token}', 'Content-Type': 'application/json', 'Accept': 'application/json'})
-        self._token = token
+        self.token = token
         self.host = urlsplit(base_url).netloc
         self.resent_after_lost_answer = False
         self.timeout_pair = (REQUEST_TIMEOUT[0], read_timeout())
@@ -287,7 +287,7 @@ class Client(BaseClient):
                 adapter.max_retries = self.retry
 
     def redact(self, text: str) -> str:
-        return redact(text, self._token)
+        return redact(text, self.token)
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
         """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
@@ -1000,7 +1000,7 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
         profile = parse_user_profile(args.get('user-profile'))
         vendor, context_profile = handler(client, profile, args, settings)
     except Exception as exc:
-        vendor = failed_result(action, *failure_of(command, exc, client._token), user=getattr(exc, 'user', None))
+        vendor = failed_result(action, *failure_of(command, exc, client.token), user=getattr(exc, 'user', None))
         context_profile = profile
     return iam_entry(vendor, context_profile)
 
@@ -1224,7 +1224,7 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
     try:
         return GROUP_COMMANDS[command](client, args)
     except Exception as exc:
-        code, message = failure_of(command, exc, client._token)
+        code, message = failure_of(command, exc, client.token)
         return group_result(command, False, error_code=code, error_message=message)
 
 

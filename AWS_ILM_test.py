@@ -50,8 +50,15 @@ def sent_json(history, method: str) -> list:
     ("https://scim.eu-west-1.amazonaws.com/t-1/scim/v2", "t-1", "https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/"),
     ("https://scim.eu-west-1.amazonaws.com/t-1", "t-1", "https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/"),
     ("https://scim.eu-west-1.amazonaws.com/t-1/scim", "t-1", "https://scim.eu-west-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.us-east-1.amazonaws.com/scim/v2", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.us-east-1.amazonaws.com/scim/v2/", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("https://scim.us-east-1.amazonaws.com/t-1/scim/v2", "", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("scim.us-east-1.amazonaws.com", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
+    ("http://127.0.0.1:8080", "t-1", "http://127.0.0.1:8080/t-1/scim/v2/"),
+    ("http://localhost:8080/t-1/scim/v2", "", "http://localhost:8080/t-1/scim/v2/"),
+    ("http://[::1]:8080", "t-1", "http://[::1]:8080/t-1/scim/v2/"),
 ])
-def test_base_url_never_doubles_a_segment(url, tenant, expected):
+def test_base_url_forms_never_double_a_segment(url, tenant, expected):
     assert AWS_ILM.scim_base_url(url, tenant) == expected
 
 
@@ -1009,20 +1016,6 @@ def test_a_certificate_failure_names_the_problem(requests_mock, insecure):
     result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}, params={**PARAMS, "insecure": insecure}))
     assert "self-signed certificate in certificate chain" in result["errorMessage"]
     assert ("Trust any certificate" in result["errorMessage"]) is not insecure
-
-
-@pytest.mark.parametrize("url, tenant, expected", [
-    ("https://scim.us-east-1.amazonaws.com", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
-    ("https://scim.us-east-1.amazonaws.com/scim/v2", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
-    ("https://scim.us-east-1.amazonaws.com/scim/v2/", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
-    ("https://scim.us-east-1.amazonaws.com/t-1/scim/v2", "", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
-    ("scim.us-east-1.amazonaws.com", "t-1", "https://scim.us-east-1.amazonaws.com/t-1/scim/v2/"),
-    ("http://127.0.0.1:8080", "t-1", "http://127.0.0.1:8080/t-1/scim/v2/"),
-    ("http://localhost:8080/t-1/scim/v2", "", "http://localhost:8080/t-1/scim/v2/"),
-    ("http://[::1]:8080", "t-1", "http://[::1]:8080/t-1/scim/v2/"),
-])
-def test_base_url_forms(url, tenant, expected):
-    assert AWS_ILM.scim_base_url(url, tenant) == expected
 
 
 @pytest.mark.parametrize("url, tenant, message", [

@@ -37,7 +37,8 @@ def test_token_only_from_the_environment(monkeypatch, capsys):
         warroom.main(["iam-get-user", "no-equals-sign"])
 
 
-def test_non_dict_entries_are_printed():
+def test_entries_that_are_not_war_room_notes_are_printed():
     out = io.StringIO()
-    assert warroom.print_entry([{"User Profile": {"userName": ""}}], out) is True
-    assert "User Profile" in out.getvalue()
+    assert warroom.print_entry({"User Profile": {"userName": "Unique name"}}, out) is True   # get-mapping-fields
+    assert warroom.print_entry(["ok", {"Type": 1, "Contents": {}, "HumanReadable": "### T"}], out) is True
+    assert '"userName": "Unique name"' in out.getvalue() and "ok" in out.getvalue() and "### T" in out.getvalue()

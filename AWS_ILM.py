@@ -1362,10 +1362,15 @@ def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
 
 
 # ----- main -----------------------------------------------------------------------------------
+def instance_token(params: dict) -> str:
+    """The bearer token: the credentials' password, else the legacy hidden parameter."""
+    return str((params.get('credentials') or {}).get('password') or params.get('authentication_token') or '').strip()
+
+
 def build_client(params: dict) -> Client:
     credentials = params.get('credentials') or {}
     tenant_id = (credentials.get('identifier') or params.get('tenant_id') or '').strip()
-    token = (credentials.get('password') or params.get('authentication_token') or '').strip()
+    token = instance_token(params)
     url = (params.get('url') or '').strip()
     if not url or not token:
         missing = [name for name, value in (('Base URL', url), ('Authentication Token', token)) if not value]
@@ -1380,7 +1385,7 @@ def build_client(params: dict) -> Client:
 def main() -> None:
     params, args, command = demisto.params(), demisto.args(), demisto.command()
     demisto.debug(f'AWS-ILM: running {command}')
-    token = str((params.get('credentials') or {}).get('password') or params.get('authentication_token') or '')
+    token = instance_token(params)
     try:
         client = build_client(params)
         if command in USER_COMMANDS:

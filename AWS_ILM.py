@@ -9,6 +9,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import ssl
 import time
 import traceback
@@ -126,6 +127,10 @@ NOT_MAPPED_SUB_ATTRIBUTES = ('type', 'primary', 'display', '$ref', 'displayName'
 # ----- errors ---------------------------------------------------------------------------------
 class InputError(Exception):
     """The command's input cannot be used; the message says what to fix."""
+
+
+class IdentityConflict(Exception):
+    """The profile's identifiers lead to different AWS users and nothing proves which is the person (409)."""
 
 
 class ScimError(Exception):
@@ -289,6 +294,10 @@ class Client(BaseClient):
     def redact(self, text: str) -> str:
         return redact(text, self.token)
 
+    def time_left(self) -> float:
+        """Seconds before the command's deadline (COMMAND_BUDGET_SECONDS after the client was built)."""
+        return self.retry.deadline - time.monotonic()
+
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
         """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
         self.retry.attempts['retries'] = 0
@@ -297,7 +306,10 @@ class Client(BaseClient):
             response = self._http_request(method, url_suffix=path, json_data=body, params=params,
                                           resp_type='response', ok_codes=ANY_STATUS, timeout=self.timeout_pair)
         except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
-            raise self.with_attempts(self.transport_error(exc), started)
+            failure = self.transport_error(exc)
+            if isinstance(failure, ScimError) and method == 'GET':
+                failure.maybe_applied = False   # a read changes nothing, whether or not its answer came
+            raise self.with_attempts(failure, started)
         history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
         self.resent_after_lost_answer = any(attempt.error is not None for attempt in history)
         if not 200 <= response.status_code < 300:
@@ -495,12 +507,14 @@ def looks_like_json(text: str) -> bool:
 
 
 def old_user_data(profile: dict) -> dict:
+    """The profile's previous values (a rename); blank (\'\', null, {}, only blank values) means none."""
     old = profile.get('olduserdata')
     if isinstance(old, str) and old.strip():
         try:
             old = json.loads(old)
         except ValueError:
             raise InputError('olduserdata in user-profile is not valid JSON.')
+    old = without_empty(old)
     if old and not isinstance(old, dict):
         raise InputError('olduserdata in user-profile must be a JSON object of the previous values.')
     return old or {}
@@ -638,40 +652,100 @@ def primary_email(user: dict | None) -> str | None:
     return chosen.get('value') if isinstance(chosen, dict) else None
 
 
-def lookup_candidates(profile: dict, mapped: dict, mapper: str, use_old_data: bool) -> list:
-    """(attribute, value) pairs to find the user by, best first; old identifiers last; never empty."""
-    candidates = identifiers(profile, mapped, mapper, use_old_data)
-    if not candidates:
-        raise InputError('The user profile has no identifier AWS can search by: it must map (through the '
-                         f'outgoing mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; '
-                         'give a username.')
-    return candidates
+def identifier_pairs(raw: dict, user: dict) -> list:
+    """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
+    outgoing mappers do not map it), userName, externalId, and the e-mail as userName when there is none."""
+    pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
+    if not user.get('userName') and primary_email(user):
+        pairs.append(('userName', primary_email(user)))   # AWS userName is usually the e-mail
+    pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    return list(dict.fromkeys(pair for pair in pairs if pair[1]))
 
 
-def identifiers(profile: dict, mapped: dict, mapper: str, use_old_data: bool) -> list:
-    """(attribute, value) pairs to find the user by, best first. With old data (a rename), the previous
-    identifiers come first: the new ones may already belong to someone else; they follow, so that a rename that
-    already happened is still found."""
-    sources = [(profile, mapped)]
-    old = old_user_data(profile) if use_old_data else {}
-    if old:
-        sources.insert(0, (old, map_user(old, mapper, UPDATE_MAPPING_TYPE)))
-    candidates: list = []
-    for raw, user in sources:
-        pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
-        if not user.get('userName') and primary_email(user):
-            pairs.append(('userName', primary_email(user)))   # AWS userName is usually the e-mail
-        pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
-        candidates += [pair for pair in pairs if pair[1] and pair not in candidates]
-    return candidates
+def describe_user(user: dict) -> str:
+    return (f'AWS user {user.get("userName")} (id {user.get("id")}, externalId {user.get("externalId") or "none"}, '
+            f'{"active" if user.get("active") else "disabled"})')
 
 
-def find_user(client: Client, candidates: list) -> dict | None:
-    for attribute, value in candidates:
-        user = client.get_user(value) if attribute == 'id' else client.search('Users', attribute, value)
-        if user:
-            return user
-    return None
+class Resolution:
+    """Who a profile designates: `user`, provably the profile's person (None when nobody is), and `others`, the
+    users an identifier led to who are provably someone else (their externalId contradicts the profile's)."""
+
+    def __init__(self, user: dict | None, others: list):
+        self.user = user
+        self.others = others
+
+    def others_text(self) -> str:
+        return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
+
+
+class UserLookup:
+    """The identity rule, spending a request only where a decision needs it. Each lookup is made once."""
+
+    def __init__(self, client: 'Client', profile: dict, mapped: dict, mapper: str, use_old_data: bool):
+        self.client = client
+        old = old_user_data(profile) if use_old_data else {}
+        old_mapped = map_user(old, mapper, UPDATE_MAPPING_TYPE) if old else {}
+        self.current = identifier_pairs(profile, mapped)
+        self.previous = identifier_pairs(old, old_mapped) if old else []
+        if not self.current and not self.previous:
+            raise InputError('The user profile has no identifier AWS can search by: it must map (through the '
+                             f'outgoing mapper "{mapper}") to userName, externalId or id. AWS cannot search by '
+                             'e-mail; give a username.')
+        self.external_id = mapped.get('externalId')
+        self.known_external_ids = {v for v in (mapped.get('externalId'), old_mapped.get('externalId')) if v}
+        self.found: dict = {}
+        self.others: dict = {}
+
+    def lookup(self, attribute: str, value: str) -> dict | None:
+        if (attribute, value) not in self.found:
+            self.found[(attribute, value)] = self.client.get_user(value) if attribute == 'id' else \
+                self.client.search('Users', attribute, value)
+        return self.found[(attribute, value)]
+
+    def contradicts(self, user: dict) -> bool:
+        """AWS holds an externalId for the user that is neither the profile's nor its previous one."""
+        held = user.get('externalId')
+        return bool(held and self.known_external_ids and held not in self.known_external_ids)
+
+    def first_person(self, pairs: list) -> dict | None:
+        for attribute, value in pairs:
+            user = self.lookup(attribute, value)
+            if user and self.contradicts(user):
+                self.others[user['id']] = user
+            elif user:
+                return user
+        return None
+
+    def settled(self, user: dict) -> bool:
+        return bool(self.external_id) and user.get('externalId') == self.external_id
+
+    def resolve(self) -> Resolution:
+        if not self.previous:
+            return Resolution(self.first_person(self.current), list(self.others.values()))
+        before = self.first_person(self.previous)
+        if before and self.settled(before):
+            return Resolution(before, list(self.others.values()))
+        after = self.first_person(self.current)
+        if before and after and before['id'] != after['id']:
+            if not self.settled(after):
+                raise IdentityConflict(self.conflict_message(before, after))
+            before = None
+        return Resolution(before or after, list(self.others.values()))
+
+    def conflict_message(self, before: dict, after: dict) -> str:
+        def named(pairs: list) -> str:
+            return ', '.join(f'{a} {v}' for a, v in pairs)
+        return (f'Nobody was changed: the previous identifiers in olduserdata ({named(self.previous)}) lead to '
+                f'{describe_user(before)}, and the current ones ({named(self.current)}) to {describe_user(after)}. '
+                'Nothing in the profile tells which is this person. If the rename already happened and the old '
+                'name now belongs to someone else, drop olduserdata; give the employee id (mapped to externalId) so '
+                'that the person can be told apart.')
+
+
+def resolve_user(client: 'Client', profile: dict, mapped: dict, mapper: str, use_old_data: bool) -> Resolution:
+    """The one identity rule of every user command (see UserLookup)."""
+    return UserLookup(client, profile, mapped, mapper, use_old_data).resolve()
 
 
 def same_value(wanted: Any, current: Any) -> bool:
@@ -728,25 +802,59 @@ def refresh_display_name(current: dict, wanted: dict) -> None:
         wanted['displayName'] = built_display_name(new_name)
 
 
-def resolve_manager(client: Client, user: dict) -> None:
-    """The mapped manager (the profile's manager e-mail, the manager's AWS userName) becomes the manager's AWS
-    user id. An unknown manager never blocks the user: it is left out and the reason logged."""
+def resolve_manager(client: 'Client', user: dict, existing: dict | None = None) -> str:
+    """The mapped manager (the manager's AWS userName, or an AWS user id) becomes the manager's AWS user id. A
+    manager that is unknown, or is the user being written (`existing` on update), is left out, never blocking the
+    user; on update AWS's current manager then stays. Returns what the entry must say of it ('' when applied)."""
     enterprise = user.get(ENTERPRISE_SCHEMA) or {}
     manager = (enterprise.get('manager') or {}).get('value')
     if not manager:
-        return
-    try:
-        found = client.search('Users', 'userName', manager)
-        reason = '' if found else 'no AWS user has that userName'
-    except ScimError as exc:
-        found, reason = None, exc.detail
-    if found:
+        return ''
+    own = {str(v).casefold() for v in ((existing or {}).get('id'), (existing or user).get('userName')) if v}
+    found, reason = None, 'it is the user themself'
+    if str(manager).casefold() not in own:
+        try:
+            found = client.search('Users', 'userName', manager) or client.get_user(manager)
+            reason = 'it is the user themself' if found and existing and found['id'] == existing.get('id') else \
+                'no AWS user has that userName or id'
+        except (ScimError, InputError) as exc:
+            reason = f'it could not be looked up ({exc.detail if isinstance(exc, ScimError) else exc})'
+    if found and reason != 'it is the user themself':
         enterprise['manager'] = {'value': found['id']}
-        return
-    demisto.info(f'AWS-ILM: the manager "{manager}" was left out: {reason}.')
+        return ''
     del enterprise['manager']
     if not enterprise:
         del user[ENTERPRISE_SCHEMA]
+    note = f'Manager "{manager}" not applied: {reason}.' + (" AWS's current manager is left as it is."
+                                                              if existing else '')
+    demisto.info(f'AWS-ILM: {note}')
+    return note
+
+
+def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str | None:
+    """A `formatted` text built from the parts, with each changed part's old text replaced by the new one (None
+    when nothing in it changes)."""
+    if not isinstance(formatted, str):
+        return None
+    text = formatted
+    for key, new in new_parts.items():
+        old = old_parts.get(key)
+        if key != 'formatted' and isinstance(old, str) and old and isinstance(new, str) and old != new:
+            text = re.sub(rf'(?<!\w){re.escape(old)}(?!\w)', new.replace('\\', '\\\\'), text)
+    return text if text != formatted else None
+
+
+def refresh_formatted(current: dict, wanted: dict) -> None:
+    """name.formatted and the address's formatted follow the parts they were built from, like displayName; one
+    the profile maps is left as it is."""
+    pairs = [(current.get('name'), wanted.get('name'))]
+    if wanted.get('addresses') and isinstance(current.get('addresses'), list) and current['addresses']:
+        pairs.append((current['addresses'][0], wanted['addresses'][0]))
+    for old_parts, new_parts in pairs:
+        if isinstance(old_parts, dict) and isinstance(new_parts, dict) and 'formatted' not in new_parts:
+            formatted = rebuilt_formatted(old_parts.get('formatted'), old_parts, new_parts)
+            if formatted:
+                new_parts['formatted'] = formatted
 
 
 def replace_operation(path: str, value: Any) -> dict:
@@ -801,6 +909,8 @@ def failed_result(action: str, code: int, message: str, user: dict | None = None
 def iam_entry(vendor: dict, user_profile: dict) -> dict:
     title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
     headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
+    if vendor['reason'] and not vendor['skipped']:
+        headers.append('reason')   # what the command did not apply (a manager), for the analyst
     return {
         'Type': EntryType.NOTE,
         'ContentsFormat': EntryFormat.JSON,
@@ -876,9 +986,13 @@ def optional_boolean(args: dict, name: str, default: bool = True) -> bool:
 
 
 def find_profile_user(client: Client, profile: dict, settings: Settings, use_old_data: bool) -> tuple:
-    """The profile mapped for an update, and the AWS user it designates (None when there is none)."""
+    """The profile mapped for an update, and the Resolution of who it designates in AWS."""
     mapped = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    return mapped, find_user(client, lookup_candidates(profile, mapped, settings.mapper_out, use_old_data))
+    return mapped, resolve_user(client, profile, mapped, settings.mapper_out, use_old_data)
+
+
+def not_found(resolution: Resolution) -> str:
+    return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
 
 
 def patch_user(client: Client, user: dict, operations: list) -> dict:
@@ -909,11 +1023,11 @@ def taken_identifiers(client: Client, user: dict, operations: list) -> str:
 
 
 def get_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    _, user = find_profile_user(client, profile, settings, use_old_data=False)
-    if not user:
-        return failed_result('get', 404, USER_NOT_FOUND), profile
-    incoming = demisto.mapObject(user, settings.mapper_in, INCOMING_MAPPING_TYPE)
-    return vendor_result('get', user, email=profile.get('email')), incoming
+    _, resolution = find_profile_user(client, profile, settings, use_old_data=True)
+    if not resolution.user:
+        return failed_result('get', 404, not_found(resolution)), profile
+    incoming = demisto.mapObject(resolution.user, settings.mapper_in, INCOMING_MAPPING_TYPE)
+    return vendor_result('get', resolution.user, email=profile.get('email')), incoming
 
 
 def create_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
@@ -922,39 +1036,61 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
     user = map_user(profile, settings.mapper_out, CREATE_MAPPING_TYPE)
     missing = missing_for_create(user)
     if missing:   # cannot be created; it may exist already and be updated instead
-        existing = find_user(client, identifiers(profile, user, settings.mapper_out, use_old_data=False))
+        existing = identifier_pairs(profile, user) and \
+            resolve_user(client, profile, user, settings.mapper_out, use_old_data=False).user
         if existing:
             return update_existing_user(client, profile, args, settings, existing)
         raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
                          f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
                          f'{", ".join(missing)}.')
     user['active'] = may_enable(args, settings)
-    resolve_manager(client, user)
+    manager_note = resolve_manager(client, user)
     try:
         created = client.create_user(user_body(user))
     except ScimError as exc:
         if exc.status != 409:
             raise
         resent = client.resent_after_lost_answer
-        existing = find_user(client, lookup_candidates(profile, user, settings.mapper_out, use_old_data=False))
-        if not existing:
-            raise ScimError(409, f'User already exists: {exc.detail} No user matches its userName or '
-                                 'externalId, so another user holds the same e-mail or identifier.')
+        resolution = resolve_user(client, profile, user, settings.mapper_out, use_old_data=False)
+        if not resolution.user:
+            raise ScimError(409, create_conflict(client, user, resolution, exc.detail))
         if resent:   # the first POST created the user; its answer was lost on the way back
-            return vendor_result('create', existing, email=profile.get('email')), profile
-        return update_existing_user(client, profile, args, settings, existing)
-    return vendor_result('create', created, email=profile.get('email')), profile
+            return vendor_result('create', resolution.user, email=profile.get('email')), profile
+        return update_existing_user(client, profile, args, settings, resolution.user)
+    return vendor_result('create', created, email=profile.get('email'), reason=manager_note), profile
+
+
+def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
+    """Why AWS refused (409) to create a user that no identifier of the profile's person leads to."""
+    if resolution.others:
+        holder = resolution.others[0]
+        return (f'User not created: userName {holder.get("userName")} belongs to another person (externalId '
+                f'{holder.get("externalId")}, {"active" if holder.get("active") else "disabled"}, id {holder["id"]}), '
+                f'not to the profile\'s externalId {user.get("externalId")}. Nobody was changed and no group was '
+                'touched. If it is the same person, correct the employee id; otherwise give this user another name.')
+    email = primary_email(user)
+    holder = None
+    if email and email.casefold() != str(user.get('userName')).casefold():
+        try:
+            holder = client.search('Users', 'userName', email)
+        except ScimError:
+            holder = None
+    if holder:
+        return (f'User not created: the e-mail {email} already belongs to {describe_user(holder)}; AWS requires '
+                'unique e-mail addresses. Nobody was changed.')
+    return (f'User already exists: {detail} No user matches its userName or externalId, so another user holds the '
+            'same e-mail or identifier.')
 
 
 def update_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
     if not settings.update_enabled:
         return skipped_result('update', DISABLED), profile
-    user, existing = find_profile_user(client, profile, settings, use_old_data=True)
-    if existing:
-        return update_existing_user(client, profile, args, settings, existing, user)
+    user, resolution = find_profile_user(client, profile, settings, use_old_data=True)
+    if resolution.user:
+        return update_existing_user(client, profile, args, settings, resolution.user, user)
     if settings.create_if_not_exists:
         return create_user_command(client, profile, args, settings)
-    return skipped_result('update', USER_NOT_FOUND), profile
+    return skipped_result('update', not_found(resolution)), profile
 
 
 def update_existing_user(client: Client, profile: dict, args: dict, settings: Settings, existing: dict,
@@ -964,20 +1100,22 @@ def update_existing_user(client: Client, profile: dict, args: dict, settings: Se
     if wanted is None:
         wanted = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
     refresh_display_name(existing, wanted)
-    resolve_manager(client, wanted)
+    refresh_formatted(existing, wanted)
+    manager_note = resolve_manager(client, wanted, existing)
     operations = user_changes(existing, wanted)
     if may_enable(args, settings) and existing.get('active') is False:
         operations.append(replace_operation('active', True))
     updated = patch_user(client, existing, operations) if operations else existing
-    return vendor_result('update', updated, email=profile.get('email')), profile
+    return vendor_result('update', updated, email=profile.get('email'), reason=manager_note), profile
 
 
 def disable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
     if not settings.disable_enabled:
         return skipped_result('disable', DISABLED), profile
-    _, existing = find_profile_user(client, profile, settings, use_old_data=True)
+    _, resolution = find_profile_user(client, profile, settings, use_old_data=True)
+    existing = resolution.user
     if not existing:
-        return skipped_result('disable', USER_NOT_FOUND), profile
+        return skipped_result('disable', not_found(resolution)), profile
     if existing.get('active') is False:
         return skipped_result('disable', 'User is already disabled.', existing), profile
     updated = patch_user(client, existing, [replace_operation('active', False)])
@@ -990,19 +1128,65 @@ USER_COMMANDS: dict = {
     'iam-update-user': ('update', update_user_command),
     'iam-disable-user': ('disable', disable_user_command),
 }
+SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
 
 
-def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> dict:
-    """Every outcome of a user command, failures included, is one IAM entry."""
+def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list:
+    """Every outcome of a user command, failures included, is an IAM entry: one per user."""
+    action = USER_COMMANDS[command][0]
+    try:
+        raw_profiles = user_profile_items(client, args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
+    except Exception as exc:
+        return [iam_entry(failed_result(action, *failure_of(command, exc, client.token)), {})]
+    entries: list = []
+    for raw in raw_profiles:
+        if entries and client.time_left() <= 0:
+            entries.append(iam_entry(failed_result(action, 504, 'Not disabled: the command\'s time budget ran out '
+                                                   'before this user was reached; run the command again for it.'),
+                                     raw if isinstance(raw, dict) else {'username': str(raw)}))
+            continue
+        entries.append(run_one_user(command, client, raw, args, settings))
+    return entries
+
+
+def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> dict:
     action, handler = USER_COMMANDS[command]
     profile: dict = {}
     try:
-        profile = parse_user_profile(args.get('user-profile'))
+        profile = parse_user_profile(raw)
         vendor, context_profile = handler(client, profile, args, settings)
     except Exception as exc:
-        vendor = failed_result(action, *failure_of(command, exc, client.token), user=getattr(exc, 'user', None))
+        user = getattr(exc, 'user', None)
+        if isinstance(exc, ScimError) and exc.maybe_applied and user:
+            user = {**user, 'active': None}   # AWS may have applied the write: its state is not known
+        vendor = failed_result(action, *failure_of(command, exc, client.token), user=user)
         context_profile = profile
     return iam_entry(vendor, context_profile)
+
+
+def user_profile_items(client: Client, raw: Any, several: bool) -> list:
+    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from
+    a script or as JSON text) or each of several bare user names separated by commas (when the whole text is not
+    itself a user's name)."""
+    items = [raw]
+    if isinstance(raw, str) and raw.strip().startswith('['):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        items = parsed if isinstance(parsed, list) else items
+    elif isinstance(raw, list):
+        items = raw
+    elif several and isinstance(raw, str) and ',' in raw and not looks_like_json(raw):
+        names = [name.strip() for name in raw.split(',') if name.strip()]
+        if len(names) > 1 and not client.search('Users', 'userName', raw.strip()):
+            items = names
+    if len(items) > 1 and not several:
+        raise InputError(f'user-profile holds {len(items)} users; this command takes one user per call (only '
+                         'iam-disable-user takes several).')
+    if not items:
+        raise InputError('user-profile is an empty list: give at least one user.')
+    return items
 
 
 def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
@@ -1010,8 +1194,13 @@ def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
     always redacted."""
     if isinstance(exc, InputError):
         code, message = 400, str(exc)
+    elif isinstance(exc, IdentityConflict):
+        code, message = 409, str(exc)
     elif isinstance(exc, ScimError):
         code, message = exc.status, AUTH_FAILED if exc.status == 401 else exc.detail
+        if exc.maybe_applied:
+            message += (' The request got no answer, so AWS may have applied it: check the current state (e.g. with '
+                        'iam-get-user) before running it again.')
     else:
         code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
         demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
@@ -1320,7 +1509,8 @@ def test_module(client: Client) -> str:
         if exc.status == 403:
             return f'Access denied (403): the token is not allowed to use this SCIM endpoint. {exc.detail}'
         if exc.status in (502, 504):
-            return f'{exc.detail} Check the Base URL: it looks like https://scim.<region>.amazonaws.com.'
+            hint = '' if 'Base URL' in exc.detail else ' Check the Base URL: it looks like https://scim.<region>.amazonaws.com.'
+            return exc.detail + hint
         if exc.status == 404:
             return ('The SCIM endpoint was not found (404): check the Base URL '
                     '(https://scim.<region>.amazonaws.com) and the Tenant ID.')
@@ -1363,13 +1553,35 @@ def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
 
 # ----- main -----------------------------------------------------------------------------------
 def instance_token(params: dict) -> str:
-    """The bearer token: the credentials' password, else the legacy hidden parameter."""
-    return str((params.get('credentials') or {}).get('password') or params.get('authentication_token') or '').strip()
+    """The bearer token: the credentials' password, else the legacy hidden parameter; pasted with quotes around it
+    or a `Bearer ` prefix (any case), both are removed."""
+    token = str((params.get('credentials') or {}).get('password') or params.get('authentication_token') or '')
+    token = unquoted(token)
+    if token[:7].lower() == 'bearer ':
+        token = unquoted(token[7:])
+    return token
+
+
+def unquoted(text: str) -> str:
+    text = text.strip()
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
+        text = text[1:-1].strip()
+    return text
+
+
+def instance_tenant_id(params: dict) -> str:
+    """The Tenant ID, without the spaces, quotes and slashes a copy and paste brings; a URL is refused."""
+    tenant = unquoted(str((params.get('credentials') or {}).get('identifier') or params.get('tenant_id') or ''))
+    tenant = tenant.strip('/ ')
+    if '://' in tenant or tenant.lower().startswith('scim.') or '/' in tenant:
+        raise InputError(f'The Tenant ID "{tenant}" is a URL, not a tenant id: give only the id (the part of the '
+                         'SCIM endpoint after the host, like d-1234567890), or put the whole endpoint in Base URL and '
+                         'clear the Tenant ID.')
+    return tenant
 
 
 def build_client(params: dict) -> Client:
-    credentials = params.get('credentials') or {}
-    tenant_id = (credentials.get('identifier') or params.get('tenant_id') or '').strip()
+    tenant_id = instance_tenant_id(params)
     token = instance_token(params)
     url = (params.get('url') or '').strip()
     if not url or not token:
@@ -1389,7 +1601,8 @@ def main() -> None:
     try:
         client = build_client(params)
         if command in USER_COMMANDS:
-            return_results(run_user_command(command, client, args, Settings(params)))
+            entries = run_user_command(command, client, args, Settings(params))
+            return_results(entries[0] if len(entries) == 1 else entries)
         elif command in GROUP_COMMANDS:
             return_results(run_group_command(command, client, args))
         elif command in LIST_COMMANDS:

@@ -257,7 +257,8 @@ def test_paths_cannot_reach_another_resource(aws, waits):
 BIG = json.dumps({**PERSON, "title": "x" * 3_000_000})
 USER_INPUTS = [   # (case, user-profile, what the message must say)
     ("malformed JSON", '{"username": ', "not valid JSON"),
-    ("JSON array", json.dumps([PERSON, PERSON]), "must be a JSON object, not a list"),
+    ("JSON array in an array", json.dumps([[PERSON, PERSON]]), "must be a JSON object, not a list"),
+    ("empty JSON array", "[]", "empty list"),
     ("JSON null", "null", "not null"),
     ("JSON true", "true", "not true/false"),
     ("empty object", "{}", "empty object"),

@@ -897,18 +897,22 @@ def test_allow_enable_anything_else_is_a_clear_400(requests_mock, allow_enable):
     assert "PATCH" not in [r.method for r in requests_mock.request_history]
 
 
-def test_rename_looks_up_the_old_identifiers_first(requests_mock):
-    """jane.smith -> jane.doe while a former employee holds jane.doe: Jane is the one found and patched."""
-    former = {**USER, "id": "former", "userName": "jane.doe@example.com", "active": False}
-    jane = {**USER, "id": "jane", "userName": "jane.smith@example.com"}
-
+def rename_lookups(requests_mock, former: dict, jane: dict):
     def lookup(request, context):
         wanted = {'userName eq "jane.doe@example.com"': former, 'userName eq "jane.smith@example.com"': jane}
         found = wanted.get(filter_of(request))
         return {**load("user_list.json"), "Resources": [found]} if found else load("empty_list.json")
     requests_mock.get(API + "Users", json=lookup)
+
+
+def test_rename_looks_up_the_old_identifiers_first(requests_mock):
+    """jane.smith -> jane.doe while a former employee holds jane.doe: the employee ids tell Jane apart, so she is
+    the one patched (and AWS's 409 names the holder)."""
+    former = {**USER, "id": "former", "userName": "jane.doe@example.com", "active": False, "externalId": "E-007"}
+    jane = {**USER, "id": "jane", "userName": "jane.smith@example.com", "externalId": "E-100"}
+    rename_lookups(requests_mock, former, jane)
     patch = requests_mock.patch(API + "Users/jane", status_code=409, json=load("error_409.json"))
-    profile = {"username": "jane.doe@example.com", "title": "CFO",
+    profile = {"username": "jane.doe@example.com", "title": "CFO", "employeeid": "E-100",
                "olduserdata": {"username": "jane.smith@example.com"}}
     result = vendor(run_command("iam-update-user", {"user-profile": profile}))
     assert filter_of(requests_mock.request_history[0]) == 'userName eq "jane.smith@example.com"'
@@ -916,6 +920,19 @@ def test_rename_looks_up_the_old_identifiers_first(requests_mock):
     assert (result["success"], result["errorCode"]) == (False, 409)
     assert 'userName "jane.doe@example.com" belongs to another AWS user (id former, disabled)' in result["errorMessage"]
     assert (result["id"], result["username"]) == ("jane", "jane.smith@example.com")   # the user found stays
+
+
+def test_old_and_new_names_of_two_people_change_nobody(requests_mock):
+    """Without employee ids nothing tells whether the profile is Jane (old name) or the holder of the new one."""
+    former = {**USER, "id": "former", "userName": "jane.doe@example.com", "active": False, "externalId": None}
+    jane = {**USER, "id": "jane", "userName": "jane.smith@example.com", "externalId": None}
+    rename_lookups(requests_mock, former, jane)
+    profile = {"username": "jane.doe@example.com", "olduserdata": {"username": "jane.smith@example.com"}}
+    result = vendor(run_command("iam-update-user", {"user-profile": profile}))
+    assert [r.method for r in requests_mock.request_history] == ["GET", "GET"]
+    assert (result["success"], result["errorCode"], result["id"]) == (False, 409, None)
+    assert "Nobody was changed" in result["errorMessage"] and "id jane" in result["errorMessage"]
+    assert "id former" in result["errorMessage"] and "disabled" in result["errorMessage"]
 
 
 def test_a_rename_run_again_finds_the_user_by_the_new_name(requests_mock):
@@ -1076,10 +1093,14 @@ def test_create_with_a_manager_sends_the_manager_id(requests_mock):
 
 def test_an_unknown_manager_never_blocks_a_hire(requests_mock):
     user_search(requests_mock)
+    by_id = requests_mock.get(API + "Users/gone%40x.com", status_code=404, json=load("error_404.json"))
     post = requests_mock.post(API + "Users", status_code=201, json=USER)
-    result = vendor(run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "manageremailaddress": "gone@x.com"}}))
+    entries = run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "manageremailaddress": "gone@x.com"}})
+    result = vendor(entries)
     assert result["success"] is True and AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
-    assert any('manager "gone@x.com" was left out' in line for _, line in demisto.logged())
+    assert by_id.call_count == 1   # looked up as a userName, then as an AWS user id
+    assert result["reason"] == 'Manager "gone@x.com" not applied: no AWS user has that userName or id.'
+    assert result["reason"] in entries[0]["HumanReadable"]
 
 
 # ----- aws-ilm-list-users, aws-ilm-list-groups ----------------------------------------------------------

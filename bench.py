@@ -55,10 +55,12 @@ class Directory:
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {server.token}"
 
-    def user(self, active: bool = True) -> str:
+    def user(self, active: bool = True, external_id: str | None = None) -> str:
         body = {"userName": PERSON["username"], "name": {"givenName": "Ben", "familyName": "Ch"},
                 "displayName": "Ben Ch", "active": active,
                 "emails": [{"value": PERSON["email"], "type": "work", "primary": True}]}
+        if external_id:
+            body["externalId"] = external_id
         return self.session.post(self.server.scim_url + "Users", json=body).json()["id"]
 
     def group(self) -> str:
@@ -109,7 +111,10 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
     ("iam-update-user, missing user (creates)", "iam-update-user", lambda d: user_args(PERSON), 2),
     ("iam-disable-user", "iam-disable-user", lambda d: d.user() and user_args({"username": PERSON["username"]}), 2),
     ("iam-update-user, rename (olduserdata)", "iam-update-user", lambda d: d.user() and user_args(
-        {**PERSON, "username": "renamed@example.com", "olduserdata": {"username": PERSON["username"]}}), 2),
+        {**PERSON, "username": "renamed@example.com", "olduserdata": {"username": PERSON["username"]}}), 3),
+    ("iam-update-user, rename with the employee id", "iam-update-user", lambda d: d.user(external_id="E-1") and
+     user_args({**PERSON, "username": "renamed@example.com", "employeeid": "E-1",
+                "olduserdata": {"username": PERSON["username"]}}), 2),
     ("iam-update-user, rehire (enable)", "iam-update-user",
      lambda d: d.user(active=False) and user_args(PERSON, **{"allow-enable": "true"}), 2),
     ("iam-create-user, with a manager", "iam-create-user",

@@ -8,15 +8,18 @@ layers AWS's documented rules on top (../shared/reference/aws-scim.md):
 - filters: `eq` only, on the attributes and combinations AWS documents (400 otherwise), including the
   membership filters `groups.value eq` on /Users (a group's members, in member order) and
   `members.value eq` on /Groups (a user's groups; 404 for an unknown user);
-- listings: `count` 1-100 (400 otherwise); with a `cursor` parameter (empty on the first call) a page has
+- listings: no cap on how many users or groups a listing pages through; `count` 1-100 (400 otherwise); with a `cursor` parameter (empty on the first call) a page has
   itemsPerPage and nextCursor and no totalResults; without it, one legacy page of at most 100 whose
   totalResults is the number returned; optionally, 400 on a filtered cursor call (as some tenants do);
 - users: userName, name.givenName, name.familyName and displayName required on POST and PUT; one
-  value (primary) for emails, phoneNumbers and addresses; `active` a boolean; at most one
+  value (primary) for emails, phoneNumbers and addresses; user names and e-mail addresses unique across
+  users (409, case-insensitive); `active` a boolean; at most one
   operation on userName or active per PATCH, which answers 200 with the user;
 - groups: unique displayName (409); PATCH limited to displayName, externalId and members, at most
   100 member changes, no replace or remove-all of members, answering 204; GET never lists members;
 - errors in AWS's body shape (`schema` and `schemas`, `status` as a string, `detail`);
+- an optional request-rate limit (a token bucket): a request over it is answered 429 with
+  `Retry-After`, as AWS throttles, and counted, not served;
 - HTTP/1.1 keep-alive, so a client's connection reuse can be measured;
 - fault hooks: an error status (e.g. 429 with Retry-After) or an HTML or non-JSON answer for the
   next N matching requests, added latency, a dropped connection, a hang, a lost answer (the
@@ -37,7 +40,7 @@ from http import HTTPStatus
 from io import BytesIO
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, make_server
 
-from scim2_models import (InvalidFilterException, InvalidValueException, NotFoundException, ScimPolicy,
+from scim2_models import (ConflictException, InvalidFilterException, InvalidValueException, NotFoundException, ScimPolicy,
                           ScimProvider, Uniqueness)
 from scim2_server.memory import InMemoryStorage
 from scim2_server.requests import ScimRequest
@@ -91,8 +94,12 @@ class AwsRules(BearerTokenApplication):
             raise InvalidFilterException(detail=f"Unsupported filter: {request.query['filter']}")
         if endpoint == "/Users" and method in ("POST", "PUT"):
             check_user(body)
+            self.check_unique_email(body.get("emails"), resource_id)
         if endpoint == "/Users" and method == "PATCH":
             check_user_patch(body)
+            for op in body.get("Operations") or []:
+                if str(op.get("path", "")).lower() == "emails":
+                    self.check_unique_email(op.get("value"), resource_id)
         if endpoint == "/Groups" and method == "POST" and len(body.get("members") or []) > MAX_MEMBER_CHANGES:
             raise InvalidValueException(detail=UNPARSABLE)
         if endpoint == "/Groups" and method == "PATCH":
@@ -133,8 +140,8 @@ class AwsRules(BearerTokenApplication):
         member_of = membership_value(r"groups\.value", scim_filter)
         has_member = membership_value(r"members\.value", scim_filter)
         plain = {"filter": scim_filter} if scim_filter and member_of is None and has_member is None else {}
-        listed = self.handler.handle(ScimRequest("GET", request.base_url, endpoint, {**plain, "count": "1000"},
-                                                 request.headers)).body["Resources"]
+        listed = self.handler.handle(ScimRequest("GET", request.base_url, endpoint, {**plain, "count": str(10 ** 9)},
+                                                 request.headers)).body.get("Resources") or []
         for resource in listed:
             as_aws_shows(resource, hide_members=endpoint == "/Groups")
         if member_of is not None:
@@ -145,6 +152,16 @@ class AwsRules(BearerTokenApplication):
                 raise NotFoundException(detail="Specified member does not exist")
             return [group for group in listed if has_member in self.members_of(group["id"])]
         return listed
+
+    def check_unique_email(self, emails, user_id: str) -> None:
+        """AWS: e-mail addresses are unique across users, like user names (409)."""
+        wanted = {str(e.get("value", "")).strip().lower() for e in emails or [] if isinstance(e, dict)} - {""}
+        for resource in self.storage.resources:
+            if type(resource).__name__ == "Group" or resource.id == user_id:
+                continue
+            held = {str(e.value or "").strip().lower() for e in getattr(resource, "emails", None) or []}
+            if wanted & held:
+                raise ConflictException(detail="Refused to create a new, duplicate resource.")
 
     def members_of(self, group_id: str) -> list:
         group = next((r for r in self.storage.resources if r.id == group_id and type(r).__name__ == "Group"), None)
@@ -298,14 +315,42 @@ class Fault:
             (self.path is None or path.startswith(self.path))
 
 
+class TokenBucket:
+    """A request-rate limit as AWS applies one: `rate` requests a second, bursts of up to `burst`. A request
+    that finds the bucket empty is refused with the whole seconds until a token is back (Retry-After)."""
+
+    def __init__(self, rate: float, burst: float | None = None):
+        self.rate, self.burst = float(rate), float(burst if burst is not None else max(1.0, rate))
+        self.tokens, self.stamp = self.burst, time.monotonic()
+
+    def take(self) -> int | None:
+        """None when the request may go; otherwise the Retry-After seconds (called under the hooks' lock)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return max(1, int(-(-(1 - self.tokens) // self.rate)))
+
+
 @dataclass
 class Hooks:
-    """What the tests read (requests, connections) and set (faults, latency)."""
+    """What the tests read (requests, connections, throttled) and set (faults, latency, rate limit)."""
     latency: float = 0.0
     faults: list = field(default_factory=list)
     requests: list = field(default_factory=list)
     connections: int = 0
+    throttled: int = 0                    # requests refused with 429 by the rate limit
+    rate_limit: TokenBucket | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def over_rate(self) -> int | None:
+        with self.lock:
+            wait = self.rate_limit.take() if self.rate_limit else None
+            if wait is not None:
+                self.throttled += 1
+            return wait
 
     def take_fault(self, method: str, path: str, kinds: tuple):
         with self.lock:
@@ -335,6 +380,10 @@ class AwsFront:
             return self.answer(start_response, 401 if path.count("/") >= 3 else 404,
                                aws_error_body(401, "The request could not be authenticated."))
         relative = path[len(self.prefix) + 3:] or "/"
+        wait = self.hooks.over_rate()
+        if wait is not None:
+            return self.answer(start_response, 429, aws_error_body(429, "Too many requests exceeded the limits."),
+                               headers=[("Retry-After", str(wait))])
         with self.hooks.lock:
             self.hooks.requests.append(RecordedRequest(method, relative, environ.get("QUERY_STRING", ""), body))
         fault = self.hooks.take_fault(method, relative, ("status", "html", "nonjson"))
@@ -430,6 +479,7 @@ def build_application(token: str, storage: InMemoryStorage | None = None) -> Aws
         if attribute.name == "displayName":
             attribute.uniqueness = Uniqueness.server   # AWS: 409 on a duplicate group name
     config = load_default_service_provider_config()
+    config.filter.max_results = None   # AWS pages through any number of users; scim2-server would stop at 1,000
     config.authentication_schemes = [BEARER_TOKEN_SCHEME]
     provider = ScimProvider.from_discovery(schemas.values(), load_default_resource_types().values(), config=config,
                                            policy=ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply))
@@ -491,6 +541,14 @@ class AwsScimServer:
             self.hooks.requests.clear()
             self.hooks.connections = 0
             self.hooks.latency = 0.0
+            self.hooks.throttled = 0
+            self.hooks.rate_limit = None
+
+    def limit_rate(self, rate: float | None, burst: float | None = None) -> None:
+        """Answer 429 with Retry-After beyond `rate` requests a second (None: no limit)."""
+        with self.hooks.lock:
+            self.hooks.rate_limit = TokenBucket(rate, burst) if rate else None
+            self.hooks.throttled = 0
 
     def add_fault(self, kind: str, **kwargs) -> Fault:
         fault = Fault(kind, **kwargs)

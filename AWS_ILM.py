@@ -1168,6 +1168,12 @@ def user_profile_items(client: Client, raw: Any, several: bool) -> list:
     """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from
     a script or as JSON text) or each of several bare user names separated by commas (when the whole text is not
     itself a user's name)."""
+    if isinstance(raw, str) and raw.strip().startswith('"'):
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None
+        raw = decoded if isinstance(decoded, str) else raw   # a JSON string: its text
     items = [raw]
     if isinstance(raw, str) and raw.strip().startswith('['):
         try:
@@ -1268,10 +1274,19 @@ def list_of_ids(text: str, name: str) -> list:
     return items
 
 
-def resolve_group(client: Client, scim: dict) -> dict | None:
+def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None:
+    """The group `scim` names: by id (read from AWS when `read`, or when a displayName comes with it and must be
+    the same group's), else by displayName. An id and a displayName of two different groups are refused before
+    anything changes; a group reported carries its real name or none."""
     group_id, name = text_field(scim, 'id'), text_field(scim, 'displayName')
+    if group_id and (read or name):
+        group = client.get_group(group_id)
+        if group and name and str(group.get('displayName') or '').casefold() != name.casefold():
+            raise InputError(f'The scim id {group_id} is the group "{group.get("displayName")}", but its displayName '
+                             f'says "{name}": give one of them, or both of the same group. Nothing was changed.')
+        return group
     if group_id:
-        return {'id': group_id, 'displayName': name}
+        return {'id': group_id, 'displayName': None}
     if name:
         return client.search('Groups', 'displayName', name)
     raise InputError('Give the group\'s "id" or "displayName" in scim, e.g. {"id": "..."}.')
@@ -1280,10 +1295,9 @@ def resolve_group(client: Client, scim: dict) -> dict | None:
 def get_group_command(client: Client, args: dict) -> CommandResults:
     scim = parse_scim(args.get('scim'))
     include_members = optional_boolean(args, 'includeMembers')
-    group_id = text_field(scim, 'id')
-    group = client.get_group(group_id) if group_id else resolve_group(client, scim)
+    group = resolve_group(client, scim, read=True)
     if not group:
-        return group_result('iam-get-group', False, group_id, text_field(scim, 'displayName'),
+        return group_result('iam-get-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
                             error_code=404, error_message=GROUP_NOT_FOUND)
     members = group_members(client, group['id']) if include_members else None
     return group_result('iam-get-group', True, group.get('id'), group.get('displayName'), details=group,

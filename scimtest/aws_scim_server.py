@@ -8,9 +8,10 @@ layers AWS's documented rules on top (../shared/reference/aws-scim.md):
 - filters: `eq` only, on the attributes and combinations AWS documents (400 otherwise), including the
   membership filters `groups.value eq` on /Users (a group's members, in member order) and
   `members.value eq` on /Groups (a user's groups; 404 for an unknown user);
-- listings: no cap on how many users or groups a listing pages through; `count` 1-100 (400 otherwise); with a `cursor` parameter (empty on the first call) a page has
-  itemsPerPage and nextCursor and no totalResults; without it, one legacy page of at most 100 whose
-  totalResults is the number returned; optionally, 400 on a filtered cursor call (as some tenants do);
+- listings: no cap on how many users or groups a listing pages through; `count` 1-100 (400
+  otherwise); with a `cursor` parameter (empty on the first call) a page has itemsPerPage and
+  nextCursor and no totalResults; without it, one legacy page of at most 100 whose totalResults
+  is the number returned; optionally, 400 on a filtered cursor call (as some tenants do);
 - users: userName, name.givenName, name.familyName and displayName required on POST and PUT; one
   value (primary) for emails, phoneNumbers and addresses; user names and e-mail addresses unique across
   users (409, case-insensitive); `active` a boolean; at most one

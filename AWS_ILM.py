@@ -46,7 +46,9 @@ MAX_MEMBER_CHANGES = 100                                        # per PATCH /Gro
 MAX_PAGE = 100                                                  # ListUsers / ListGroups count: 1-100
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 1000
-MAX_GROUP_MEMBERS = 100_000                                     # iam-get-group reads every member up to this
+DEFAULT_MEMBERS_LIMIT = 1000                                    # iam-get-group reads this many members (10 pages)
+MAX_GROUP_MEMBERS = 100_000                                     # and at most this many when asked
+MIN_PAGE_SECONDS = 5.0                                          # a listing stops paging this close to the deadline
 MEMBERS_SHOWN = 50                                              # rows of the readable members table
 MAX_PROFILE_CHARACTERS = 2 * 1024 * 1024                        # text or JSON; 1 MB of custom fields still fits
 TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage',
@@ -54,9 +56,10 @@ TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title',
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ANY_STATUS = tuple(range(100, 600))   # statuses are judged by Client.send, not by BaseClient
-MAX_ATTEMPTS = 5
-RETRY_BUDGET_SECONDS = 40.0        # a request stops retrying this long after its first failure
-COMMAND_BUDGET_SECONDS = 150.0     # and no retry starts this long after the command began (XSOAR allows 300 s)
+LOST_ANSWER_RETRIES = 4            # a request whose answer was lost is sent again at most this often
+COMMAND_BUDGET_SECONDS = 150.0     # throttling and 5xx are retried until then (XSOAR allows a command 300 s)
+INTERACTIVE_BUDGET_SECONDS = 30.0  # the budget of the Test button and get-mapping-fields, which a person waits for
+INTERACTIVE_COMMANDS = ('test-module', 'get-mapping-fields')
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
@@ -201,20 +204,22 @@ def backoff_ceiling(attempt: int) -> float:
 
 
 def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter: between half and all of the ceiling."""
-    ceiling = backoff_ceiling(attempt)
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    """Exponential backoff with full jitter: anywhere from 0 to the ceiling, so that many processes throttled at
+    once do not come back in step."""
+    return random.uniform(0, backoff_ceiling(attempt))
 
 
 class ScimRetry(Retry):
-    """urllib3's retry policy, as BaseClient uses it, set for AWS: throttling (429, honouring Retry-After),
-    5xx answers and dropped connections are retried for every method, with backoff and jitter, within
-    RETRY_BUDGET_SECONDS of the first failure and before the command's deadline; an unreachable host is tried
-    CONNECT_RETRIES more time, a TLS failure never again. Each retry is logged, and counted in `attempts`."""
+    """urllib3's retry policy, as BaseClient uses it, set for AWS: throttling (429) and 5xx answers are retried for
+    every method until the command's deadline, honouring Retry-After when it fits in the time left (and failing at
+    once when it does not), else with exponential backoff and full jitter; a request whose answer was lost is sent
+    again LOST_ANSWER_RETRIES times at most, an unreachable host CONNECT_RETRIES more time, a TLS failure never.
+    Each retry is logged; `attempts` (shared by the copies urllib3 makes) tells the client what happened."""
 
     started: float | None = None
     deadline: float = float('inf')
-    attempts: dict = {}   # shared by the copies urllib3 makes: {'retries': n} for the request under way
+    attempts: dict = {}   # {'retries': n, 'refused_wait': (asked, left) | None, 'budget_spent': bool}
+    planned_wait: float = 0.0
 
     def new(self, **kw: Any) -> 'ScimRetry':
         retry = super().new(**kw)
@@ -227,18 +232,23 @@ class ScimRetry(Retry):
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         retry.started = started
         asked = retry.get_retry_after(response) if response is not None else None
-        wait = asked if asked is not None else backoff_ceiling(len(retry.history) - 1)
-        now = time.monotonic()
-        if now - started + wait > RETRY_BUDGET_SECONDS or now + wait > self.deadline:
-            raise MaxRetryError(_pool, url or '', error or ResponseError(f'still failing after {RETRY_BUDGET_SECONDS:.0f} s'))
+        left = self.deadline - time.monotonic()
+        if asked is not None and asked > left:
+            self.attempts['refused_wait'] = (asked, max(left, 0.0))
+            raise MaxRetryError(_pool, url or '', error or ResponseError(f'Retry-After {asked:.0f} s is over the budget'))
+        wait = asked if asked is not None else backoff_seconds(len(retry.history) - 1)
+        if wait >= left:
+            self.attempts['budget_spent'] = True
+            raise MaxRetryError(_pool, url or '', error or ResponseError('the command\'s time budget ran out'))
+        retry.planned_wait = wait
         self.attempts['retries'] = len(retry.history)
         what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
-        demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)}, '
-                      f'in at most {wait:.1f}s')
+        demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)} in '
+                      f'{wait:.1f}s')
         return retry
 
     def get_backoff_time(self) -> float:
-        return backoff_seconds(len(self.history) - 1)
+        return self.planned_wait
 
 
 def read_timeout() -> float:
@@ -276,16 +286,19 @@ def exception_chain(exc: BaseException) -> list:
 class Client(BaseClient):
     """Talks HTTP to one Identity Center tenant; every request goes through `send()`."""
 
-    def __init__(self, base_url: str, token: str, verify: bool, proxy: bool):
+    def __init__(self, base_url: str, token: str, verify: bool, proxy: bool,
+                 budget_seconds: float = COMMAND_BUDGET_SECONDS):
         super().__init__(base_url, verify=verify, proxy=proxy, headers={
             'Authorization': f'Bearer {token}', 'Content-Type': 'application/json', 'Accept': 'application/json'})
         self.token = token
         self.host = urlsplit(base_url).netloc
         self.resent_after_lost_answer = False
         self.timeout_pair = (REQUEST_TIMEOUT[0], read_timeout())
-        self.retry = ScimRetry(total=MAX_ATTEMPTS - 1, connect=CONNECT_RETRIES, other=0, allowed_methods=None,
-                               status_forcelist=RETRY_STATUSES, raise_on_status=False, respect_retry_after_header=True)
-        self.retry.deadline = time.monotonic() + COMMAND_BUDGET_SECONDS
+        self.budget_seconds = budget_seconds
+        self.retry = ScimRetry(total=None, connect=CONNECT_RETRIES, read=LOST_ANSWER_RETRIES, redirect=0, status=None,
+                               other=0, allowed_methods=None, status_forcelist=RETRY_STATUSES, raise_on_status=False,
+                               respect_retry_after_header=True)
+        self.retry.deadline = time.monotonic() + budget_seconds
         self.retry.attempts = {}
         for adapter in self._session.adapters.values():   # keep the platform's adapters (its TLS adapter too)
             if isinstance(adapter, HTTPAdapter):
@@ -300,7 +313,7 @@ class Client(BaseClient):
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
         """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
-        self.retry.attempts['retries'] = 0
+        self.retry.attempts.update(retries=0, refused_wait=None, budget_spent=False)
         started = time.monotonic()
         try:
             response = self._http_request(method, url_suffix=path, json_data=body, params=params,
@@ -317,10 +330,20 @@ class Client(BaseClient):
         return response
 
     def with_attempts(self, exc: Exception, started: float) -> Exception:
-        """Say how long a failure was retried: 'after 5 attempts over 14 s'."""
-        retries = self.retry.attempts.get('retries', 0)
-        if isinstance(exc, ScimError) and retries:
-            exc.detail += f' (gave up after {retries + 1} attempts over {time.monotonic() - started:.0f} s)'
+        """Say why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
+        'gave up after 5 attempts over 14 s' when the command's time budget ran out."""
+        if not isinstance(exc, ScimError):
+            return exc
+        attempts = self.retry.attempts
+        refused, retries = attempts.get('refused_wait'), attempts.get('retries', 0)
+        if refused and not retries:
+            exc.detail += (f' AWS asked to wait {refused[0]:.0f} s (Retry-After) before trying again, more than the '
+                           f'{refused[1]:.0f} s this command has left, so it stopped at once; run it again after that '
+                           'wait.')
+        elif retries:
+            spent = 'the command\'s time budget ran out; ' if refused or attempts.get('budget_spent') else ''
+            asked = f'; AWS asked to wait {refused[0]:.0f} s more' if refused else ''
+            exc.detail += f' ({spent}gave up after {retries + 1} attempts over {time.monotonic() - started:.0f} s{asked})'
         return exc
 
     def transport_error(self, exc: Exception) -> Exception:
@@ -1594,7 +1617,7 @@ def instance_tenant_id(params: dict) -> str:
     return tenant
 
 
-def build_client(params: dict) -> Client:
+def build_client(params: dict, budget_seconds: float = COMMAND_BUDGET_SECONDS) -> Client:
     tenant_id = instance_tenant_id(params)
     token = instance_token(params)
     url = (params.get('url') or '').strip()
@@ -1605,7 +1628,7 @@ def build_client(params: dict) -> Client:
     if insecure:
         urllib3.disable_warnings()
     return Client(scim_base_url(url, tenant_id), token, verify=not insecure,
-                  proxy=checkbox(params, 'proxy', default=False))
+                  proxy=checkbox(params, 'proxy', default=False), budget_seconds=budget_seconds)
 
 
 def main() -> None:
@@ -1613,7 +1636,8 @@ def main() -> None:
     demisto.debug(f'AWS-ILM: running {command}')
     token = instance_token(params)
     try:
-        client = build_client(params)
+        client = build_client(params, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
+                              else COMMAND_BUDGET_SECONDS)
         if command in USER_COMMANDS:
             entries = run_user_command(command, client, args, Settings(params))
             return_results(entries[0] if len(entries) == 1 else entries)

@@ -123,9 +123,16 @@ def test_fault_matrix(aws, waits, command, fault):
         assert got_code == want_code and got_text and want_text in got_text, entries
     if want_kind == "error entry":
         assert got_code, entries
-    assert sum(waits) <= AWS_ILM.RETRY_BUDGET_SECONDS
-    if fault.endswith("forever") and command != "get-mapping-fields":
-        assert len(waits) == AWS_ILM.MAX_ATTEMPTS - 1 or sum(waits) > AWS_ILM.RETRY_BUDGET_SECONDS / 2
+    budget = budget_of(command)
+    assert sum(waits) <= budget
+    if fault.endswith("forever") and command != "get-mapping-fields":   # waited out until the budget was spent
+        assert sum(waits) > budget * 0.8, (sum(waits), budget)
+        assert "time budget ran out" in json.dumps(entries)
+
+
+def budget_of(command: str) -> float:
+    return AWS_ILM.INTERACTIVE_BUDGET_SECONDS if command in AWS_ILM.INTERACTIVE_COMMANDS else \
+        AWS_ILM.COMMAND_BUDGET_SECONDS
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -138,11 +145,29 @@ def test_two_throttles_with_retry_after_cost_two_seconds(aws, waits, command):
     assert waits == [1.0, 1.0]
 
 
-def test_503_forever_ends_well_inside_a_minute(aws, waits):
+def test_503_forever_is_waited_out_until_the_budget_and_ends_inside_it(aws, waits):
     aws.add_fault(kind="status", status=503, times=-1)
     result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
-    assert result["errorCode"] == 503 and len(waits) == AWS_ILM.MAX_ATTEMPTS - 1
-    assert sum(waits) < 15   # backoff 0.5, 1, 2, 4 s with jitter, at most 7.5 s
+    assert result["errorCode"] == 503 and "time budget ran out" in result["errorMessage"]
+    assert AWS_ILM.COMMAND_BUDGET_SECONDS - AWS_ILM.BACKOFF_CAP_SECONDS <= sum(waits) <= AWS_ILM.COMMAND_BUDGET_SECONDS
+    assert all(0 <= wait <= AWS_ILM.BACKOFF_CAP_SECONDS for wait in waits)   # full jitter, capped
+
+
+def test_six_throttles_with_retry_after_one_second_on_one_request_succeed(aws, waits):
+    make_user(aws)
+    aws.hooks.requests.clear()
+    aws.add_fault(kind="status", status=429, retry_after="1", times=6, method="GET")
+    result = vendor(run_on(aws, "iam-get-user", {"user-profile": PERSON["username"]}))
+    assert result["success"] is True and result["username"] == PERSON["username"]
+    assert waits == [1.0] * 6 and len(aws.hooks.requests) == 7
+
+
+def test_throttling_without_retry_after_backs_off_with_full_jitter(aws, waits):
+    aws.add_fault(kind="status", status=429, times=30)
+    assert vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorCode"] == 404   # waited out, then served
+    assert len(waits) == 30 and min(waits) < AWS_ILM.BACKOFF_CAP_SECONDS / 2 <= max(waits) <= AWS_ILM.BACKOFF_CAP_SECONDS
+    ceilings = [AWS_ILM.backoff_ceiling(attempt) for attempt in range(30)]
+    assert all(wait <= ceiling for wait, ceiling in zip(waits, ceilings))
 
 
 def test_retry_after_as_an_http_date(aws, waits):
@@ -151,10 +176,22 @@ def test_retry_after_as_an_http_date(aws, waits):
     assert len(aws.hooks.requests) == 2 and sum(waits) < 1
 
 
-def test_retry_after_beyond_the_budget_fails_at_once(aws, waits):
+def test_retry_after_beyond_the_budget_fails_at_once_naming_the_wait(aws, waits):
     aws.add_fault(kind="status", status=429, retry_after="3600", times=-1)
     result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
     assert result["errorCode"] == 429 and len(aws.hooks.requests) == 1 and waits == []
+    assert re.search(r"AWS asked to wait 3600 s \(Retry-After\).*more than the 1\d\d s this command has left",
+                     result["errorMessage"]), result["errorMessage"]
+
+
+def test_retry_after_that_fits_what_is_left_is_honoured_then_a_longer_one_is_not(aws, waits, monkeypatch):
+    monkeypatch.setattr(AWS_ILM, "COMMAND_BUDGET_SECONDS", 10.0)
+    aws.add_fault(kind="status", status=429, retry_after="4", times=2)
+    aws.add_fault(kind="status", status=429, retry_after="5", times=1)
+    result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
+    assert waits == [4.0, 4.0] and result["errorCode"] == 429   # 4 + 4 s waited; 5 s more would pass 10 s
+    assert "time budget ran out; gave up after 3 attempts" in result["errorMessage"]
+    assert "AWS asked to wait 5 s more" in result["errorMessage"]
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
@@ -177,12 +214,11 @@ def test_no_retry_starts_after_the_command_deadline(aws, waits, monkeypatch):
     aws.add_fault(kind="status", status=503, method="PATCH", times=-1)
     out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
                                                         "memberIdsToAdd": "a"}), "UpdateGroup")
-    assert out["errorCode"] == 503 and sum(waits) <= 3.0 and len(waits) < AWS_ILM.MAX_ATTEMPTS - 1
+    assert out["errorCode"] == 503 and sum(waits) <= 3.0 and "time budget ran out" in out["errorMessage"]
 
 
 def test_a_hung_server_ends_within_the_budget(aws, waits, monkeypatch):
     monkeypatch.setattr(AWS_ILM, "REQUEST_TIMEOUT", (2.0, 0.2))
-    monkeypatch.setattr(AWS_ILM, "RETRY_BUDGET_SECONDS", 1.0)
     aws.add_fault(kind="hang", seconds=0.4, times=-1)
     started = time.monotonic()
     result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))
@@ -208,7 +244,7 @@ def test_a_refused_connection_is_tried_twice_and_names_the_host(aws, waits):
 def test_running_out_of_retries_says_how_many_attempts_over_how_long(aws, waits):
     aws.add_fault(kind="status", status=503, times=-1)
     message = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorMessage"]
-    assert re.search(r"gave up after 5 attempts over \d+ s", message), message
+    assert re.search(r"the command's time budget ran out; gave up after \d\d+ attempts over 1\d\d s", message), message
 
 
 def test_a_lost_group_patch_answer_says_aws_may_have_applied_it(aws, waits):

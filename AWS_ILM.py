@@ -945,26 +945,49 @@ def iam_entry(vendor: dict, user_profile: dict) -> dict:
 
 def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
                  details: Any = None, error_code: int | None = None, error_message: str | None = None,
-                 members: list | None = None) -> CommandResults:
+                 members: 'MemberRead | None' = None) -> CommandResults:
     prefix, title = GROUP_OUTPUTS[command]
     brand, instance = calling_instance()
     data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
             'username': None, 'email': None, 'errorCode': error_code, 'errorMessage': error_message,
-            'details': details, 'displayName': display_name, 'members': members}
-    readable = tableToMarkdown(title, {k: v for k, v in data.items() if k != 'members'}, removeNull=True)
-    if members is not None:
-        readable += members_markdown(members)
-    return CommandResults(outputs_prefix=prefix, outputs_key_field='id', outputs=data, raw_response=data,
-                          readable_output=readable)
-
-
-def members_markdown(members: list) -> str:
-    text = f'\n**{len(members)} member{"" if len(members) == 1 else "s"}**\n'
+            'details': details, 'displayName': display_name, 'members': members.members if members else None}
+    if members and members.partial_reason:   # a playbook tests GetGroup.membersPartial
+        data.update(membersPartial=True, membersReason=members.partial_reason)
+    shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
+    readable: str = tableToMarkdown(title, shown, removeNull=True)
+    context = {f'{prefix}(val.id && val.id == obj.id)': data}
     if members:
-        text += tableToMarkdown('Members', members[:MEMBERS_SHOWN], headers=['value', 'display'])
-    if len(members) > MEMBERS_SHOWN:
-        text += f'\n{len(members) - MEMBERS_SHOWN} more members are not shown here; GetGroup.members lists all.\n'
-    return text
+        readable += members.markdown(group_id)
+        if members.next_token:
+            context['AWSILM.UserNextToken'] = members.next_token
+    return CommandResults(outputs=context, raw_response=data, readable_output=readable)
+
+
+class MemberRead:
+    """What iam-get-group read of a group's members: `members` (None when they could not be read), why the list is
+    partial ('' when it lists every member), and the token that continues it with aws-ilm-list-users."""
+
+    def __init__(self, members: list | None, partial_reason: str = '', next_token: str | None = None):
+        self.members = members
+        self.partial_reason = partial_reason
+        self.next_token = next_token
+
+    def markdown(self, group_id: str | None) -> str:
+        if self.members is None:
+            return f'\n**Members not read**: {self.partial_reason}\n'
+        count = len(self.members)
+        text = f'\n**{count} member{"" if count == 1 else "s"}{" read so far" if self.partial_reason else ""}**\n'
+        if self.members:
+            text += tableToMarkdown('Members', self.members[:MEMBERS_SHOWN], headers=['value', 'display'])
+        if count > MEMBERS_SHOWN:
+            text += f'\n{count - MEMBERS_SHOWN} more members are not shown here; GetGroup.members holds them.\n'
+        if self.partial_reason:
+            text += f'\n**The member list is partial** (GetGroup.membersPartial): {self.partial_reason}.'
+            if self.next_token:
+                text += (f' Continue with !aws-ilm-list-users groupId={group_id} nextToken={self.next_token} '
+                         '(AWSILM.UserNextToken).')
+            text += '\n'
+        return text
 
 
 # ----- user commands --------------------------------------------------------------------------
@@ -1318,19 +1341,29 @@ def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None
 def get_group_command(client: Client, args: dict) -> CommandResults:
     scim = parse_scim(args.get('scim'))
     include_members = optional_boolean(args, 'includeMembers')
+    members_limit = parse_limit(args.get('membersLimit'), 'membersLimit', DEFAULT_MEMBERS_LIMIT, MAX_GROUP_MEMBERS)
     group = resolve_group(client, scim, read=True)
     if not group:
         return group_result('iam-get-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
                             error_code=404, error_message=GROUP_NOT_FOUND)
-    members = group_members(client, group['id']) if include_members else None
+    members = group_members(client, group['id'], members_limit) if include_members else None
     return group_result('iam-get-group', True, group.get('id'), group.get('displayName'), details=group,
                         members=members)
 
 
-def group_members(client: Client, group_id: str) -> list:
-    """Every member, as AWS lists them (ListUsers with groups.value eq), since GET /Groups never shows them."""
-    users, _, _ = list_resources(client, 'Users', f'groups.value eq {filter_value(group_id)}', MAX_GROUP_MEMBERS)
-    return [{'value': user['id'], 'display': user.get('displayName') or user.get('userName')} for user in users]
+def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
+    """Up to `limit` members, as AWS lists them (ListUsers with groups.value eq), since GET /Groups never shows
+    them. A failure to list them leaves the group found, with the members not read and why."""
+    try:
+        listing = list_resources(client, 'Users', f'groups.value eq {filter_value(group_id)}', limit)
+    except ScimError as exc:
+        return MemberRead(None, f'AWS refused to list the members ({exc.status}: {exc.detail}); tenants older than '
+                                'the groups.value filter cannot list them')
+    members = [{'value': user['id'], 'display': user.get('displayName') or user.get('userName')}
+               for user in listing.items]
+    reason = listing.stopped or (f'more members remain after the first {len(members)} (membersLimit {limit})'
+                                 if listing.cursor else '')
+    return MemberRead(members, reason, listing.cursor)
 
 
 def create_group_command(client: Client, args: dict) -> CommandResults:
@@ -1455,38 +1488,52 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
 
 
 # ----- listings: aws-ilm-list-users, aws-ilm-list-groups (and iam-get-group's members) -----------
-def list_resources(client: Client, resource: str, scim_filter: str | None, limit: int, token: str | None = None) -> tuple:
+class Listing:
+    """A run of ListUsers / ListGroups pages: the items, the cursor that continues right after the last of them
+    (None when AWS has no more), and why it stopped early ('' when it did not)."""
+
+    def __init__(self, items: list, cursor: str | None, stopped: str = ''):
+        self.items = items
+        self.cursor = cursor
+        self.stopped = stopped
+
+
+def list_resources(client: Client, resource: str, scim_filter: str | None, limit: int, token: str | None = None) -> Listing:
     """Up to `limit` users or groups from `token` on, in AWS's cursor pages, each asking only for as many as are
-    still needed (so the cursor returned resumes right after the last one). Returns (resources, the cursor
-    that continues the listing or None, whether AWS gave a single page only)."""
+    still needed (so the cursor returned resumes right after the last one). Paging stops before the command's
+    deadline, and when AWS refuses a filtered cursor listing (one legacy page then)."""
     found: list = []
     cursor: str | None = token or ''
-    single_page, empty_pages = False, 0
+    stopped, empty_pages = '', 0
     while cursor is not None and len(found) < limit and empty_pages < 3:
+        if found and client.time_left() < MIN_PAGE_SECONDS:
+            stopped = f'the command\'s time budget ran out after {len(found)}'
+            break
         count = min(MAX_PAGE, limit - len(found))
         try:
             page, cursor = client.list_page(resource, scim_filter, cursor, count)
         except ScimError as exc:
             if exc.status == 404 and scim_filter:   # a filter on an unknown member id
-                return [], None, False
+                return Listing([], None)
             if exc.status != 400 or found:
                 raise
             if token:
                 raise InputError('AWS refused the nextToken (it may have expired or come from another listing): '
                                  'start the listing again without nextToken.')
             demisto.debug(f'AWS-ILM: a cursor listing of {resource} was refused ({exc.detail}); asking for one page.')
-            (page, _), cursor, single_page = client.list_page(resource, scim_filter, None, count), None, True
+            (page, _), cursor = client.list_page(resource, scim_filter, None, count), None
+            stopped = 'AWS refused a paged listing with this filter and answered one page, so more may exist'
         found += page
         empty_pages = 0 if page else empty_pages + 1
-    return found, cursor, single_page
+    return Listing(found, cursor, stopped)
 
 
-def parse_limit(raw: Any) -> int:
+def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return DEFAULT_LIST_LIMIT
+        return default
     text = '' if isinstance(raw, bool) else str(raw).strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIST_LIMIT:
-        raise InputError(f'limit must be a whole number from 1 to {MAX_LIST_LIMIT}, not {raw!r}.')
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise InputError(f'{name} must be a whole number from 1 to {maximum}, not {raw!r}.')
     return int(text)
 
 
@@ -1521,7 +1568,8 @@ def list_command(command: str, client: Client, args: dict) -> CommandResults:
     resource, filters, noun, row = LIST_COMMANDS[command]
     scim_filter = listing_filter(args, filters)
     limit = parse_limit(args.get('limit'))
-    found, next_token, single_page = list_resources(client, resource, scim_filter, limit, text_field(args, 'nextToken'))
+    listing = list_resources(client, resource, scim_filter, limit, text_field(args, 'nextToken'))
+    found, next_token = listing.items, listing.cursor
     rows = [row(item) for item in found]
     context: dict = {f'AWSILM.{noun}(val.id && val.id == obj.id)': rows} if rows else {}
     headers = [key for key in (rows[0] if rows else row({'id': ''})) if key != 'details']
@@ -1530,8 +1578,8 @@ def list_command(command: str, client: Client, args: dict) -> CommandResults:
     if next_token:
         context[f'AWSILM.{noun}NextToken'] = next_token
         readable += f'\nMore {resource.lower()} remain: run the command again with nextToken={next_token}\n'
-    if single_page:
-        readable += '\nAWS refused a paged listing with this filter and answered one page: the list may be incomplete.\n'
+    if listing.stopped:
+        readable += f'\nThe list may be incomplete: {listing.stopped}.\n'
     return CommandResults(outputs=context, raw_response=found, readable_output=readable)
 
 

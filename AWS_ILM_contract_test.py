@@ -83,11 +83,15 @@ def scenarios(server) -> list:
 def listing_scenarios(server) -> list:
     """Group members and listings: a group holding Kim (created by the scenarios above), pages with more to come."""
     kim = next(u["id"] for u in server.resources("User") if u["userName"] == "kim@example.com")
+    new = next(u["id"] for u in server.resources("User") if u["userName"] == "new@example.com")
     run_on(server, "iam-create-group", {"scim": '{"displayName": "Team"}'})
     run_on(server, "iam-create-group", {"scim": '{"displayName": "Other team"}'})
+    run_on(server, "iam-create-group", {"scim": '{"displayName": "Pair"}'})
     run_on(server, "iam-update-group", {"scim": '{"displayName": "Team"}', "memberIdsToAdd": kim})
+    run_on(server, "iam-update-group", {"scim": '{"displayName": "Pair"}', "memberIdsToAdd": [kim, new]})
     return [
         ("iam-get-group", {"scim": '{"displayName": "Team"}', "includeMembers": "true"}),
+        ("iam-get-group", {"scim": '{"displayName": "Pair"}', "membersLimit": "1"}),                # partial
         ("iam-get-group", {"scim": '{"displayName": "Team"}', "includeMembers": "false"}),
         ("aws-ilm-list-users", {"limit": "1"}), ("aws-ilm-list-users", {"userName": "kim@example.com"}),
         ("aws-ilm-list-users", {"externalId": "E-1"}), ("aws-ilm-list-users", {"groupId": "g", "nextToken": ""}),

@@ -8,6 +8,8 @@ import json
 from urllib.parse import parse_qs
 
 import pytest
+
+import AWS_ILM
 import requests
 from scim2_models import Context, EnterpriseUser, Group, PatchOp, ScimPolicy, SearchRequest, User
 
@@ -277,6 +279,90 @@ def test_a_tenant_that_refuses_filtered_cursors_gets_one_page(server, monkeypatc
     assert [u["id"] for u in listed(entries, "User")] == user_ids and "may be incomplete" in entries[0]["HumanReadable"]
     assert group_output(run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})}),
                         "GetGroup")["members"][2]["value"] == user_ids[2]
+
+
+def group_of(server, members: int) -> tuple:
+    """A group holding `members` users, its members added straight on the server in PATCHes of 100."""
+    user_ids, (group_id,) = directory(server, members, 1)
+    session = session_for(server)
+    for start in range(0, members, 100):
+        session.patch(server.scim_url + f"Groups/{group_id}", json={
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": i} for i in user_ids[start:start + 100]]}]})
+    server.hooks.requests.clear()
+    return user_ids, group_id
+
+
+def test_a_1130_member_group_reads_1000_by_default_and_continues_exactly(server):
+    user_ids, group_id = group_of(server, 1130)
+    entries = run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})})
+    out, readable = group_output(entries, "GetGroup"), entries[0]["HumanReadable"]
+    assert len(server.hooks.requests) <= 11 and [m["value"] for m in out["members"]] == user_ids[:1000]
+    assert out["membersPartial"] is True and "more members remain" in out["membersReason"]
+    assert "The member list is partial" in readable and "lists all" not in readable
+    token = entries[0]["EntryContext"]["AWSILM.UserNextToken"]
+    assert f"!aws-ilm-list-users groupId={group_id} nextToken={token}" in readable
+    rest = run_on(server, "aws-ilm-list-users", {"groupId": group_id, "nextToken": token, "limit": "1000"})
+    assert [u["id"] for u in listed(rest, "User")] == user_ids[1000:]
+    assert "AWSILM.UserNextToken" not in rest[0]["EntryContext"]
+
+
+@pytest.mark.parametrize("limit, requests_sent", [("1", 2), ("250", 4), (100000, 13)])
+def test_members_limit_raises_or_lowers_the_read(server, limit, requests_sent):
+    user_ids, group_id = group_of(server, 1130)
+    out = group_output(run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id}), "membersLimit": limit}),
+                       "GetGroup")
+    assert [m["value"] for m in out["members"]] == user_ids[:int(limit)] and len(server.hooks.requests) == requests_sent
+    assert out.get("membersPartial") is (True if int(limit) < 1130 else None)
+
+
+@pytest.mark.parametrize("limit", ["0", "100001", "x", True])
+def test_a_bad_members_limit_is_named(server, limit):
+    out = group_output(run_on(server, "iam-get-group", {"scim": '{"id": "g"}', "membersLimit": limit}), "GetGroup")
+    assert out["errorCode"] == 400 and "membersLimit must be a whole number from 1 to 100000" in out["errorMessage"]
+
+
+def test_a_refused_filtered_cursor_on_250_members_is_flagged_partial(server, monkeypatch):
+    user_ids, group_id = group_of(server, 250)
+    monkeypatch.setattr(server.app, "reject_filtered_cursor", True)
+    entries = run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})})
+    out = group_output(entries, "GetGroup")
+    assert out["success"] is True and [m["value"] for m in out["members"]] == user_ids[:100]
+    assert out["membersPartial"] is True and "answered one page" in out["membersReason"]
+    assert "The member list is partial" in entries[0]["HumanReadable"] and "lists all" not in entries[0]["HumanReadable"]
+
+
+def test_a_member_read_stopped_by_the_deadline_is_flagged_partial(server, monkeypatch):
+    user_ids, group_id = group_of(server, 450)
+    left = iter([60.0, 60.0, 1.0])   # asked before the 2nd, 3rd and 4th page
+    monkeypatch.setattr(AWS_ILM.Client, "time_left", lambda self: next(left))
+    entries = run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})})
+    out = group_output(entries, "GetGroup")
+    assert [m["value"] for m in out["members"]] == user_ids[:300] and out["membersPartial"] is True
+    assert "time budget ran out after 300" in out["membersReason"]
+    monkeypatch.undo()
+    rest = run_on(server, "aws-ilm-list-users", {"groupId": group_id, "limit": "1000",
+                                                 "nextToken": entries[0]["EntryContext"]["AWSILM.UserNextToken"]})
+    assert [u["id"] for u in listed(rest, "User")] == user_ids[300:]
+
+
+def test_a_listing_stopped_by_the_deadline_says_so_and_continues(server, monkeypatch):
+    user_ids, _ = directory(server, 250)
+    left = iter([60.0, 1.0])
+    monkeypatch.setattr(AWS_ILM.Client, "time_left", lambda self: next(left))
+    entries = run_on(server, "aws-ilm-list-users", {"limit": "250"})
+    assert len(listed(entries, "User")) == 200 and "time budget ran out after 200" in entries[0]["HumanReadable"]
+    assert "AWSILM.UserNextToken" in entries[0]["EntryContext"]
+
+
+def test_a_refused_member_filter_still_returns_the_group(server):
+    _, group_id = group_of(server, 3)
+    server.add_fault("status", status=400, method="GET", path="/Users", times=-1)
+    entries = run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})})
+    out = group_output(entries, "GetGroup")
+    assert (out["success"], out["id"], out["displayName"]) == (True, group_id, "G0")
+    assert out["members"] is None and out["membersPartial"] is True and "refused to list the members" in out["membersReason"]
+    assert "Members not read" in entries[0]["HumanReadable"]
 
 
 @pytest.mark.parametrize("query, status, keys", [

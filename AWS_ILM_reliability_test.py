@@ -167,7 +167,7 @@ def test_throttling_without_retry_after_backs_off_with_full_jitter(aws, waits):
     assert vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorCode"] == 404   # waited out, then served
     assert len(waits) == 30 and min(waits) < AWS_ILM.BACKOFF_CAP_SECONDS / 2 <= max(waits) <= AWS_ILM.BACKOFF_CAP_SECONDS
     ceilings = [AWS_ILM.backoff_ceiling(attempt) for attempt in range(30)]
-    assert all(wait <= ceiling for wait, ceiling in zip(waits, ceilings))
+    assert all(wait <= ceiling for wait, ceiling in zip(waits, ceilings, strict=True))
 
 
 def test_retry_after_as_an_http_date(aws, waits):

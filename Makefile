@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)
 SDK_VENV := .venv-sdk
 SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum requirements-sdk.txt | cut -d' ' -f1)
 
-.PHONY: demo test bench bench-faults xsoar-gate docs pack lint clean
+.PHONY: demo test bench bench-load bench-faults xsoar-gate docs pack lint clean
 
 $(STAMP): requirements-dev.txt
 	rm -rf $(VENV)
@@ -25,6 +25,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench.py --latency 0.05
+
+bench-load: $(STAMP)
+	$(BIN)/python bench_load.py --commands 40 --rates 10 3
 
 bench-faults: $(STAMP)
 	$(BIN)/python bench.py --faults

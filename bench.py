@@ -133,6 +133,8 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
      lambda d: {"scim": json.dumps({"id": d.group_with(230)})}, 4),
     ("iam-get-group, by displayName, 230 members", "iam-get-group",
      lambda d: d.group_with(230) and {"scim": json.dumps({"displayName": GROUP_NAME})}, 4),
+    ("iam-get-group, 1,130 members (reads 1,000 by default)", "iam-get-group",
+     lambda d: {"scim": json.dumps({"id": d.group_with(1130)})}, 11),
     ("iam-get-group, includeMembers=false", "iam-get-group",
      lambda d: {"scim": json.dumps({"id": d.group_with(230)}), "includeMembers": "false"}, 1),
     ("aws-ilm-list-users, limit 250", "aws-ilm-list-users", lambda d: d.users(300) and {"limit": "250"}, 3),

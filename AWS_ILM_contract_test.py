@@ -7,8 +7,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-import demistomock as demisto
 import pytest
+import xsoar_server
 import yaml
 
 import AWS_ILM
@@ -105,21 +105,22 @@ def observed(_aws_server):
     """Per command: the context paths emitted and the arguments read, over every scenario."""
     _aws_server.reset()
     paths, reads = defaultdict(set), defaultdict(set)
-    original_args = demisto.args
+    original_execute = xsoar_server.execute
 
     def record(entries: list, command: str):
         for entry in entries:
             for key, value in ((entry.get("EntryContext") or {}) if isinstance(entry, dict) else {}).items():
                 paths[command] |= set(emitted_paths(key.split("(")[0], value, declared_outputs(command)))
 
-    demisto.args = lambda: RecordingArgs(original_args(), reads[demisto.command()])
+    xsoar_server.execute = lambda main, command, params, args: original_execute(
+        main, command, params, RecordingArgs(args or {}, reads[command]))
     try:
         for command, args, overrides in scenarios(_aws_server):
             record(run_on(_aws_server, command, args, **overrides), command)
         for command, args in listing_scenarios(_aws_server):
             record(run_on(_aws_server, command, args), command)
     finally:
-        demisto.args = original_args
+        xsoar_server.execute = original_execute
         _aws_server.reset()
     return paths, reads
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import AWS_ILM
 import conftest
+import xsoar_server
 from conftest import group_output, run_command, run_on, vendor
 
 PERSON = {"username": "ann@example.com", "email": "ann@example.com", "givenname": "Ann", "surname": "Lee",
@@ -204,7 +205,7 @@ def test_client_errors_are_never_retried(aws, waits, status):
 def test_each_retry_is_logged_without_the_token(aws, waits):
     aws.add_fault(kind="status", status=503, times=2)
     assert vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorCode"] == 404
-    retries = [message for level, message in conftest.demisto.logged() if "retry" in message]
+    retries = [message for level, message in xsoar_server.logged() if "retry" in message]
     assert len(retries) == 2 and "answered 503; retry 1" in retries[0] and "/Users" in retries[0]
 
 

@@ -1,6 +1,9 @@
 """Unit tests of AWS_ILM.py: every command through main(), AWS answers played by requests-mock.
 
-Sections follow the integration: helpers, iam-get-user, iam-create-user, iam-update-user,
+Self-contained, as content's CI runs an integration's tests (the integration's folder alone, content's own
+conftest.py, the platform's demistomock and CommonServerPython): the platform's functions are patched with
+pytest-mock by the `platform` fixture below, `test_data/` is found beside this file, and nothing is written to
+stdout or stderr. Sections follow the integration: helpers, iam-get-user, iam-create-user, iam-update-user,
 iam-disable-user, group commands, test-module, get-mapping-fields, main, retries, seed examples.
 """
 import json
@@ -16,7 +19,118 @@ import urllib3
 import yaml
 
 import AWS_ILM
-from conftest import API, PARAMS, TOKEN, group_output, load, run_command, user_profile, vendor
+
+HERE = Path(__file__).resolve().parent
+TEST_DATA = HERE / "test_data"
+TOKEN = "tok-SECRET-Zx9wQ4r7Lm2Vb8Nk3Hj6Gf1Dp5Ss0"
+TENANT = "d-9067729b3d"
+BASE_URL = "https://scim.us-east-1.amazonaws.com"
+API = f"{BASE_URL}/{TENANT}/scim/v2/"
+PARAMS = {
+    "url": BASE_URL,
+    "credentials": {"identifier": TENANT, "password": TOKEN},
+    "mapper_in": AWS_ILM.DEFAULT_MAPPER_IN,
+    "mapper_out": AWS_ILM.DEFAULT_MAPPER_OUT,
+}
+# What the pack's mappers do with the fields these tests use (the platform applies them; content's test
+# demistomock maps nothing, so the tests patch mapObject with this).
+OUTGOING = {"userName": "username", "name.givenName": "givenname", "name.familyName": "surname",
+            "displayName": "displayname", "externalId": "employeeid", "title": "title", "userType": "employeetype",
+            "emails": "email", "phoneNumbers": "mobilephone", "addresses.streetAddress": "streetaddress",
+            "addresses.locality": "city", "addresses.region": "locationregion", "addresses.postalCode": "zipcode",
+            "addresses.country": "country",
+            f"{AWS_ILM.ENTERPRISE_SCHEMA}.employeeNumber": "employeenumber",
+            f"{AWS_ILM.ENTERPRISE_SCHEMA}.department": "department",
+            f"{AWS_ILM.ENTERPRISE_SCHEMA}.manager.value": "manageremailaddress"}
+INCOMING = {"Username": ("userName",), "Given Name": ("name", "givenName"), "Surname": ("name", "familyName"),
+            "Display Name": ("displayName",),
+            "Email": ("emails", 0, "value"), "Employee ID": ("externalId",)}
+
+
+def load(name: str):
+    return json.loads((TEST_DATA / name).read_text(encoding="utf-8"))
+
+
+def map_object(obj, mapper: str, mapper_type: str) -> dict:
+    """demisto.mapObject for these tests: the pack's default mappers, by name."""
+    if mapper == AWS_ILM.DEFAULT_MAPPER_OUT:
+        return {target: obj[source] for target, source in OUTGOING.items() if obj.get(source) is not None}
+    if mapper == AWS_ILM.DEFAULT_MAPPER_IN:
+        return {target: value for target, path in INCOMING.items() if (value := dig(obj, path)) is not None}
+    return obj
+
+
+def dig(obj, path: tuple):
+    for step in path:
+        if isinstance(step, int):
+            obj = obj[step] if isinstance(obj, list) and len(obj) > step else None
+        else:
+            obj = obj.get(step) if isinstance(obj, dict) else None
+    return obj
+
+
+class Platform:
+    """What the platform records of one test's runs: the entries emitted and the (level, message) logs."""
+
+    def __init__(self, mocker):
+        self.mocker = mocker
+        self.entries: list = []
+        self.logs: list = []
+
+
+@pytest.fixture(autouse=True)
+def platform(mocker) -> Platform:
+    """The platform's side of demistomock, patched for each test."""
+    recorded = Platform(mocker)
+    mocker.patch.object(demisto, "results", side_effect=recorded.entries.append)
+    for level in ("debug", "info", "error"):
+        mocker.patch.object(demisto, level, side_effect=lambda msg, *args, level=level:
+                            recorded.logs.append((level, str(msg))))
+    mocker.patch.object(demisto, "mapObject", side_effect=map_object)
+    mocker.patch.object(demisto, "callingContext",
+                        {"context": {"IntegrationBrand": "AWS-ILM", "IntegrationInstance": "AWS-ILM_instance_1"}})
+    PLATFORM[0] = recorded
+    return recorded
+
+
+PLATFORM: list = [None]
+
+
+def run_command(command: str, args: dict | None = None, params: dict | None = None, token: str = TOKEN) -> list:
+    """Run one command through main() as the server does; the entries it emitted (token and traceback free)."""
+    recorded = PLATFORM[0]
+    recorded.entries.clear()
+    recorded.logs.clear()
+    recorded.mocker.patch.object(demisto, "params", return_value=dict(PARAMS if params is None else params))
+    recorded.mocker.patch.object(demisto, "args", return_value=dict(args or {}))
+    recorded.mocker.patch.object(demisto, "command", return_value=command)
+    try:
+        AWS_ILM.main()
+    except SystemExit:   # return_error ends the execution
+        pass
+    text = json.dumps(recorded.entries, default=str) + json.dumps(recorded.logs)
+    assert token not in text, f"the token leaked from {command}"
+    assert "Traceback (most recent call last)" not in json.dumps(recorded.entries, default=str)
+    return list(recorded.entries)
+
+
+def logged() -> list:
+    return PLATFORM[0].logs
+
+
+def vendor(entries: list) -> dict:
+    assert len(entries) == 1, entries
+    return entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]
+
+
+def user_profile(entries: list) -> dict:
+    return entries[0]["EntryContext"][AWS_ILM.IAM_USER_PROFILE_KEY]
+
+
+def group_output(entries: list, prefix: str) -> dict:
+    assert len(entries) == 1, entries
+    return entries[0]["EntryContext"][f"{prefix}(val.id && val.id == obj.id)"]
+
 
 requests_mock_any = requests_mock_module.ANY
 USER = load("user.json")
@@ -846,7 +960,7 @@ def test_seed_command_examples(requests_mock, example):
 
 
 def test_yml_declares_every_seed_argument_and_output():
-    yml = yaml.safe_load(Path("AWS_ILM.yml").read_text(encoding="utf-8"))
+    yml = yaml.safe_load((HERE / "AWS_ILM.yml").read_text(encoding="utf-8"))
     commands = {c["name"]: c for c in yml["script"]["commands"]}
     for example in load("seed_examples.json"):
         command = commands[example["command"]]
@@ -1064,7 +1178,7 @@ def test_a_401_says_what_to_fix_on_every_command(requests_mock, command, args):
     entries = run_command(command, args)
     result = next(iter(v for k, v in entries[0]["EntryContext"].items() if "UserProfile" not in k))
     assert result["errorCode"] == 401 and result["errorMessage"] == AWS_ILM.AUTH_FAILED
-    assert ("error", f"AWS-ILM {command} failed (401): {AWS_ILM.AUTH_FAILED}") in demisto.logged()
+    assert ("error", f"AWS-ILM {command} failed (401): {AWS_ILM.AUTH_FAILED}") in logged()
 
 
 def test_a_failure_after_the_user_was_found_keeps_the_user(requests_mock):

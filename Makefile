@@ -1,9 +1,13 @@
 # Two commands matter: `make demo` (the integration's lifecycle against an embedded SCIM server)
-# and `make test` (every test). Both set up .venv from requirements-dev.txt on first use.
-PY ?= $(shell command -v python3.11 || command -v python3)
+# and `make test` (every test). Both set up .venv from requirements-dev.txt on first use, on Python 3.12
+# (the docker image's); where no python3.12 exists they fall back to python3.11 and say so.
+PY ?= $(shell sh .ci/find_python.sh)
+SDK_PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)-$(shell $(PY) -c 'import sys; print("py%d%d" % sys.version_info[:2])')
+HARNESS_VENV := .venv-harness
+HARNESS_STAMP := $(HARNESS_VENV)/.installed-$(shell cksum requirements-harness.txt | cut -d' ' -f1)
 
 SDK_VENV := .venv-sdk
 SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum requirements-sdk.txt | cut -d' ' -f1)
@@ -11,6 +15,7 @@ SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum requirements-sdk.txt | cut -d'
 .PHONY: demo test bench bench-load bench-faults xsoar-gate docs pack lint clean
 
 $(STAMP): requirements-dev.txt
+	@$(PY) -c 'import sys; sys.version_info[:2] == (3, 12) or print("note: no Python 3.12 here; using", sys.version.split()[0], "(CI uses 3.12)")'
 	rm -rf $(VENV)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
@@ -34,15 +39,21 @@ bench-faults: $(STAMP)
 
 $(SDK_STAMP): requirements-sdk.txt
 	rm -rf $(SDK_VENV)
-	$(PY) -m venv $(SDK_VENV)
+	$(SDK_PY) -m venv $(SDK_VENV)
 	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-sdk.txt
 	touch $(SDK_STAMP)
+
+$(HARNESS_STAMP): requirements-harness.txt
+	rm -rf $(HARNESS_VENV)
+	$(PY) -m venv $(HARNESS_VENV)
+	$(HARNESS_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-harness.txt
+	touch $(HARNESS_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy AWS_ILM.py
 
-xsoar-gate: $(STAMP) $(SDK_STAMP)
+xsoar-gate: $(STAMP) $(SDK_STAMP) $(HARNESS_STAMP)
 	bash .ci/sdk_gate.sh gate
 
 docs: $(STAMP) $(SDK_STAMP)

@@ -22,7 +22,7 @@ for folder in (HERE / "runtime", HERE / "scimtest", HERE):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-import demistomock as demisto  # noqa: E402
+import xsoar_server  # noqa: E402
 import requests  # noqa: E402
 
 import AWS_ILM  # noqa: E402
@@ -83,7 +83,7 @@ class Directory:
     def listing_token(self, users: int, limit: int) -> str:
         """Set-up of a continued listing: `users` users, and the token of a first listing of `limit`."""
         self.users(users)
-        entries = demisto.execute(AWS_ILM.main, "aws-ilm-list-users", self.server.params(), {"limit": str(limit)})
+        entries = xsoar_server.execute(AWS_ILM.main, "aws-ilm-list-users", self.server.params(), {"limit": str(limit)})
         return entries[0]["EntryContext"]["AWSILM.UserNextToken"]
 
 
@@ -155,7 +155,7 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
 def execute(command: str, params: dict, args: dict) -> tuple:
     """Run one command as XSOAR does; its entries and wall time."""
     started = time.perf_counter()
-    entries = demisto.execute(AWS_ILM.main, command, params, args)
+    entries = xsoar_server.execute(AWS_ILM.main, command, params, args)
     return entries, time.perf_counter() - started
 
 

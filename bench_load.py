@@ -128,7 +128,7 @@ def run(server: AwsScimServer, count: int, rate: float | None, root: Path = HERE
 def worker(command: str, args: dict, root: Path) -> int:
     """Run one command as XSOAR does, in this process; print whether it succeeded (one JSON line)."""
     sys.path[:0] = [str(root / "runtime"), str(root)]
-    import demistomock as demisto
+    import xsoar_server
     import AWS_ILM
     params = {"url": os.environ["AWS_ILM_URL"], "credentials": {"identifier": os.environ["AWS_ILM_TENANT_ID"],
                                                                  "password": os.environ["AWS_ILM_TOKEN"]},
@@ -138,7 +138,7 @@ def worker(command: str, args: dict, root: Path) -> int:
     give_up = time.monotonic() + 120
     while not (barrier / "go").exists() and time.monotonic() < give_up:
         time.sleep(0.01)
-    entries = demisto.execute(AWS_ILM.main, command, params, args)
+    entries = xsoar_server.execute(AWS_ILM.main, command, params, args)
     flat = [e for batch in entries for e in (batch if isinstance(batch, list) else [batch])]
     results = [v for e in flat for k, v in (e.get("EntryContext") or {}).items() if not k.startswith("IAM.UserProfile")]
     success = bool(results) and all(r.get("success") is True for r in results) and all(e.get("Type") != 4 for e in flat)

@@ -7,8 +7,8 @@ that the token appears in no entry and no log line.
 import json
 from pathlib import Path
 
-import demistomock as demisto
 import pytest
+import xsoar_server
 
 import AWS_ILM
 
@@ -31,8 +31,8 @@ def load(name: str):
 
 
 def run_command(command: str, args: dict | None = None, params: dict | None = None, token: str = TOKEN) -> list:
-    entries = demisto.execute(AWS_ILM.main, command, dict(PARAMS if params is None else params), dict(args or {}))
-    logs = demisto.logged()
+    entries = xsoar_server.execute(AWS_ILM.main, command, dict(PARAMS if params is None else params), dict(args or {}))
+    logs = xsoar_server.logged()
     text = json.dumps(entries, default=str) + json.dumps(logs)
     assert token not in text, f"the token leaked from {command}"
     assert "Traceback (most recent call last)" not in json.dumps(entries, default=str)

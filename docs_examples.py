@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import warroom  # noqa: F401  (puts runtime/ and scimtest/ on the path)
-import demistomock as demisto  # noqa: E402
+import xsoar_server  # noqa: E402
 
 import AWS_ILM  # noqa: E402
 from aws_scim_server import AwsScimServer  # noqa: E402
@@ -43,7 +43,7 @@ def collect(lines: list) -> dict:
     with AwsScimServer(predictable=True) as server:
         for line in lines:
             command, args = parse_line(line)
-            entry = demisto.execute(AWS_ILM.main, command, server.params(), args)[0]
+            entry = xsoar_server.execute(AWS_ILM.main, command, server.params(), args)[0]
             context = json.dumps(readable_context(entry["EntryContext"]), indent=4)
             examples.setdefault(command, []).append([line.strip(), entry["HumanReadable"], context])
     return examples
@@ -62,7 +62,7 @@ def readable_context(context: dict) -> dict:
 
 
 def main(source: str, target: str) -> None:
-    demisto.callingContext["context"]["IntegrationInstance"] = "AWS-ILM_instance_1"
+    xsoar_server.set_instance_name("AWS-ILM_instance_1")
     lines = [line for line in Path(source).read_text().splitlines() if line.startswith("!")]
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     Path(target).write_text(json.dumps(collect(lines), indent=1) + "\n")

@@ -9,11 +9,11 @@ import os
 import ssl
 
 import CommonServerPython as csp
-import demistomock as demisto
 import pytest
 import requests
 import requests_mock as requests_mock_module
 import trustme
+import xsoar_server
 
 import AWS_ILM
 from aws_scim_server import AwsScimServer
@@ -25,15 +25,15 @@ def test_extract_mapping_is_one_dict_of_scheme_types():
     response = csp.GetMappingFieldsResponse([csp.SchemeTypeMapping("User Profile", {"userName": "d"})])
     response.add_scheme_type(csp.SchemeTypeMapping("Other", {"x": ""}))
     assert response.extract_mapping() == {"User Profile": {"userName": "d"}, "Other": {"x": ""}}
-    demisto.invoke("get-mapping-fields")
-    csp.return_results(response)
-    assert demisto.emitted() == [{"User Profile": {"userName": "d"}, "Other": {"x": ""}}]
+    with xsoar_server.platform("get-mapping-fields") as run:
+        csp.return_results(response)
+    assert run.entries == [{"User Profile": {"userName": "d"}, "Other": {"x": ""}}]
 
 
 def test_return_results_sends_a_list_of_entries_in_one_call():
-    demisto.invoke("x")
-    csp.return_results([{"Type": 1, "Contents": "a"}, "b", csp.CommandResults(readable_output="c")])
-    assert demisto.emitted()[0]["HumanReadable"] == "c" and demisto.emitted()[1] == [{"Type": 1, "Contents": "a"}, "b"]
+    with xsoar_server.platform("x") as run:
+        csp.return_results([{"Type": 1, "Contents": "a"}, "b", csp.CommandResults(readable_output="c")])
+    assert run.entries[0]["HumanReadable"] == "c" and run.entries[1] == [{"Type": 1, "Contents": "a"}, "b"]
 
 
 def test_command_results_context_rules():
@@ -51,11 +51,10 @@ def test_command_results_context_rules():
 
 
 def test_return_error_ends_the_execution_with_an_error_entry():
-    demisto.invoke("x")
-    with pytest.raises(SystemExit):
+    with xsoar_server.platform("x") as run, pytest.raises(SystemExit):
         csp.return_error("went wrong")
-    assert demisto.emitted() == [{"Type": 4, "ContentsFormat": "text", "Contents": "went wrong", "EntryContext": None}]
-    assert ("info", "went wrong") in demisto.logged()
+    assert run.entries == [{"Type": 4, "ContentsFormat": "text", "Contents": "went wrong", "EntryContext": None}]
+    assert any(level == "info" and "went wrong" in message for level, message in run.logs)   # upstream may prefix it
 
 
 # ----- tables ---------------------------------------------------------------------------------------------
@@ -116,8 +115,9 @@ def test_trust_any_certificate_mounts_the_platforms_adapter_and_keeps_it(environ
 def test_requests_timeout_override(environment, requests_mock, variables, read):
     for name, value in variables.items():
         environment.setenv(name, value)
-    assert csp.BaseClient("https://x/").timeout == float(variables.get("REQUESTS_TIMEOUT.AWS-ILM")
-                                                       or variables.get("REQUESTS_TIMEOUT") or 60)
+    with xsoar_server.platform("x"):   # the calling context names the brand
+        timeout = csp.BaseClient("https://x/").timeout
+    assert timeout == float(variables.get("REQUESTS_TIMEOUT.AWS-ILM") or variables.get("REQUESTS_TIMEOUT") or 60)
     requests_mock.get(requests_mock_module.ANY, json={"Resources": []})
     run_command("iam-get-user", {"user-profile": "x"})
     assert requests_mock.last_request.timeout == (AWS_ILM.REQUEST_TIMEOUT[0], read)

@@ -23,7 +23,7 @@ for folder in (HERE / "runtime", HERE / "scimtest", HERE):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-import demistomock as demisto  # noqa: E402
+import xsoar_server  # noqa: E402
 
 import AWS_ILM  # noqa: E402
 
@@ -66,7 +66,7 @@ def run(command: str, args: dict, params: dict, out=None) -> bool:
     out = out or sys.stdout
     shown = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in args.items())
     print(f"\n$ !{command} {shown}".rstrip(), file=out)
-    entries = demisto.execute(AWS_ILM.main, command, params, args)
+    entries = xsoar_server.execute(AWS_ILM.main, command, params, args)
     return all([print_entry(entry, out) for entry in entries]) and bool(entries)  # noqa: C419 (print them all)
 
 
@@ -110,14 +110,14 @@ def demo(params: dict, out=None) -> bool:
 
 def created_id() -> str:
     """The user id in the last IAM entry."""
-    entries = demisto.emitted()
+    entries = xsoar_server.emitted()
     vendor = entries[0].get("EntryContext", {}).get(AWS_ILM.IAM_VENDOR_KEY, {}) if entries else {}
     return vendor.get("id") or ""
 
 
 def main(argv: list | None = None) -> int:
     options = parse_arguments(sys.argv[1:] if argv is None else argv)
-    demisto.callingContext["context"]["IntegrationInstance"] = options.instance
+    xsoar_server.set_instance_name(options.instance)
     server = None
     if options.url:
         token = os.environ.get("AWS_ILM_TOKEN", "")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demisto-sdk checks, offline, on a throw-away content repository built from this flat repo.
-#   .ci/sdk_gate.sh gate   validate (-i and -g against the previous release), the planted-policy check,
+#   .ci/sdk_gate.sh gate   AWS_ILM_test.py in content's unit-test harness (and its planted-mistake check),
+#                          validate (-i and -g against the previous release), the planted-policy check,
 #                          xsoar-lint, secrets, prepare-content, generate-docs, README and format drift
 #   .ci/sdk_gate.sh pack   build build/AWS-ILM.zip with zip-packs
 #   .ci/sdk_gate.sh docs   regenerate the command section of README.md
@@ -129,7 +130,23 @@ PY
   echo "$out" | tail -20; echo "the planted policy mistakes were not both rejected (BA129, BA112)"; return 1
 }
 
+content_harness() {   # AWS_ILM_test.py as content's CI runs it (the folder alone, content's conftest checks, 3.12)
+  bash "$ROOT/.ci/content_harness.sh"
+}
+
+content_harness_rejects_plants() {   # the harness really checks: a print() and an import from conftest must fail it
+  local kind
+  for kind in print conftest-import; do
+    if bash "$ROOT/.ci/content_harness.sh" plant "$kind" >/dev/null 2>&1; then
+      echo "the content harness passed a planted $kind"; return 1
+    fi
+  done
+  echo "planted: a print() in a test and a 'from conftest import' each fail the content harness"
+}
+
 gate() {
+  step content_harness
+  step content_harness_rejects_plants
   examples && scaffold || exit 1
   "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate.toml"
   "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate-git.toml" git

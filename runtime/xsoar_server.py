@@ -1,0 +1,151 @@
+"""What the XSOAR server does around one run of an integration, for the project's own end-to-end tests, flows,
+runner, benchmarks and docs tooling (never shipped, and not used by AWS_ILM_test.py, which patches
+`demistomock` itself as content's unit tests do).
+
+`execute(main, command, params, args)` runs `main()` as the server does: the instance's params, the command
+and its arguments, the calling context (brand, instance name), the named mappers applied from the shipped
+mapper files (`Classifiers/`), and every entry and log line collected. The platform's functions of
+`demistomock` are patched only for the run and restored after it.
+"""
+import json
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import demistomock as demisto
+
+MAPPERS_DIR = Path(os.environ.get("AWS_ILM_MAPPERS_DIR", Path(__file__).resolve().parent.parent / "Classifiers"))
+BRAND = "AWS-ILM"
+DEFAULT_INSTANCE = "AWS-ILM_instance_1"
+
+
+class Run:
+    """One execution: what the integration emitted and logged."""
+
+    def __init__(self):
+        self.entries: list = []
+        self.logs: list = []
+
+
+_last = Run()
+_settings = {"instance": DEFAULT_INSTANCE}
+
+
+def set_instance_name(name: str) -> None:
+    """The instance name the calling context gives the following runs."""
+    _settings["instance"] = name
+
+
+@contextmanager
+def platform(command: str = "", params: dict | None = None, args: dict | None = None, mappers: bool = True):
+    """The platform's side of a run: demistomock answers with these params, args and command, records what is
+    emitted and logged, and (with `mappers`) applies the shipped mappers; restored afterwards."""
+    global _last
+    run = _last = Run()
+    patched = {
+        "params": lambda: {} if params is None else params,
+        "args": lambda: {} if args is None else args,
+        "command": lambda: command,
+        "results": run.entries.append,
+        "debug": lambda msg, *a: run.logs.append(("debug", str(msg))),
+        "info": lambda msg, *a: run.logs.append(("info", str(msg))),
+        "error": lambda msg, *a: run.logs.append(("error", str(msg))),
+        "callingContext": {"context": {"IntegrationBrand": BRAND, "IntegrationInstance": _settings["instance"]}},
+    }
+    if mappers:
+        patched["mapObject"] = map_object
+    saved = {name: getattr(demisto, name) for name in patched}
+    for name, value in patched.items():
+        setattr(demisto, name, value)
+    try:
+        yield run
+    finally:
+        for name, value in saved.items():
+            setattr(demisto, name, value)
+
+
+def execute(main, command: str, params: dict | None = None, args: dict | None = None) -> list:
+    """Run one command as the server does: a fresh execution of `main()`; the entries it emitted.
+    return_error() ends an execution with SystemExit, as upstream."""
+    with platform(command, params, args) as run:
+        try:
+            main()
+        except SystemExit:
+            pass
+    return run.entries
+
+
+def emitted() -> list:
+    """The entries of the last run."""
+    return _last.entries
+
+
+def logged() -> list:
+    """The (level, message) pairs logged in the last run."""
+    return _last.logs
+
+
+# ----- the mapper engine: a small subset of the server's (simple paths, complex root/accessor) -----------
+_MAPPERS_CACHE: dict = {}
+
+
+def map_object(obj: Any, mapper: str, mapper_type: str) -> dict:
+    """Apply the shipped mapper named `mapper` (type `mapper_type`) to `obj`. A target whose source is missing
+    is left out; an unknown mapper name returns the object unchanged."""
+    mapping = _load_mappers().get(mapper)
+    if mapping is None:
+        return obj
+    fields = mapping.get("mapping", {}).get(mapper_type, {}).get("internalMapping", {})
+    mapped = {}
+    for target, rule in fields.items():
+        value = _apply_rule(obj, rule)
+        if value is not None:
+            mapped[target] = value
+    return mapped
+
+
+def _load_mappers() -> dict:
+    """The mapper files by name, read again whenever one of them changes."""
+    paths = sorted(MAPPERS_DIR.glob("*.json"))
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in paths)
+    if _MAPPERS_CACHE.get("stamp") != stamp:
+        found = {}
+        for path in paths:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            found[data.get("name")] = data
+        _MAPPERS_CACHE.update(stamp=stamp, mappers=found)
+    return _MAPPERS_CACHE["mappers"]
+
+
+def _split_path(path: str) -> list:
+    parts = re.split(r"(?<!\\)\.", path)
+    return [p.replace("\\.", ".") for p in parts if p != ""]
+
+
+def _get_path(obj: Any, path: str) -> Any:
+    current = obj
+    for part in _split_path(path):
+        index = re.fullmatch(r"\[(\d+)\]", part)
+        if index and isinstance(current, list):
+            position = int(index.group(1))
+            current = current[position] if position < len(current) else None
+        elif isinstance(current, dict):
+            current = current.get(part)
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+def _apply_rule(obj: Any, rule: dict) -> Any:
+    if rule.get("simple"):
+        return _get_path(obj, rule["simple"])
+    complex_rule = rule.get("complex") or {}
+    if complex_rule.get("transformers") or complex_rule.get("filters"):
+        raise NotImplementedError("the local mapper engine applies no transformers or filters")
+    root = _get_path(obj, complex_rule.get("root", ""))
+    accessor = complex_rule.get("accessor")
+    return _get_path(root, accessor) if accessor and root is not None else root

@@ -955,7 +955,7 @@ def group_result(command: str, success: bool = True, group_id: str | None = None
         data.update(membersPartial=True, membersReason=members.partial_reason)
     shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
     readable: str = tableToMarkdown(title, shown, removeNull=True)
-    context = {f'{prefix}(val.id && val.id == obj.id)': data}
+    context: dict[str, Any] = {f'{prefix}(val.id && val.id == obj.id)': data}
     if members:
         readable += members.markdown(group_id)
         if members.next_token:

@@ -554,12 +554,20 @@ def split_attribute_path(key: str) -> list:
     return key.split('.')
 
 
+def single_object(value: Any) -> Any:
+    """A one-item list of an object (a SCIM multi-valued attribute AWS keeps one of) as that object."""
+    return value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) else value
+
+
 def put_path(target: dict, path: list, value: Any) -> None:
     for part in path[:-1]:
-        if not isinstance(target.get(part), dict):
+        target[part] = single_object(target.get(part))
+        if not isinstance(target[part], dict):
             target[part] = {}
         target = target[part]
     last = path[-1]
+    if isinstance(single_object(value), dict) and isinstance(single_object(target.get(last)), dict):
+        value, target[last] = single_object(value), single_object(target[last])
     if not isinstance(value, dict):
         target[last] = value
         return
@@ -615,11 +623,14 @@ def single_primary(attribute: str, value: Any) -> list:
 
 
 def normalise_user(mapped: Any) -> dict:
-    """Make the outgoing mapper's result a valid AWS user body (without `schemas`)."""
+    """Make the outgoing mapper's result a valid AWS user body (without `schemas`). Whole objects (`name`,
+    `addresses`, an enterprise URN) are laid down first and the dotted fields over them, whatever the order the
+    platform returns them in."""
     user: dict = {}
-    for key, value in (mapped.items() if isinstance(mapped, dict) else []):
-        if isinstance(key, str) and key:
-            put_path(user, split_attribute_path(key), value)
+    pairs = [(key, value) for key, value in (mapped.items() if isinstance(mapped, dict) else []) if isinstance(key, str)
+             and key]
+    for key, value in sorted(pairs, key=lambda pair: len(split_attribute_path(pair[0]))):
+        put_path(user, split_attribute_path(key), value)
     user = without_empty(user)
     for attribute in SINGLE_VALUED_LISTS:
         if attribute in user:

@@ -157,3 +157,98 @@ def test_every_parameter_argument_and_output_is_described():
     assert [name for name, text in items if not str(text or "").strip()] == []
     types = {o.get("type") for c in COMMANDS.values() for o in c.get("outputs") or []}
     assert types <= {"String", "string", "Number", "Boolean", "Unknown", "Date"}
+
+
+# ----- an in-place update of the published pack (AWS-ILM 1.0.35) --------------------------------------------------
+# Facts read from the published pack in demisto/content (Packs/AWS-ILM, read with the search tool): the keys its
+# outgoing mapper maps per incident type, and each command's flags, arguments and outputs. No file is copied.
+PUBLISHED_OUTGOING_KEYS = {kind: {"userName", "displayName", "userType", "title", "externalId", "emails", "name",
+                                  "phoneNumbers", "addresses", "urn:scim:schemas:extension:enterprise:1.0"}
+                           for kind in ("User Profile - Create", "User Profile - Update")}
+IAM_VENDOR_OUTPUTS = {"IAM.Vendor.active": "Boolean", "IAM.Vendor.brand": "String", "IAM.Vendor.details": "string",
+                      "IAM.Vendor.email": "String", "IAM.Vendor.errorCode": "Number",
+                      "IAM.Vendor.errorMessage": "String", "IAM.Vendor.id": "String",
+                      "IAM.Vendor.instanceName": "string", "IAM.Vendor.success": "Boolean",
+                      "IAM.Vendor.username": "String"}
+
+
+def group_outputs(prefix: str, members: bool = False) -> dict:
+    outputs = {f"{prefix}.id": "String", f"{prefix}.displayName": "String", f"{prefix}.success": "Boolean",
+               f"{prefix}.errorCode": "Number", f"{prefix}.errorMessage": "Unknown"}
+    if members:
+        outputs.update({f"{prefix}.members.display": "String", f"{prefix}.members.value": "String"})
+    return outputs
+
+
+PUBLISHED_COMMANDS = {   # command -> (execution, {argument: (required, isArray)}, {output: type})
+    "iam-create-user": (True, {"user-profile": (True, False), "allow-enable": (False, False)}, IAM_VENDOR_OUTPUTS),
+    "iam-update-user": (True, {"user-profile": (True, False), "allow-enable": (False, False)}, IAM_VENDOR_OUTPUTS),
+    "iam-get-user": (False, {"user-profile": (True, False)}, IAM_VENDOR_OUTPUTS),
+    "iam-disable-user": (True, {"user-profile": (True, False)}, IAM_VENDOR_OUTPUTS),
+    "get-mapping-fields": (False, {}, {}),
+    "iam-get-group": (True, {"scim": (True, False)}, group_outputs("GetGroup", members=True)),
+    "iam-create-group": (True, {"scim": (True, False)}, group_outputs("CreateGroup")),
+    "iam-update-group": (True, {"scim": (True, False), "memberIdsToAdd": (False, True),
+                                "memberIdsToDelete": (False, True)}, group_outputs("UpdateGroup")),
+    "iam-delete-group": (True, {"scim": (True, False)}, group_outputs("DeleteGroup")),
+}
+OUTGOING = json.loads(Path("Classifiers/classifier-mapper-outgoing-AWS_ILM.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("kind", sorted(PUBLISHED_OUTGOING_KEYS))
+def test_the_outgoing_mapper_maps_every_key_the_published_one_maps(kind):
+    assert PUBLISHED_OUTGOING_KEYS[kind] <= set(OUTGOING["mapping"][kind]["internalMapping"])
+    for key in PUBLISHED_OUTGOING_KEYS[kind]:   # no JSON built from text: valid whatever the values hold
+        assert not (OUTGOING["mapping"][kind]["internalMapping"][key].get("complex") or {}).get("transformers")
+
+
+@pytest.mark.parametrize("command", sorted(PUBLISHED_COMMANDS))
+def test_every_published_command_keeps_its_flags_arguments_and_outputs(command):
+    execution, arguments, outputs = PUBLISHED_COMMANDS[command]
+    ours = COMMANDS[command]
+    assert bool(ours.get("execution")) is execution
+    our_arguments = {a["name"]: (bool(a.get("required")), bool(a.get("isArray"))) for a in ours.get("arguments") or []}
+    assert {name: our_arguments.get(name) for name in arguments} == arguments
+    assert not [a for a in ours.get("arguments") or [] if a["name"] not in arguments and a.get("required")]
+    our_outputs = {o["contextPath"]: o.get("type") for o in ours.get("outputs") or []}
+    assert {path: our_outputs.get(path) for path in outputs} == outputs
+
+
+QUOTED = {"username": "ann.obrien@example.com", "email": "ann.obrien@example.com", "givenname": 'Ann "Annie"',
+          "surname": "O'Brien \\ Jr", "streetaddress": '1 "Main" St', "city": "New\nYork", "country": "US",
+          "department": 'R&D "Labs"', "employeeid": "E-1"}
+
+
+def stored(server, user_name: str) -> dict:
+    return next(u for u in server.resources("User") if u["userName"] == user_name)
+
+
+def test_quotes_backslashes_and_newlines_reach_aws_intact_on_create_and_update(aws):
+    created = run_on(aws, "iam-create-user", {"user-profile": json.dumps(QUOTED)})
+    assert created[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]["success"] is True
+    user = stored(aws, QUOTED["username"])
+    assert user["name"] == {"givenName": 'Ann "Annie"', "familyName": "O'Brien \\ Jr"}
+    assert user["addresses"][0]["streetAddress"] == '1 "Main" St' and user["addresses"][0]["locality"] == "New\nYork"
+    assert user[AWS_ILM.ENTERPRISE_SCHEMA]["department"] == 'R&D "Labs"'
+    updated = run_on(aws, "iam-update-user", {"user-profile": {**QUOTED, "surname": 'Line\n"Two" \\', "city": 'Q"'}})
+    assert updated[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]["success"] is True
+    user = stored(aws, QUOTED["username"])
+    assert user["name"]["familyName"] == 'Line\n"Two" \\' and user["addresses"][0]["locality"] == 'Q"'
+    assert user["addresses"][0]["streetAddress"] == '1 "Main" St'
+
+
+def test_the_published_whole_object_keys_pass_values_through_intact(aws):
+    """A script's profile may carry the SCIM objects the published mapper built (name, addresses, the SCIM 1.0
+    enterprise URN): the shipped mapper passes them through, quotes and newlines included."""
+    profile = {"username": "zoe@example.com", "email": "zoe@example.com",
+               "name": {"givenName": 'Zoë "Z"', "familyName": "Line\nBreak"},
+               "addresses": [{"locality": 'Quote " City', "country": "US", "type": "work"}],
+               "urn:scim:schemas:extension:enterprise:1.0": {"department": 'Dept "1" \\', "countryCode": "1"}}
+    for command in ("iam-create-user", "iam-update-user"):
+        entries = run_on(aws, command, {"user-profile": json.dumps(profile)})
+        assert entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]["success"] is True
+        user = stored(aws, "zoe@example.com")
+        assert user["name"] == profile["name"] and user["addresses"][0]["locality"] == profile["addresses"][0]["locality"]
+        assert user[AWS_ILM.ENTERPRISE_SCHEMA]["department"] == 'Dept "1" \\'
+        profile["name"]["familyName"] = 'Second "pass"'   # the update then changes both
+        profile["addresses"][0]["locality"] = "Other\nCity"

@@ -422,11 +422,12 @@ def test_no_input_or_answer_crashes_a_command(command, monkeypatch):
         if isinstance(entry, dict) and entry.get("Type") == 4:
             assert entry["Contents"] and "Traceback" not in entry["Contents"]
             assert "Unexpected error" not in entry["Contents"], (args, answer, entry["Contents"])
-        elif command in AWS_ILM.USER_COMMANDS:
-            result = vendor(entries)
-            assert isinstance(result["success"], bool) and list(result) == list(AWS_ILM.VENDOR_KEYS)
-            assert result["success"] or (result["errorCode"] and result["errorMessage"])
-            assert "Unexpected error" not in result["errorMessage"], (args, answer, result)
+        elif command in AWS_ILM.USER_COMMANDS:   # one IAM entry, or for several users one batch of them
+            batch = entry if isinstance(entry, list) and command in AWS_ILM.SEVERAL_USERS_COMMANDS else [entry]
+            for result in (vendor([item]) for item in batch):
+                assert isinstance(result["success"], bool) and list(result) == list(AWS_ILM.VENDOR_KEYS)
+                assert result["success"] or (result["errorCode"] and result["errorMessage"])
+                assert "Unexpected error" not in result["errorMessage"], (args, answer, result)
         elif command in AWS_ILM.GROUP_COMMANDS:
             out = group_output(entries, AWS_ILM.GROUP_OUTPUTS[command][0])
             assert out["success"] or (out["errorCode"] and out["errorMessage"])

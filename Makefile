@@ -7,10 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements-dev.txt | cut -d' ' -f1)-$(shell $(PY) -c 'import sys; print("py%d%d" % sys.version_info[:2])')
 HARNESS_VENV := .venv-harness
-HARNESS_STAMP := $(HARNESS_VENV)/.installed-$(shell cksum requirements-harness.txt | cut -d' ' -f1)
+HARNESS_STAMP := $(HARNESS_VENV)/.installed-$(shell cksum .ci/requirements-harness.txt | cut -d' ' -f1)
 
 SDK_VENV := .venv-sdk
-SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum requirements-sdk.txt | cut -d' ' -f1)
+SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum .ci/requirements-sdk.txt | cut -d' ' -f1)
 
 .PHONY: demo test bench bench-load bench-faults xsoar-gate docs pack lint clean
 
@@ -22,31 +22,31 @@ $(STAMP): requirements-dev.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m warroom demo
+	$(BIN)/python tools/warroom.py demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m properties -n 2 -p no:cov
 	$(BIN)/python -m pytest -m "not properties" --cov --cov-report=term --cov-fail-under=90
 
 bench: $(STAMP)
-	$(BIN)/python bench.py --latency 0.05
+	$(BIN)/python tools/bench.py --latency 0.05
 
 bench-load: $(STAMP)
-	$(BIN)/python bench_load.py --commands 40 --rates 10 3
+	$(BIN)/python tools/bench_load.py --commands 40 --rates 10 3
 
 bench-faults: $(STAMP)
-	$(BIN)/python bench.py --faults
+	$(BIN)/python tools/bench.py --faults
 
-$(SDK_STAMP): requirements-sdk.txt
+$(SDK_STAMP): .ci/requirements-sdk.txt
 	rm -rf $(SDK_VENV)
 	$(SDK_PY) -m venv $(SDK_VENV)
-	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-sdk.txt
+	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r .ci/requirements-sdk.txt
 	touch $(SDK_STAMP)
 
-$(HARNESS_STAMP): requirements-harness.txt
+$(HARNESS_STAMP): .ci/requirements-harness.txt
 	rm -rf $(HARNESS_VENV)
 	$(PY) -m venv $(HARNESS_VENV)
-	$(HARNESS_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-harness.txt
+	$(HARNESS_VENV)/bin/pip install -q --disable-pip-version-check -r .ci/requirements-harness.txt
 	touch $(HARNESS_STAMP)
 
 lint: $(STAMP)

@@ -22,7 +22,7 @@ trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$BUILD"
 
 examples() {   # the README's command examples, captured against the embedded server
-  "$ROOT/.venv/bin/python" "$ROOT/docs_examples.py" "$ROOT/command_examples.txt" "$BUILD/examples.json"
+  "$ROOT/.venv/bin/python" "$ROOT/tools/docs_examples.py" "$ROOT/command_examples.txt" "$BUILD/examples.json"
 }
 
 previous_release() {   # the commit that added the newest release note before the current version's, else the first

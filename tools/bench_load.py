@@ -1,7 +1,7 @@
 """Load benchmark: many commands at once, each in its own process as XSOAR runs them, against the AWS-flavoured
 server with a request-rate limit that answers 429 + Retry-After when exceeded, as AWS throttles.
 
-    python bench_load.py [--commands 40] [--rates 10 3]        (make bench-load)
+    python tools/bench_load.py [--commands 40] [--rates 10 3]        (make bench-load)
 
 For each rate it prints: the commands that succeeded, whether the server's final state is exactly what they
 asked (every hire present once, every leaver disabled, the group's members exact), the 429s the server sent,
@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for folder in (HERE / "runtime", HERE / "scimtest", HERE):
+HERE = Path(__file__).resolve().parent.parent   # the repository root
+for folder in (HERE / "runtime", HERE / "scimtest", HERE, HERE / "tools"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 

@@ -1,7 +1,7 @@
 """Run command_examples.txt against a predictable embedded server and write the examples that
 `make docs` hands to demisto-sdk's README generator (in place of a live XSOAR server).
 
-    python docs_examples.py command_examples.txt build/examples.json
+    python tools/docs_examples.py command_examples.txt build/examples.json
 
 Output: {command: [[command line, readable output, entry context as indented JSON], ...]}.
 """

@@ -1,7 +1,7 @@
 """Round-trip benchmark: each command against the AWS-flavoured SCIM server with latency added.
 
-    python bench.py [--latency 0.05]        (make bench)
-    python bench.py --faults                (make bench-faults)
+    python tools/bench.py [--latency 0.05]        (make bench)
+    python tools/bench.py --faults                (make bench-faults)
 
 For every scenario it counts the HTTP requests the command sent and the TCP connections it
 opened, measures the wall time, and checks the request count against the fewest AWS allows.
@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for folder in (HERE / "runtime", HERE / "scimtest", HERE):
+HERE = Path(__file__).resolve().parent.parent   # the repository root
+for folder in (HERE / "runtime", HERE / "scimtest", HERE, HERE / "tools"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 

@@ -12,7 +12,7 @@ import xsoar_server
 
 import AWS_ILM
 
-TEST_DATA = Path(__file__).parent / "test_data"
+TEST_DATA = Path(__file__).resolve().parent.parent / "test_data"
 TOKEN = "tok-SECRET-Zx9wQ4r7Lm2Vb8Nk3Hj6Gf1Dp5Ss0"
 TENANT = "d-9067729b3d"
 BASE_URL = "https://scim.us-east-1.amazonaws.com"

@@ -2,7 +2,7 @@
 outcomes, property-based tests that nothing crashes, and the token scan over everything emitted.
 
 Retry waits are recorded, not slept (the integration's clock is swapped for a recording one);
-bench.py --faults measures the real wall times.
+tools/bench.py --faults measures the real wall times.
 """
 import json
 import math

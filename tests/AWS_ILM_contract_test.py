@@ -14,7 +14,8 @@ import yaml
 import AWS_ILM
 from conftest import run_on
 
-YML = yaml.safe_load(Path("AWS_ILM.yml").read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parent.parent
+YML = yaml.safe_load((ROOT / "AWS_ILM.yml").read_text(encoding="utf-8"))
 COMMANDS = {command["name"]: command for command in YML["script"]["commands"]}
 NEW = {"email": "kim@example.com", "username": "kim@example.com", "givenname": "Kim", "surname": "Ode",
        "displayname": "Kim Ode", "department": "IT", "olduserdata": {"username": "kim.old@example.com"}}
@@ -192,7 +193,7 @@ PUBLISHED_COMMANDS = {   # command -> (execution, {argument: (required, isArray)
                                 "memberIdsToDelete": (False, True)}, group_outputs("UpdateGroup")),
     "iam-delete-group": (True, {"scim": (True, False)}, group_outputs("DeleteGroup")),
 }
-OUTGOING = json.loads(Path("Classifiers/classifier-mapper-outgoing-AWS_ILM.json").read_text(encoding="utf-8"))
+OUTGOING = json.loads((ROOT / "Classifiers/classifier-mapper-outgoing-AWS_ILM.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("kind", sorted(PUBLISHED_OUTGOING_KEYS))

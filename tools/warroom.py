@@ -1,7 +1,7 @@
 """The War Room in a terminal: run AWS-ILM commands without an XSOAR server.
 
-    python -m warroom iam-get-user user-profile='{"username": "jdoe@example.com"}'
-    python -m warroom demo
+    python tools/warroom.py iam-get-user user-profile='{"username": "jdoe@example.com"}'
+    python tools/warroom.py demo
 
 It loads AWS_ILM.py with the local runtime stand-ins (runtime/), runs the command as XSOAR does
 (params, args, command, main()), prints each entry's readable output and its entry context as
@@ -18,8 +18,8 @@ import os
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for folder in (HERE / "runtime", HERE / "scimtest", HERE):
+HERE = Path(__file__).resolve().parent.parent   # the repository root
+for folder in (HERE / "runtime", HERE / "scimtest", HERE, HERE / "tools"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
@@ -32,7 +32,7 @@ DEMO_USER = {"email": "jdoe@example.com", "username": "jdoe@example.com", "given
 
 
 def parse_arguments(argv: list) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m warroom", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="tools/warroom.py", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", help="an AWS-ILM command (iam-get-user, ...), or 'demo' for a scripted lifecycle")
     parser.add_argument("args", nargs="*", metavar="NAME=VALUE", help="command arguments, e.g. user-profile='{...}'")

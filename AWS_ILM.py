@@ -137,18 +137,26 @@ class IdentityConflict(Exception):
 
 
 class ScimError(Exception):
-    """AWS answered with an error status, or could not be reached (status 502/504 then).
-    `maybe_applied`: the request went out and its answer was lost, so AWS may have carried it out."""
+    """AWS answered with an error status, or could not be reached (status 502/504 then). `maybe_applied`: the
+    request went out and its answer was lost, so AWS may have carried it out; `resent`: an earlier attempt of the
+    request got no answer and it was sent again (so AWS's 409 may be about the first attempt's own work); `user`:
+    the AWS user the command had found, when it failed after that."""
 
-    def __init__(self, status: int, detail: str, maybe_applied: bool = False):
+    def __init__(self, status: int, detail: str, maybe_applied: bool = False, resent: bool = False,
+                 user: dict | None = None):
         super().__init__(f'[{status}] {detail}')
         self.status = status
         self.detail = detail
         self.maybe_applied = maybe_applied
-        self.user: dict | None = None   # the AWS user the command had found, when it failed after that
+        self.resent = resent
+        self.user = user
+
+    def about(self, user: dict, detail: str | None = None) -> 'ScimError':
+        """The same failure, told of the user it happened to (and with a better detail, when known)."""
+        return ScimError(self.status, detail or self.detail, self.maybe_applied, self.resent, user)
 
 
-# ----- SCIM client ----------------------------------------------------------------------------
+# ----- SCIM addressing -------------------------------------------------------------------------
 def is_loopback(host: str) -> bool:
     if host.lower() == 'localhost':
         return True
@@ -199,6 +207,7 @@ def filter_value(value: Any) -> str:
     return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
+# ----- transport: retry policy, deadline, failure messages -------------------------------------------
 def backoff_ceiling(attempt: int) -> float:
     return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt)
 
@@ -218,7 +227,7 @@ class ScimRetry(Retry):
 
     started: float | None = None
     deadline: float = float('inf')
-    attempts: dict = {}   # {'retries': n, 'refused_wait': (asked, left) | None, 'budget_spent': bool}
+    attempts: 'Attempts'
     planned_wait: float = 0.0
 
     def new(self, **kw: Any) -> 'ScimRetry':
@@ -234,14 +243,14 @@ class ScimRetry(Retry):
         asked = retry.get_retry_after(response) if response is not None else None
         left = self.deadline - time.monotonic()
         if asked is not None and asked > left:
-            self.attempts['refused_wait'] = (asked, max(left, 0.0))
+            self.attempts.refused_wait = (asked, max(left, 0.0))
             raise MaxRetryError(_pool, url or '', error or ResponseError(f'Retry-After {asked:.0f} s is over the budget'))
         wait = asked if asked is not None else backoff_seconds(len(retry.history) - 1)
         if wait >= left:
-            self.attempts['budget_spent'] = True
+            self.attempts.budget_spent = True
             raise MaxRetryError(_pool, url or '', error or ResponseError('the command\'s time budget ran out'))
         retry.planned_wait = wait
-        self.attempts['retries'] = len(retry.history)
+        self.attempts.retries = len(retry.history)
         what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
         demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)} in '
                       f'{wait:.1f}s')
@@ -283,8 +292,108 @@ def exception_chain(exc: BaseException) -> list:
     return chain
 
 
+class Attempts:
+    """What the retries of the request under way learned (written by ScimRetry and the copies urllib3 makes of
+    it, read by the client when the request ends)."""
+
+    def __init__(self):
+        self.retries = 0
+        self.refused_wait: tuple | None = None   # (AWS's Retry-After, the seconds left) when it did not fit
+        self.budget_spent = False
+
+    def note(self, started: float) -> str:
+        """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
+        'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
+        if self.refused_wait and not self.retries:
+            asked, left = self.refused_wait
+            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the {left:.0f} s '
+                    'this command has left, so it stopped at once; run it again after that wait.')
+        if not self.retries:
+            return ''
+        spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''
+        asked = f'; AWS asked to wait {self.refused_wait[0]:.0f} s more' if self.refused_wait else ''
+        return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - started:.0f} s{asked})'
+
+
+def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bool, note: str = '') -> Exception:
+    """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time, lost answer."""
+    chain = exception_chain(exc)
+    kinds = tuple(type(link) for link in chain)
+
+    def has(*types: type) -> bool:
+        return any(issubclass(kind, types) for kind in kinds)
+
+    if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
+        return ScimError(502, certificate_message(chain, host, verify) + note)
+    if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        return ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
+                              '"Use system proxy settings".' + note)
+    if has(urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+           requests.exceptions.ConnectTimeout):
+        what = 'the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else \
+            'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made'
+        return ScimError(502, f'Could not connect to {host} ({what}): check the Base URL and the network path to '
+                              'AWS.' + note)
+    if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
+        return ScimError(504, f'AWS did not answer in time ({read_seconds:.0f} s).{note}', maybe_applied=True)
+    if has(requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError):
+        return ScimError(502, f'The connection to {host} closed before AWS answered.{note}', maybe_applied=True)
+    return exc
+
+
+def certificate_message(chain: list, host: str, verify: bool) -> str:
+    verification = next((link for link in chain if isinstance(link, ssl.SSLCertVerificationError)), None)
+    if verification is not None:
+        problem = f'its certificate could not be verified ({verification.verify_message or verification.reason})'
+    else:
+        problem = next((str(link.reason) for link in chain if isinstance(link, ssl.SSLError)
+                        and getattr(link, 'reason', None)), 'the TLS handshake failed')
+    message = f'The TLS connection to {host} failed: {problem}.'
+    if verify:
+        message += (' Check that the Base URL is the AWS SCIM endpoint and that any TLS-inspecting proxy\'s CA is '
+                    'trusted (REQUESTS_CA_BUNDLE); "Trust any certificate" is only for a test instance.')
+    return message
+
+
+def error_detail(response: requests.Response, token: str) -> str:
+    """AWS's own words for an error answer (its `detail`), else the status and what the body holds; redacted."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and (body.get('detail') or body.get('message')):
+        return redact(str(body.get('detail') or body.get('message')), token)
+    text = response.text.strip()
+    if not text:
+        return f'HTTP {response.status_code} {response.reason}'
+    if text.startswith('<'):
+        return f'HTTP {response.status_code} {response.reason} (the answer was a web page, not SCIM JSON)'
+    return redact(f'HTTP {response.status_code} {response.reason}: {text[:300]}', token)
+
+
+def scim_object(response: requests.Response) -> dict | None:
+    """The answer's JSON object (None for an empty body); anything else is AWS's fault, reported as 502."""
+    if not response.content:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        raise ScimError(502, f'AWS answered {response.status_code} with a body that is not JSON.')
+    if not isinstance(body, dict):
+        raise ScimError(502, f'AWS answered {response.status_code} with JSON that is not a SCIM object.')
+    return body
+
+
+def scim_resource(body: Any, kind: str) -> dict:
+    if not isinstance(body, dict) or not isinstance(body.get('id'), str) or not body['id']:
+        raise ScimError(502, f'AWS answered with a {kind} that has no id.')
+    return body
+
+
+# ----- SCIM client ----------------------------------------------------------------------------
 class Client(BaseClient):
-    """Talks HTTP to one Identity Center tenant; every request goes through `send()`."""
+    """The AWS operations on one Identity Center tenant; every request goes through `send()`, which the transport
+    section's retry policy and failure messages serve."""
 
     def __init__(self, base_url: str, token: str, verify: bool, proxy: bool,
                  budget_seconds: float = COMMAND_BUDGET_SECONDS):
@@ -292,143 +401,54 @@ class Client(BaseClient):
             'Authorization': f'Bearer {token}', 'Content-Type': 'application/json', 'Accept': 'application/json'})
         self.token = token
         self.host = urlsplit(base_url).netloc
-        self.resent_after_lost_answer = False
         self.timeout_pair = (REQUEST_TIMEOUT[0], read_timeout())
-        self.budget_seconds = budget_seconds
         self.retry = ScimRetry(total=None, connect=CONNECT_RETRIES, read=LOST_ANSWER_RETRIES, redirect=0, status=None,
                                other=0, allowed_methods=None, status_forcelist=RETRY_STATUSES, raise_on_status=False,
                                respect_retry_after_header=True)
         self.retry.deadline = time.monotonic() + budget_seconds
-        self.retry.attempts = {}
         for adapter in self._session.adapters.values():   # keep the platform's adapters (its TLS adapter too)
             if isinstance(adapter, HTTPAdapter):
                 adapter.max_retries = self.retry
 
-    def redact(self, text: str) -> str:
-        return redact(text, self.token)
-
     def time_left(self) -> float:
-        """Seconds before the command's deadline (COMMAND_BUDGET_SECONDS after the client was built)."""
+        """Seconds before the command's deadline (its budget after the client was built)."""
         return self.retry.deadline - time.monotonic()
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
         """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
-        self.retry.attempts.update(retries=0, refused_wait=None, budget_spent=False)
+        attempts = self.retry.attempts = Attempts()
         started = time.monotonic()
         try:
             response = self._http_request(method, url_suffix=path, json_data=body, params=params,
                                           resp_type='response', ok_codes=ANY_STATUS, timeout=self.timeout_pair)
         except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
-            failure = self.transport_error(exc)
+            failure = transport_failure(exc, self.host, self.timeout_pair[1], self._verify, attempts.note(started))
             if isinstance(failure, ScimError) and method == 'GET':
                 failure.maybe_applied = False   # a read changes nothing, whether or not its answer came
-            raise self.with_attempts(failure, started)
-        history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
-        self.resent_after_lost_answer = any(attempt.error is not None for attempt in history)
+            raise failure
         if not 200 <= response.status_code < 300:
-            raise self.with_attempts(ScimError(response.status_code, self.error_detail(response)), started)
+            history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
+            raise ScimError(response.status_code, error_detail(response, self.token) + attempts.note(started),
+                            resent=any(attempt.error is not None for attempt in history))
         return response
 
-    def with_attempts(self, exc: Exception, started: float) -> Exception:
-        """Say why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
-        'gave up after 5 attempts over 14 s' when the command's time budget ran out."""
-        if not isinstance(exc, ScimError):
-            return exc
-        attempts = self.retry.attempts
-        refused, retries = attempts.get('refused_wait'), attempts.get('retries', 0)
-        if refused and not retries:
-            exc.detail += (f' AWS asked to wait {refused[0]:.0f} s (Retry-After) before trying again, more than the '
-                           f'{refused[1]:.0f} s this command has left, so it stopped at once; run it again after that '
-                           'wait.')
-        elif retries:
-            spent = 'the command\'s time budget ran out; ' if refused or attempts.get('budget_spent') else ''
-            asked = f'; AWS asked to wait {refused[0]:.0f} s more' if refused else ''
-            exc.detail += f' ({spent}gave up after {retries + 1} attempts over {time.monotonic() - started:.0f} s{asked})'
-        return exc
-
-    def transport_error(self, exc: Exception) -> Exception:
-        """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time, lost answer."""
-        chain = exception_chain(exc)
-        kinds = tuple(type(link) for link in chain)
-
-        def has(*types: type) -> bool:
-            return any(issubclass(kind, types) for kind in kinds)
-
-        if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
-            return ScimError(502, self.certificate_message(chain))
-        if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
-            return ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
-                                  '"Use system proxy settings".')
-        if has(urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
-               requests.exceptions.ConnectTimeout):
-            what = 'the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else \
-                'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made'
-            return ScimError(502, f'Could not connect to {self.host} ({what}): check the Base URL and the '
-                                  'network path to AWS.')
-        if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
-            return ScimError(504, f'AWS did not answer in time ({self.timeout_pair[1]:.0f} s).', maybe_applied=True)
-        if has(requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError):
-            return ScimError(502, f'The connection to {self.host} closed before AWS answered.', maybe_applied=True)
-        return exc
-
-    def certificate_message(self, chain: list) -> str:
-        verification = next((link for link in chain if isinstance(link, ssl.SSLCertVerificationError)), None)
-        if verification is not None:
-            problem = f'its certificate could not be verified ({verification.verify_message or verification.reason})'
-        else:
-            problem = next((str(link.reason) for link in chain if isinstance(link, ssl.SSLError)
-                            and getattr(link, 'reason', None)), 'the TLS handshake failed')
-        message = f'The TLS connection to {self.host} failed: {problem}.'
-        if self._verify:
-            message += (' Check that the Base URL is the AWS SCIM endpoint and that any TLS-inspecting proxy\'s CA is '
-                        'trusted (REQUESTS_CA_BUNDLE); "Trust any certificate" is only for a test instance.')
-        return message
-
-    def error_detail(self, response: requests.Response) -> str:
+    def get(self, resource: str, resource_id: str) -> dict | None:
+        """GetUser / GetGroup; None when AWS has no such resource."""
         try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and (body.get('detail') or body.get('message')):
-            return self.redact(str(body.get('detail') or body.get('message')))
-        text = response.text.strip()
-        if not text:
-            return f'HTTP {response.status_code} {response.reason}'
-        if text.startswith('<'):
-            return f'HTTP {response.status_code} {response.reason} (the answer was a web page, not SCIM JSON)'
-        return self.redact(f'HTTP {response.status_code} {response.reason}: {text[:300]}')
-
-    @staticmethod
-    def scim_object(response: requests.Response) -> dict | None:
-        """The answer's JSON object (None for an empty body); anything else is AWS's fault, reported as 502."""
-        if not response.content:
-            return None
-        try:
-            body = response.json()
-        except ValueError:
-            raise ScimError(502, f'AWS answered {response.status_code} with a body that is not JSON.')
-        if not isinstance(body, dict):
-            raise ScimError(502, f'AWS answered {response.status_code} with JSON that is not a SCIM object.')
-        return body
-
-    @staticmethod
-    def scim_resource(body: Any, kind: str) -> dict:
-        if not isinstance(body, dict) or not isinstance(body.get('id'), str) or not body['id']:
-            raise ScimError(502, f'AWS answered with a {kind} that has no id.')
-        return body
-
-    # users
-    def get_user(self, user_id: str) -> dict | None:
-        try:
-            return self.scim_resource(self.scim_object(self.send('GET', f'Users/{path_segment(user_id)}')), 'user')
+            return scim_resource(scim_object(self.send('GET', f'{resource}/{path_segment(resource_id)}')),
+                                 resource[:-1].lower())
         except ScimError as exc:
             if exc.status == 404:
                 return None
             raise
 
+    def create(self, resource: str, body: dict) -> dict:
+        """CreateUser / CreateGroup."""
+        return scim_resource(scim_object(self.send('POST', resource, body=body)), resource[:-1].lower())
+
     def search(self, resource: str, attribute: str, value: Any) -> dict | None:
         query = f'{attribute} eq {filter_value(value)}'
-        found = self.listed(resource, self.scim_object(self.send('GET', resource, params={'filter': query})))
+        found = self.listed(resource, scim_object(self.send('GET', resource, params={'filter': query})))
         if len(found) > 1:
             raise ScimError(409, f'{len(found)} {resource.lower()} match {query}; give the id instead.')
         return found[0] if found else None
@@ -439,7 +459,7 @@ class Client(BaseClient):
         params: dict = {'filter': scim_filter} if scim_filter else {}
         if cursor is not None:
             params['cursor'] = cursor
-        listing = self.scim_object(self.send('GET', resource, params={**params, 'count': count}))
+        listing = scim_object(self.send('GET', resource, params={**params, 'count': count}))
         next_cursor = (listing or {}).get('nextCursor')
         return self.listed(resource, listing), next_cursor if isinstance(next_cursor, str) and next_cursor else None
 
@@ -447,36 +467,20 @@ class Client(BaseClient):
         found = (listing or {}).get('Resources') or []
         if not isinstance(found, list):
             raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
-        return [self.scim_resource(item, resource[:-1].lower()) for item in found]
-
-    def create_user(self, body: dict) -> dict:
-        return self.scim_resource(self.scim_object(self.send('POST', 'Users', body=body)), 'user')
+        return [scim_resource(item, resource[:-1].lower()) for item in found]
 
     def patch(self, resource: str, resource_id: str, operations: list) -> Any:
         body = {'schemas': [PATCH_SCHEMA], 'Operations': operations}
-        return self.scim_object(self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body))
-
-    # groups
-    def get_group(self, group_id: str) -> dict | None:
-        try:
-            return self.scim_resource(self.scim_object(self.send('GET', f'Groups/{path_segment(group_id)}')),
-                                      'group')
-        except ScimError as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def create_group(self, body: dict) -> dict:
-        return self.scim_resource(self.scim_object(self.send('POST', 'Groups', body=body)), 'group')
+        return scim_object(self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body))
 
     def delete_group(self, group_id: str) -> requests.Response:
         return self.send('DELETE', f'Groups/{path_segment(group_id)}')
 
     def schemas(self) -> dict:
-        return self.scim_object(self.send('GET', 'Schemas')) or {}
+        return scim_object(self.send('GET', 'Schemas')) or {}
 
     def service_provider_config(self) -> Any:
-        return self.scim_object(self.send('GET', 'ServiceProviderConfig'))
+        return scim_object(self.send('GET', 'ServiceProviderConfig'))
 
 
 # ----- user-profile mapping -------------------------------------------------------------------
@@ -733,7 +737,7 @@ class UserLookup:
 
     def lookup(self, attribute: str, value: str) -> dict | None:
         if (attribute, value) not in self.found:
-            self.found[(attribute, value)] = self.client.get_user(value) if attribute == 'id' else \
+            self.found[(attribute, value)] = self.client.get('Users', value) if attribute == 'id' else \
                 self.client.search('Users', attribute, value)
         return self.found[(attribute, value)]
 
@@ -848,7 +852,7 @@ def resolve_manager(client: 'Client', user: dict, existing: dict | None = None) 
     found, reason = None, 'it is the user themself'
     if str(manager).casefold() not in own:
         try:
-            found = client.search('Users', 'userName', manager) or client.get_user(manager)
+            found = client.search('Users', 'userName', manager) or client.get('Users', manager)
             reason = 'it is the user themself' if found and existing and found['id'] == existing.get('id') else \
                 'no AWS user has that userName or id'
         except (ScimError, InputError) as exc:
@@ -1058,10 +1062,7 @@ def patch_user(client: Client, user: dict, operations: list) -> dict:
     try:
         return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
     except ScimError as exc:
-        if exc.status == 409:
-            exc.detail = taken_identifiers(client, user, operations) or exc.detail
-        exc.user = user
-        raise
+        raise exc.about(user, taken_identifiers(client, user, operations) if exc.status == 409 else None)
 
 
 def taken_identifiers(client: Client, user: dict, operations: list) -> str:
@@ -1103,15 +1104,14 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
     user['active'] = may_enable(args, settings)
     manager_note = resolve_manager(client, user)
     try:
-        created = client.create_user(user_body(user))
+        created = client.create('Users', user_body(user))
     except ScimError as exc:
         if exc.status != 409:
             raise
-        resent = client.resent_after_lost_answer
         resolution = resolve_user(client, profile, user, settings.mapper_out, use_old_data=False)
         if not resolution.user:
             raise ScimError(409, create_conflict(client, user, resolution, exc.detail))
-        if resent:   # the first POST created the user; its answer was lost on the way back
+        if exc.resent:   # the first POST created the user; its answer was lost on the way back
             return vendor_result('create', resolution.user, email=profile.get('email')), profile
         return update_existing_user(client, profile, args, settings, resolution.user)
     return vendor_result('create', created, email=profile.get('email'), reason=manager_note), profile
@@ -1337,7 +1337,7 @@ def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None
     anything changes; a group reported carries its real name or none."""
     group_id, name = text_field(scim, 'id'), text_field(scim, 'displayName')
     if group_id and (read or name):
-        group = client.get_group(group_id)
+        group = client.get('Groups', group_id)
         if group and name and str(group.get('displayName') or '').casefold() != name.casefold():
             raise InputError(f'The scim id {group_id} is the group "{group.get("displayName")}", but its displayName '
                              f'says "{name}": give one of them, or both of the same group. Nothing was changed.')
@@ -1392,7 +1392,7 @@ def create_group_command(client: Client, args: dict) -> CommandResults:
     if members:
         body['members'] = [{'value': member} for member in members]
     try:
-        group = client.create_group(body)
+        group = client.create('Groups', body)
     except ScimError as exc:
         if exc.status != 409:
             raise

@@ -581,9 +581,13 @@ def put_path(target: dict, path: list, value: Any) -> None:
         put_path(target[last], split_attribute_path(str(key)), sub)
 
 
+def is_blank(value: Any) -> bool:
+    """None, or text of nothing but spaces: an argument or field that was not given."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (str, list, dict)) and not value) or \
-        (isinstance(value, str) and not value.strip())
+    return is_blank(value) or (isinstance(value, (list, dict)) and not value)
 
 
 def without_empty(value: Any) -> Any:
@@ -600,11 +604,15 @@ def without_empty(value: Any) -> Any:
     return value
 
 
-def as_boolean(value: Any, name: str) -> bool:
-    try:
-        return argToBoolean(value)
-    except (ValueError, TypeError, AttributeError):
-        raise InputError(f'{name} must be true or false, not {value!r}.')
+def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
+    """The one reader of a true/false parameter, argument or field: a boolean, or 'true'/'false' in any case with
+    spaces around it (as the War Room sends it); blank means `default` (required when it is None)."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    if is_blank(text) and default is not None:
+        return default
+    if isinstance(text, bool) or text in ('true', 'false'):
+        return argToBoolean(text)
+    raise InputError(f'{name} must be true or false, not {value!r}.')
 
 
 def single_primary(attribute: str, value: Any) -> list:
@@ -652,7 +660,7 @@ def normalise_user(mapped: Any) -> dict:
         if not user[ENTERPRISE_SCHEMA]:
             del user[ENTERPRISE_SCHEMA]
     if 'active' in user:
-        user['active'] = as_boolean(user['active'], 'The mapped "active" field')
+        user['active'] = read_boolean(user['active'], 'The mapped "active" field')
     for attribute in TEXT_ATTRIBUTES:
         if isinstance(user.get(attribute), (dict, list, bool)):
             raise InputError(f'"{attribute}" must be text, not {json.dumps(user[attribute])[:100]}: check the '
@@ -1020,30 +1028,24 @@ class Settings:
 
 
 def checkbox(params: dict, name: str, default: bool = True) -> bool:
-    """A checkbox the instance never saved counts as its default, never as 'off'."""
-    value = params.get(name)
-    if value is None or value == '':
-        return default
+    """A checkbox the instance never saved (or saved oddly) counts as its default, never as 'off'."""
     try:
-        return argToBoolean(value)
-    except ValueError:
+        return read_boolean(params.get(name), name, default)
+    except InputError:
         return default
+
+
+ENABLED_SETTINGS = {'create': 'create_enabled', 'update': 'update_enabled', 'disable': 'disable_enabled'}
+
+
+def disabled(action: str, settings: Settings, user: dict | None = None) -> dict | None:
+    """The skip result of a user action the instance does not allow ('Command is disabled.'); None when allowed."""
+    setting = ENABLED_SETTINGS.get(action)
+    return skipped_result(action, DISABLED, user) if setting and not getattr(settings, setting) else None
 
 
 def may_enable(args: dict, settings: Settings) -> bool:
-    return settings.enable_enabled and optional_boolean(args, 'allow-enable')
-
-
-def optional_boolean(args: dict, name: str, default: bool = True) -> bool:
-    """A true/false argument as a War Room string (any case) or a script's boolean; absent or empty: `default`."""
-    value = args.get(name)
-    if isinstance(value, str):
-        value = value.strip()
-    if value is None or value == '':
-        return default
-    if not isinstance(value, bool) and not (isinstance(value, str) and value.lower() in ('true', 'false')):
-        raise InputError(f'{name} must be true or false, not {value!r}.')
-    return argToBoolean(value)
+    return settings.enable_enabled and read_boolean(args.get('allow-enable'), 'allow-enable', default=True)
 
 
 def find_profile_user(client: Client, profile: dict, settings: Settings, use_old_data: bool) -> tuple:
@@ -1089,8 +1091,6 @@ def get_user_command(client: Client, profile: dict, args: dict, settings: Settin
 
 
 def create_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    if not settings.create_enabled:
-        return skipped_result('create', DISABLED), profile
     user = map_user(profile, settings.mapper_out, CREATE_MAPPING_TYPE)
     missing = missing_for_create(user)
     if missing:   # cannot be created; it may exist already and be updated instead
@@ -1140,8 +1140,6 @@ def create_conflict(client: Client, user: dict, resolution: Resolution, detail: 
 
 
 def update_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    if not settings.update_enabled:
-        return skipped_result('update', DISABLED), profile
     user, resolution = find_profile_user(client, profile, settings, use_old_data=True)
     if resolution.user:
         return update_existing_user(client, profile, args, settings, resolution.user, user)
@@ -1152,8 +1150,9 @@ def update_user_command(client: Client, profile: dict, args: dict, settings: Set
 
 def update_existing_user(client: Client, profile: dict, args: dict, settings: Settings, existing: dict,
                          wanted: dict | None = None) -> tuple:
-    if not settings.update_enabled:
-        return skipped_result('update', DISABLED, existing), profile
+    skip = disabled('update', settings, existing)
+    if skip:   # reached from iam-create-user, which found the user
+        return skip, profile
     if wanted is None:
         wanted = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
     refresh_display_name(existing, wanted)
@@ -1167,8 +1166,6 @@ def update_existing_user(client: Client, profile: dict, args: dict, settings: Se
 
 
 def disable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    if not settings.disable_enabled:
-        return skipped_result('disable', DISABLED), profile
     _, resolution = find_profile_user(client, profile, settings, use_old_data=True)
     existing = resolution.user
     if not existing:
@@ -1211,7 +1208,8 @@ def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: S
     profile: dict = {}
     try:
         profile = parse_user_profile(raw)
-        vendor, context_profile = handler(client, profile, args, settings)
+        skip = disabled(action, settings)
+        vendor, context_profile = (skip, profile) if skip else handler(client, profile, args, settings)
     except Exception as exc:
         user = getattr(exc, 'user', None)
         if isinstance(exc, ScimError) and exc.maybe_applied and user:
@@ -1288,7 +1286,7 @@ def parse_scim(raw: Any) -> dict:
 
 def text_field(scim: dict, name: str) -> str | None:
     value = scim.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         return None
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         raise InputError(f'"{name}" in scim must be a string.')
@@ -1298,7 +1296,7 @@ def text_field(scim: dict, name: str) -> str | None:
 def parse_member_ids(raw: Any, name: str) -> list:
     """User ids as a list, a JSON list, a Python-style list (['a', 'b']) or a comma-separated string, whose items
     may be quoted ("a","b"); blanks and repeats dropped."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if is_blank(raw):
         return []
     items = list_of_ids(raw.strip(), name) if isinstance(raw, str) else raw
     if not isinstance(items, list):
@@ -1351,7 +1349,7 @@ def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None
 
 def get_group_command(client: Client, args: dict) -> CommandResults:
     scim = parse_scim(args.get('scim'))
-    include_members = optional_boolean(args, 'includeMembers')
+    include_members = read_boolean(args.get('includeMembers'), 'includeMembers', default=True)
     members_limit = parse_limit(args.get('membersLimit'), 'membersLimit', DEFAULT_MEMBERS_LIMIT, MAX_GROUP_MEMBERS)
     group = resolve_group(client, scim, read=True)
     if not group:
@@ -1396,15 +1394,15 @@ def create_group_command(client: Client, args: dict) -> CommandResults:
     except ScimError as exc:
         if exc.status != 409:
             raise
-        return group_result('iam-create-group', False, existing_group_id(client, name), name, details=exc.detail,
+        return group_result('iam-create-group', False, holder_id(client, name), name, details=exc.detail,
                             error_code=409, error_message=GROUP_EXISTS)
     return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group)
 
 
-def existing_group_id(client: Client, name: str) -> str | None:
-    """The id of the group that holds `name`, so that an "ensure the group exists" step can go on."""
+def holder_id(client: Client, name: str) -> str | None:
+    """The id of the group that holds `name` (so that an "ensure the group exists" step can go on), if AWS says."""
     try:
-        group = client.search('Groups', 'displayName', name)
+        group = resolve_group(client, {'displayName': name})
     except ScimError as exc:
         demisto.debug(f'AWS-ILM: could not look up the existing group "{name}": {exc.detail}')
         return None
@@ -1540,7 +1538,7 @@ def list_resources(client: Client, resource: str, scim_filter: str | None, limit
 
 
 def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if is_blank(raw):
         return default
     text = '' if isinstance(raw, bool) else str(raw).strip()
     if not text.isdigit() or not 1 <= int(text) <= maximum:

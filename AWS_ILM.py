@@ -1,7 +1,8 @@
 """AWS-ILM: user and group lifecycle in AWS IAM Identity Center through its SCIM v2 endpoint.
 
-Reads top to bottom: constants, errors, the SCIM client, user-profile mapping, result builders,
-the commands, and main().
+Reads top to bottom: constants, errors, transport (retry policy, deadline, failure messages), the SCIM client
+(its addressing and the AWS operations), user-profile mapping and identity, result builders, user commands,
+group commands, listings, test-module and get-mapping-fields, and main().
 """
 import ast
 import copy
@@ -154,57 +155,6 @@ class ScimError(Exception):
     def about(self, user: dict, detail: str | None = None) -> 'ScimError':
         """The same failure, told of the user it happened to (and with a better detail, when known)."""
         return ScimError(self.status, detail or self.detail, self.maybe_applied, self.resent, user)
-
-
-# ----- SCIM addressing -------------------------------------------------------------------------
-def is_loopback(host: str) -> bool:
-    if host.lower() == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def scim_base_url(url: str, tenant_id: str) -> str:
-    """The tenant's SCIM root (ending in /scim/v2/) from the Base URL and the Tenant ID. The Base URL may be the
-    host, the host with /scim/v2, or the console's full endpoint (whose tenant serves when Tenant ID is empty)."""
-    text = url.strip()
-    parts = urlsplit(text if '://' in text else f'https://{text}')
-    host, scheme = parts.hostname or '', parts.scheme.lower()
-    if not host or scheme not in ('http', 'https'):
-        raise InputError(f'The Base URL "{text}" is not a URL; it looks like https://scim.<region>.amazonaws.com.')
-    if scheme == 'http' and not is_loopback(host):
-        raise InputError(f'The Base URL "{text}" uses plain http://, which would send the token unencrypted: use '
-                         'https:// (https://scim.<region>.amazonaws.com).')
-    segments = [segment for segment in parts.path.split('/') if segment]
-    endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
-    segments = segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim'] \
-        else segments
-    url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
-    if url_tenant and tenant_id and url_tenant != tenant_id:
-        raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
-                         'correct one of them, or clear the Tenant ID.')
-    tenant = tenant_id or url_tenant
-    if not tenant:
-        raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
-                         '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
-    prefix = segments[:-1] if url_tenant else segments
-    return f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix) + \
-        f'{quote(tenant, safe="")}/scim/v2/'
-
-
-def path_segment(value: Any) -> str:
-    """Percent-encode one URL path segment, so an id like `../Groups` stays inside its resource."""
-    segment = quote(str(value), safe='')
-    if segment in ('', '.', '..'):
-        raise InputError(f'"{value}" is not a valid id.')
-    return segment
-
-
-def filter_value(value: Any) -> str:
-    """Quote a value for an `eq` filter (RFC 7644): escape backslashes and double quotes."""
-    return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
 # ----- transport: retry policy, deadline, failure messages -------------------------------------------
@@ -391,6 +341,56 @@ def scim_resource(body: Any, kind: str) -> dict:
 
 
 # ----- SCIM client ----------------------------------------------------------------------------
+def is_loopback(host: str) -> bool:
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def scim_base_url(url: str, tenant_id: str) -> str:
+    """The tenant's SCIM root (ending in /scim/v2/) from the Base URL and the Tenant ID. The Base URL may be the
+    host, the host with /scim/v2, or the console's full endpoint (whose tenant serves when Tenant ID is empty)."""
+    text = url.strip()
+    parts = urlsplit(text if '://' in text else f'https://{text}')
+    host, scheme = parts.hostname or '', parts.scheme.lower()
+    if not host or scheme not in ('http', 'https'):
+        raise InputError(f'The Base URL "{text}" is not a URL; it looks like https://scim.<region>.amazonaws.com.')
+    if scheme == 'http' and not is_loopback(host):
+        raise InputError(f'The Base URL "{text}" uses plain http://, which would send the token unencrypted: use '
+                         'https:// (https://scim.<region>.amazonaws.com).')
+    segments = [segment for segment in parts.path.split('/') if segment]
+    endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
+    segments = segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim'] \
+        else segments
+    url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
+    if url_tenant and tenant_id and url_tenant != tenant_id:
+        raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
+                         'correct one of them, or clear the Tenant ID.')
+    tenant = tenant_id or url_tenant
+    if not tenant:
+        raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
+                         '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
+    prefix = segments[:-1] if url_tenant else segments
+    return f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix) + \
+        f'{quote(tenant, safe="")}/scim/v2/'
+
+
+def path_segment(value: Any) -> str:
+    """Percent-encode one URL path segment, so an id like `../Groups` stays inside its resource."""
+    segment = quote(str(value), safe='')
+    if segment in ('', '.', '..'):
+        raise InputError(f'"{value}" is not a valid id.')
+    return segment
+
+
+def filter_value(value: Any) -> str:
+    """Quote a value for an `eq` filter (RFC 7644): escape backslashes and double quotes."""
+    return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
 class Client(BaseClient):
     """The AWS operations on one Identity Center tenant; every request goes through `send()`, which the transport
     section's retry policy and failure messages serve."""
@@ -483,7 +483,7 @@ class Client(BaseClient):
         return scim_object(self.send('GET', 'ServiceProviderConfig'))
 
 
-# ----- user-profile mapping -------------------------------------------------------------------
+# ----- user-profile mapping and identity ------------------------------------------------------
 def parse_user_profile(raw: Any) -> dict:
     """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
     if isinstance(raw, list) and len(raw) == 1:
@@ -649,14 +649,8 @@ def normalise_user(mapped: Any) -> dict:
             user[attribute] = single_primary(attribute, user[attribute])
             if not user[attribute]:
                 del user[attribute]
-    enterprise = user.get(ENTERPRISE_SCHEMA)
-    if enterprise is not None:
-        if isinstance(enterprise.get('manager'), str):
-            enterprise['manager'] = {'value': enterprise['manager']}
-        dropped = sorted(set(enterprise) - set(ENTERPRISE_ATTRIBUTES))
-        if dropped:
-            demisto.debug(f'AWS-ILM: AWS does not support the enterprise attributes {dropped}; not sent.')
-        user[ENTERPRISE_SCHEMA] = {k: v for k, v in enterprise.items() if k in ENTERPRISE_ATTRIBUTES}
+    if ENTERPRISE_SCHEMA in user:
+        user[ENTERPRISE_SCHEMA] = supported_enterprise(user[ENTERPRISE_SCHEMA])
         if not user[ENTERPRISE_SCHEMA]:
             del user[ENTERPRISE_SCHEMA]
     if 'active' in user:
@@ -666,6 +660,16 @@ def normalise_user(mapped: Any) -> dict:
             raise InputError(f'"{attribute}" must be text, not {json.dumps(user[attribute])[:100]}: check the '
                              'user profile field mapped to it.')
     return user
+
+
+def supported_enterprise(enterprise: dict) -> dict:
+    """The enterprise attributes AWS supports (a manager given as text is its `value`); the others are dropped."""
+    if isinstance(enterprise.get('manager'), str):
+        enterprise['manager'] = {'value': enterprise['manager']}
+    dropped = sorted(set(enterprise) - set(ENTERPRISE_ATTRIBUTES))
+    if dropped:
+        demisto.debug(f'AWS-ILM: AWS does not support the enterprise attributes {dropped}; not sent.')
+    return {k: v for k, v in enterprise.items() if k in ENTERPRISE_ATTRIBUTES}
 
 
 def map_user(profile: dict, mapper: str, mapping_type: str) -> dict:

@@ -26,7 +26,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m properties -n 2 -p no:cov
-	$(BIN)/python -m pytest -m "not properties" --cov --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest -m "not properties" -n 2 --cov --cov-report=term --cov-fail-under=90
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --latency 0.05

@@ -1,8 +1,9 @@
-"""Test harness shared by the unit tests (requests-mock) and the end-to-end tests (real HTTP).
+"""Test harness of the project's suites under tests/ (requests-mock and real HTTP against the AWS-flavoured
+server); AWS_ILM_test.py at the top has its own, as content's CI wants it.
 
-`run_command()` drives the integration exactly as the XSOAR server does: it sets params, args and
-command, calls `main()`, and returns the entries the integration emitted. Every call also checks
-that the token appears in no entry and no log line.
+`run_command()` drives the integration as the XSOAR server does (runtime/xsoar_server.py): params, args and
+command, `main()`, and the entries the integration emitted. Every call also checks that the token appears in
+no entry and no log line.
 """
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import xsoar_server
 
 import AWS_ILM
+from AWS_ILM_test import group_output, user_profile, vendor  # noqa: F401  (one copy: the unit tests' own)
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test_data"
 TOKEN = "tok-SECRET-Zx9wQ4r7Lm2Vb8Nk3Hj6Gf1Dp5Ss0"
@@ -38,20 +40,6 @@ def run_command(command: str, args: dict | None = None, params: dict | None = No
     assert "Traceback (most recent call last)" not in json.dumps(entries, default=str)
     ENTRIES_SEEN.append(text)
     return entries
-
-
-def vendor(entries: list) -> dict:
-    assert len(entries) == 1, entries
-    return entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]
-
-
-def user_profile(entries: list) -> dict:
-    return entries[0]["EntryContext"][AWS_ILM.IAM_USER_PROFILE_KEY]
-
-
-def group_output(entries: list, prefix: str) -> dict:
-    assert len(entries) == 1, entries
-    return entries[0]["EntryContext"][f"{prefix}(val.id && val.id == obj.id)"]
 
 
 @pytest.fixture(scope="session")

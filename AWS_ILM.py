@@ -265,8 +265,10 @@ class Attempts:
         return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - started:.0f} s{asked})'
 
 
-def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bool, note: str = '') -> Exception:
-    """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time, lost answer."""
+def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bool, note: str = '',
+                      write: bool = True) -> Exception:
+    """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time, lost answer (which
+    AWS may have applied, when the request was a `write`)."""
     chain = exception_chain(exc)
     kinds = tuple(type(link) for link in chain)
 
@@ -285,9 +287,9 @@ def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bo
         return ScimError(502, f'Could not connect to {host} ({what}): check the Base URL and the network path to '
                               'AWS.' + note)
     if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
-        return ScimError(504, f'AWS did not answer in time ({read_seconds:.0f} s).{note}', maybe_applied=True)
+        return ScimError(504, f'AWS did not answer in time ({read_seconds:.0f} s).{note}', maybe_applied=write)
     if has(requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError):
-        return ScimError(502, f'The connection to {host} closed before AWS answered.{note}', maybe_applied=True)
+        return ScimError(502, f'The connection to {host} closed before AWS answered.{note}', maybe_applied=write)
     return exc
 
 
@@ -422,10 +424,8 @@ class Client(BaseClient):
             response = self._http_request(method, url_suffix=path, json_data=body, params=params,
                                           resp_type='response', ok_codes=ANY_STATUS, timeout=self.timeout_pair)
         except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
-            failure = transport_failure(exc, self.host, self.timeout_pair[1], self._verify, attempts.note(started))
-            if isinstance(failure, ScimError) and method == 'GET':
-                failure.maybe_applied = False   # a read changes nothing, whether or not its answer came
-            raise failure
+            raise transport_failure(exc, self.host, self.timeout_pair[1], self._verify, attempts.note(started),
+                                    write=method != 'GET')   # a read changes nothing, whether or not its answer came
         if not 200 <= response.status_code < 300:
             history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
             raise ScimError(response.status_code, error_detail(response, self.token) + attempts.note(started),

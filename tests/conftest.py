@@ -6,25 +6,13 @@ command, `main()`, and the entries the integration emitted. Every call also chec
 no entry and no log line.
 """
 import json
-from pathlib import Path
 
 import pytest
 import xsoar_server
 
 import AWS_ILM
-from AWS_ILM_test import group_output, user_profile, vendor  # noqa: F401  (one copy: the unit tests' own)
-
-TEST_DATA = Path(__file__).resolve().parent.parent / "test_data"
-TOKEN = "tok-SECRET-Zx9wQ4r7Lm2Vb8Nk3Hj6Gf1Dp5Ss0"
-TENANT = "d-9067729b3d"
-BASE_URL = "https://scim.us-east-1.amazonaws.com"
-API = f"{BASE_URL}/{TENANT}/scim/v2/"
-PARAMS = {
-    "url": BASE_URL,
-    "credentials": {"identifier": TENANT, "password": TOKEN},
-    "mapper_in": AWS_ILM.DEFAULT_MAPPER_IN,
-    "mapper_out": AWS_ILM.DEFAULT_MAPPER_OUT,
-}
+# One copy of the instance settings and entry readers: the unit tests' own (AWS_ILM_test.py is self-contained).
+from AWS_ILM_test import API, BASE_URL, PARAMS, TENANT, TEST_DATA, TOKEN, group_output, user_profile, vendor  # noqa: F401
 ENTRIES_SEEN: list = []   # every entry and log line of the session, for the token scan
 
 

@@ -71,10 +71,11 @@ IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
 IAM_VENDOR_KEY = ('IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName'
                   ' && val.email && val.email == obj.email)')
 VENDOR_KEYS = ('brand', 'instanceName', 'action', 'success', 'active', 'id', 'username', 'email',
-               'errorCode', 'errorMessage', 'details', 'skipped', 'reason')
+               'errorCode', 'errorMessage', 'details', 'skipped', 'reason')   # and 'notes' when there are any
 VENDOR_TABLE = ('brand', 'instanceName', 'success', 'active', 'id', 'username', 'email', 'errorCode',
                 'errorMessage', 'details')
-VENDOR_SKIPPED_TABLE = ('brand', 'instanceName', 'skipped', 'reason')
+VENDOR_SKIPPED_TABLE = ('brand', 'instanceName', 'skipped', 'reason', 'active', 'id', 'username', 'email')
+RAW_NAME_KEYS = ('username', 'login', 'user_name', 'userName')   # what callers name a user by, mapped or not
 GROUP_OUTPUTS = {   # command -> (context prefix, readable title)
     'iam-get-group': ('GetGroup', 'AWS Get Group:'),
     'iam-create-group': ('CreateGroup', 'AWS Create Group:'),
@@ -84,6 +85,8 @@ GROUP_OUTPUTS = {   # command -> (context prefix, readable title)
 
 DISABLED = 'Command is disabled.'
 USER_NOT_FOUND = 'User does not exist'
+ALREADY_DISABLED = 'User is already disabled.'
+ALREADY_ENABLED = 'User is already enabled.'
 GROUP_NOT_FOUND = 'Group Not Found'
 GROUP_EXISTS = 'Group already exists'
 AUTH_FAILED = ('Authorization failed (401): check the Tenant ID and the Authentication Token. Access tokens '
@@ -702,12 +705,15 @@ def primary_email(user: dict | None) -> str | None:
     return chosen.get('value') if isinstance(chosen, dict) else None
 
 
-def identifier_pairs(raw: dict, user: dict) -> list:
+def identifier_pairs(raw: dict, user: dict) -> list[tuple[str, str]]:
     """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
-    outgoing mappers do not map it), userName, externalId, and the e-mail as userName when there is none."""
+    outgoing mappers do not map it), userName, externalId; when the mapped profile has no userName, the mapped
+    e-mail, then the raw profile's user name (`login` from get-user-data, `username`, `user_name`) and e-mail, as
+    userName (AWS userName is usually the e-mail), so that callers reach users whatever the outgoing mapper maps."""
     pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
-    if not user.get('userName') and primary_email(user):
-        pairs.append(('userName', primary_email(user)))   # AWS userName is usually the e-mail
+    if not user.get('userName'):
+        names = [primary_email(user)] + [raw.get(key) for key in RAW_NAME_KEYS] + [raw.get('email')]
+        pairs += [('userName', name) for name in names]
     pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
     return list(dict.fromkeys(pair for pair in pairs if pair[1]))
 
@@ -932,19 +938,21 @@ def calling_instance() -> tuple:
     return context.get('IntegrationBrand') or DEFAULT_BRAND, context.get('IntegrationInstance') or ''
 
 
-def vendor_result(action: str, user: dict | None = None, email: str | None = None, success: bool = True,
-                  error_code: int | None = None, error_message: str = '', skipped: bool = False,
-                  reason: str = '', active: bool | None = None) -> dict:
+def vendor_result(action: str, user: dict | None = None, success: bool = True, error_code: int | None = None,
+                  error_message: str = '', skipped: bool = False, reason: str = '', active: bool | None = None,
+                  notes: str = '') -> dict:
+    """The IAM.Vendor result of one user; `reason` says why it was skipped, `notes` what a successful command
+    did not apply. Who it is about comes from the AWS `user` here, and from the profile in `named()`."""
     brand, instance = calling_instance()
     user = user or {}
     values = {
         'brand': brand, 'instanceName': instance, 'action': action, 'success': success,
         'active': user.get('active') if active is None else active, 'id': user.get('id'),
-        'username': user.get('userName'), 'email': email or primary_email(user),
+        'username': user.get('userName'), 'email': primary_email(user),
         'errorCode': error_code, 'errorMessage': error_message, 'details': user or None,
         'skipped': skipped, 'reason': reason,
     }
-    return {key: values[key] for key in VENDOR_KEYS}
+    return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
 
 
 def skipped_result(action: str, reason: str, user: dict | None = None) -> dict:
@@ -956,11 +964,32 @@ def failed_result(action: str, code: int, message: str, user: dict | None = None
     return vendor_result(action, user, success=False, error_code=code, error_message=message)
 
 
+def profile_names(profile: dict, mapper: str) -> tuple[str | None, str | None]:
+    """(user name, e-mail) the profile gives, trimmed: mapped through the outgoing mapper, else its raw keys. A
+    profile the mapper cannot take is still named by its raw keys (the command reports the mapping's failure)."""
+    try:
+        mapped = map_user(profile, mapper, UPDATE_MAPPING_TYPE)
+    except Exception:  # noqa: BLE001 - naming must never fail; the handler reports the mapping's error
+        mapped = {}
+    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
+    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
+    email = primary_email(mapped) or profile.get('email')
+    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
+
+
+def named(vendor: dict, names: tuple[str | None, str | None]) -> dict:
+    """Every result names its user: AWS's userName when the user was found, else the profile's; the profile's
+    e-mail when it has one (so that a re-run's result merges with the earlier one under IAM.Vendor's key), else
+    AWS's."""
+    username, email = names
+    return {**vendor, 'username': vendor['username'] or username, 'email': email or vendor['email']}
+
+
 def iam_entry(vendor: dict, user_profile: dict) -> dict:
     title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
     headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
-    if vendor['reason'] and not vendor['skipped']:
-        headers.append('reason')   # what the command did not apply (a manager), for the analyst
+    if vendor.get('notes'):
+        headers.append('notes')   # what the command did not apply (a manager), for the analyst
     return {
         'Type': EntryType.NOTE,
         'ContentsFormat': EntryFormat.JSON,
@@ -972,7 +1001,7 @@ def iam_entry(vendor: dict, user_profile: dict) -> dict:
 
 def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
                  details: Any = None, error_code: int | None = None, error_message: str | None = None,
-                 members: 'MemberRead | None' = None) -> CommandResults:
+                 members: 'MemberRead | None' = None, remark: str = '') -> CommandResults:
     prefix, title = GROUP_OUTPUTS[command]
     brand, instance = calling_instance()
     data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
@@ -981,7 +1010,7 @@ def group_result(command: str, success: bool = True, group_id: str | None = None
     if members and members.partial_reason:   # a playbook tests GetGroup.membersPartial
         data.update(membersPartial=True, membersReason=members.partial_reason)
     shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
-    readable: str = tableToMarkdown(title, shown, removeNull=True)
+    readable: str = tableToMarkdown(title, shown, removeNull=True) + remark
     context: dict[str, Any] = {f'{prefix}(val.id && val.id == obj.id)': data}
     if members:
         readable += members.markdown(group_id)
@@ -1039,13 +1068,27 @@ def checkbox(params: dict, name: str, default: bool = True) -> bool:
         return default
 
 
-ENABLED_SETTINGS = {'create': 'create_enabled', 'update': 'update_enabled', 'disable': 'disable_enabled'}
+ENABLED_SETTINGS = {'create': 'create_enabled', 'update': 'update_enabled', 'disable': 'disable_enabled',
+                    'enable': 'enable_enabled'}
+STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
 
 
-def disabled(action: str, settings: Settings, user: dict | None = None) -> dict | None:
-    """The skip result of a user action the instance does not allow ('Command is disabled.'); None when allowed."""
+def command_allowed(action: str, settings: Settings) -> bool:
+    """Whether the instance allows the user action (its "Allow ..." checkbox)."""
     setting = ENABLED_SETTINGS.get(action)
-    return skipped_result(action, DISABLED, user) if setting and not getattr(settings, setting) else None
+    return not setting or bool(getattr(settings, setting))
+
+
+def turned_off_result(client: Client, action: str, profile: dict, settings: Settings) -> dict:
+    """The "Command is disabled." skip. For disable and enable it carries the user's real state (one read), so
+    that a script reading `active` never takes the skip for done; a failed read leaves the state unknown."""
+    user = None
+    if action in STATE_ACTIONS:
+        try:
+            user = find_profile_user(client, profile, settings, use_old_data=True)[1].user
+        except (ScimError, InputError, IdentityConflict) as exc:
+            demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
+    return skipped_result(action, DISABLED, user)
 
 
 def may_enable(args: dict, settings: Settings) -> bool:
@@ -1091,7 +1134,7 @@ def get_user_command(client: Client, profile: dict, args: dict, settings: Settin
     if not resolution.user:
         return failed_result('get', 404, not_found(resolution)), profile
     incoming = demisto.mapObject(resolution.user, settings.mapper_in, INCOMING_MAPPING_TYPE)
-    return vendor_result('get', resolution.user, email=profile.get('email')), incoming
+    return vendor_result('get', resolution.user), incoming
 
 
 def create_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
@@ -1116,9 +1159,9 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
         if not resolution.user:
             raise ScimError(409, create_conflict(client, user, resolution, exc.detail))
         if exc.resent:   # the first POST created the user; its answer was lost on the way back
-            return vendor_result('create', resolution.user, email=profile.get('email')), profile
+            return vendor_result('create', resolution.user), profile
         return update_existing_user(client, profile, args, settings, resolution.user)
-    return vendor_result('create', created, email=profile.get('email'), reason=manager_note), profile
+    return vendor_result('create', created, notes=manager_note), profile
 
 
 def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
@@ -1154,9 +1197,8 @@ def update_user_command(client: Client, profile: dict, args: dict, settings: Set
 
 def update_existing_user(client: Client, profile: dict, args: dict, settings: Settings, existing: dict,
                          wanted: dict | None = None) -> tuple:
-    skip = disabled('update', settings, existing)
-    if skip:   # reached from iam-create-user, which found the user
-        return skip, profile
+    if not command_allowed('update', settings):   # reached from iam-create-user, which found the user
+        return skipped_result('update', DISABLED, existing), profile
     if wanted is None:
         wanted = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
     refresh_display_name(existing, wanted)
@@ -1166,18 +1208,28 @@ def update_existing_user(client: Client, profile: dict, args: dict, settings: Se
     if may_enable(args, settings) and existing.get('active') is False:
         operations.append(replace_operation('active', True))
     updated = patch_user(client, existing, operations) if operations else existing
-    return vendor_result('update', updated, email=profile.get('email'), reason=manager_note), profile
+    return vendor_result('update', updated, notes=manager_note), profile
 
 
-def disable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
+def set_user_active(client: Client, profile: dict, settings: Settings, action: str, active: bool) -> tuple:
+    """Disable (`active` False) or enable the profile's user in one PATCH; a skip when AWS already has it so, or
+    has no such user."""
     _, resolution = find_profile_user(client, profile, settings, use_old_data=True)
     existing = resolution.user
     if not existing:
-        return skipped_result('disable', not_found(resolution)), profile
-    if existing.get('active') is False:
-        return skipped_result('disable', 'User is already disabled.', existing), profile
-    updated = patch_user(client, existing, [replace_operation('active', False)])
-    return vendor_result('disable', updated, email=profile.get('email'), active=False), profile
+        return skipped_result(action, not_found(resolution)), profile
+    if existing.get('active') is active:
+        return skipped_result(action, ALREADY_ENABLED if active else ALREADY_DISABLED, existing), profile
+    updated = patch_user(client, existing, [replace_operation('active', active)])
+    return vendor_result(action, updated, active=active), profile
+
+
+def disable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
+    return set_user_active(client, profile, settings, 'disable', False)
+
+
+def enable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
+    return set_user_active(client, profile, settings, 'enable', True)
 
 
 USER_COMMANDS: dict = {
@@ -1185,6 +1237,7 @@ USER_COMMANDS: dict = {
     'iam-create-user': ('create', create_user_command),
     'iam-update-user': ('update', update_user_command),
     'iam-disable-user': ('disable', disable_user_command),
+    'iam-enable-user': ('enable', enable_user_command),
 }
 SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
 
@@ -1193,40 +1246,47 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
     """Every outcome of a user command, failures included, is an IAM entry: one per user."""
     action = USER_COMMANDS[command][0]
     try:
-        raw_profiles = user_profile_items(client, args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
+        raw_profiles, blanks = user_profile_items(client, args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
     except Exception as exc:
         return [iam_entry(failed_result(action, *failure_of(command, exc, client.token)), {})]
     entries: list = []
     for raw in raw_profiles:
         if entries and client.time_left() <= 0:
-            entries.append(iam_entry(failed_result(action, 504, 'Not disabled: the command\'s time budget ran out '
-                                                   'before this user was reached; run the command again for it.'),
-                                     raw if isinstance(raw, dict) else {'username': str(raw)}))
+            profile = raw if isinstance(raw, dict) else {'username': str(raw)}
+            vendor = failed_result(action, 504, 'Not disabled: the command\'s time budget ran out before this user '
+                                                'was reached; run the command again for it.')
+            entries.append(iam_entry(named(vendor, profile_names(profile, settings.mapper_out)), profile))
             continue
         entries.append(run_one_user(command, client, raw, args, settings))
+    entries[0]['HumanReadable'] += blank_note(blanks, 'user-profile')
     return entries
 
 
 def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> dict:
     action, handler = USER_COMMANDS[command]
     profile: dict = {}
+    names: tuple[str | None, str | None] = (None, None)
     try:
         profile = parse_user_profile(raw)
-        skip = disabled(action, settings)
-        vendor, context_profile = (skip, profile) if skip else handler(client, profile, args, settings)
+        names = profile_names(profile, settings.mapper_out)
+        if command_allowed(action, settings):
+            vendor, context_profile = handler(client, profile, args, settings)
+        else:
+            vendor, context_profile = turned_off_result(client, action, profile, settings), profile
     except Exception as exc:
         user = getattr(exc, 'user', None)
         if isinstance(exc, ScimError) and exc.maybe_applied and user:
             user = {**user, 'active': None}   # AWS may have applied the write: its state is not known
         vendor = failed_result(action, *failure_of(command, exc, client.token), user=user)
         context_profile = profile
-    return iam_entry(vendor, context_profile)
+    return iam_entry(named(vendor, names), context_profile)
 
 
-def user_profile_items(client: Client, raw: Any, several: bool) -> list:
-    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from
-    a script or as JSON text) or each of several bare user names separated by commas (when the whole text is not
-    itself a user's name)."""
+def user_profile_items(client: Client, raw: Any, several: bool) -> tuple[list, int]:
+    """The users one call is about, and how many blank items were ignored: `raw` itself, or, for a command that
+    takes several, each item of a list (from a script or as JSON text) or each of several bare user names separated
+    by commas (when the whole text is not itself a user's name). Blank items (null, '', {}) are dropped in every
+    form, as lists built by transformers have them."""
     if isinstance(raw, str) and raw.strip().startswith('"'):
         try:
             decoded = json.loads(raw)
@@ -1243,15 +1303,18 @@ def user_profile_items(client: Client, raw: Any, several: bool) -> list:
     elif isinstance(raw, list):
         items = raw
     elif several and isinstance(raw, str) and ',' in raw and not looks_like_json(raw):
-        names = [name.strip() for name in raw.split(',') if name.strip()]
-        if len(names) > 1 and not client.search('Users', 'userName', raw.strip()):
+        names = raw.split(',')
+        if len([name for name in names if name.strip()]) > 1 and not client.search('Users', 'userName', raw.strip()):
             items = names
-    if len(items) > 1 and not several:
-        raise InputError(f'user-profile holds {len(items)} users; this command takes one user per call (only '
+    given = [item for item in items if not is_empty(item)]
+    if len(given) > 1 and not several:
+        raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
                          'iam-disable-user takes several).')
-    if not items:
+    if not given and len(items) != 1:
         raise InputError('user-profile is an empty list: give at least one user.')
-    return items
+    if not given:
+        return items, 0   # one blank value: parse_user_profile says what is missing
+    return given, len(items) - len(given)
 
 
 def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
@@ -1297,24 +1360,33 @@ def text_field(scim: dict, name: str) -> str | None:
     return str(value).strip()
 
 
-def parse_member_ids(raw: Any, name: str) -> list:
+def parse_member_ids(raw: Any, name: str) -> tuple[list[str], int]:
     """User ids as a list, a JSON list, a Python-style list (['a', 'b']) or a comma-separated string, whose items
-    may be quoted ("a","b"); blanks and repeats dropped."""
+    may be quoted ("a","b"); repeats dropped. Returns the ids and how many blank items (null, '', "") were
+    ignored."""
     if is_blank(raw):
-        return []
+        return [], 0
     items = list_of_ids(raw.strip(), name) if isinstance(raw, str) else raw
     if not isinstance(items, list):
         items = [items]
     ids: dict = {}   # ordered, without repeats
+    blanks = 0
     for item in items:
         if isinstance(item, dict):
-            item = item.get('value')
-        if isinstance(item, bool) or not isinstance(item, (str, int)):
+            item = item.get('value', item) if item else None   # {} is blank; {"x": 1} is not an id
+        if item is not None and (isinstance(item, bool) or not isinstance(item, (str, int))):
             raise InputError(f'{name} holds {json.dumps(item)}, which is not a user id.')
-        member = str(item).strip().strip('"\'').strip()
+        member = '' if item is None else str(item).strip().strip('"\'').strip()
         if member:
             ids[member] = True
-    return list(ids)
+        else:
+            blanks += 1
+    return list(ids), blanks
+
+
+def blank_note(count: int, argument: str) -> str:
+    """What the readable output says of blank list items that were ignored ('' when none)."""
+    return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
 
 
 def list_of_ids(text: str, name: str) -> list:
@@ -1387,7 +1459,7 @@ def create_group_command(client: Client, args: dict) -> CommandResults:
     body: dict[str, Any] = {'schemas': [GROUP_SCHEMA], 'displayName': name}
     if text_field(scim, 'externalId'):
         body['externalId'] = text_field(scim, 'externalId')
-    members = parse_member_ids(scim.get('members'), 'members')
+    members, blanks = parse_member_ids(scim.get('members'), 'members')
     if len(members) > MAX_MEMBER_CHANGES:
         raise InputError(f'AWS takes at most {MAX_MEMBER_CHANGES} members when creating a group; create it, then '
                          'add them with iam-update-group.')
@@ -1400,7 +1472,8 @@ def create_group_command(client: Client, args: dict) -> CommandResults:
             raise
         return group_result('iam-create-group', False, holder_id(client, name), name, details=exc.detail,
                             error_code=409, error_message=GROUP_EXISTS)
-    return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group)
+    return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group,
+                        remark=blank_note(blanks, 'scim members'))
 
 
 def holder_id(client: Client, name: str) -> str | None:
@@ -1426,8 +1499,8 @@ def member_batches(to_add: list, to_remove: list) -> list:
 
 def update_group_command(client: Client, args: dict) -> CommandResults:
     scim = parse_scim(args.get('scim'))
-    to_add = parse_member_ids(args.get('memberIdsToAdd'), 'memberIdsToAdd')
-    to_remove = parse_member_ids(args.get('memberIdsToDelete'), 'memberIdsToDelete')
+    to_add, blanks_to_add = parse_member_ids(args.get('memberIdsToAdd'), 'memberIdsToAdd')
+    to_remove, blanks_to_remove = parse_member_ids(args.get('memberIdsToDelete'), 'memberIdsToDelete')
     both = sorted(set(to_add) & set(to_remove))
     if both:
         raise InputError(f'These ids are both to add and to delete: {", ".join(both[:10])}.')
@@ -1446,7 +1519,8 @@ def update_group_command(client: Client, args: dict) -> CommandResults:
         for operation in operations:
             done['added' if operation['op'] == 'add' else 'removed'] += [v['value'] for v in operation['value']]
     details = {'membersAdded': done['added'], 'membersRemoved': done['removed']}
-    return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details)
+    return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
+                        remark=blank_note(blanks_to_add + blanks_to_remove, 'the member ids'))
 
 
 def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list, exc: ScimError) -> CommandResults:

@@ -277,14 +277,16 @@ def test_apply_operations_mirrors_a_patch():
     assert USER["active"] is True
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ('["a", "b"]', ["a", "b"]), (["a", "a", " b "], ["a", "b"]), ("a, b,,c", ["a", "b", "c"]),
-    ("", []), (None, []), ([{"value": "a"}], ["a"]), ("single", ["single"]), (7, ["7"]),
-    ('"id1","id2"', ["id1", "id2"]), ("['id1', 'id2']", ["id1", "id2"]), ("'id1', \"id2\"", ["id1", "id2"]),
-    ('["id1" ]', ["id1"]),
+@pytest.mark.parametrize("raw, expected, blanks", [
+    ('["a", "b"]', ["a", "b"], 0), (["a", "a", " b "], ["a", "b"], 0), ("a, b,,c", ["a", "b", "c"], 1),
+    ("", [], 0), (None, [], 0), ([{"value": "a"}], ["a"], 0), ("single", ["single"], 0), (7, ["7"], 0),
+    ('"id1","id2"', ["id1", "id2"], 0), ("['id1', 'id2']", ["id1", "id2"], 0), ("'id1', \"id2\"", ["id1", "id2"], 0),
+    ('["id1" ]', ["id1"], 0), (["a", "", None, " ", "b"], ["a", "b"], 3), ('["a", "", null]', ["a"], 2),
+    ([{}, "a", {"value": None}], ["a"], 2),
 ])
-def test_member_id_forms(raw, expected):
-    assert AWS_ILM.parse_member_ids(raw, "memberIdsToAdd") == expected
+def test_member_id_forms(raw, expected, blanks):
+    """Blank items are dropped and counted the same way in every form."""
+    assert AWS_ILM.parse_member_ids(raw, "memberIdsToAdd") == (expected, blanks)
 
 
 @pytest.mark.parametrize("raw", ["[broken", '[{"x": 1}]', "[true]", "[[1]]"])
@@ -566,9 +568,24 @@ def test_disable_missing_user_is_a_skip(requests_mock):
     assert "| AWS-ILM |" in entries[0]["HumanReadable"] and "skipped" in entries[0]["HumanReadable"]
 
 
-def test_disable_user_disabled_by_param(requests_mock):
-    result = vendor(run_command("iam-disable-user", {"user-profile": "x"}, {**PARAMS, "disable_user_enabled": False}))
-    assert result["reason"] == "Command is disabled."
+def test_disable_user_disabled_by_param_reports_the_users_real_state(requests_mock):
+    """Given "Allow disabling users" cleared, when iam-disable-user runs for an active user, then the skip says
+    the user is still active (one read, no write), so a script reading `active` never records it disabled."""
+    user_search(requests_mock, USER)
+    entries = run_command("iam-disable-user", {"user-profile": "jdoe@example.com"},
+                          {**PARAMS, "disable_user_enabled": False})
+    result = vendor(entries)
+    assert (result["reason"], result["skipped"], result["active"], result["id"]) == (
+        "Command is disabled.", True, True, USER_ID)
+    assert [r.method for r in requests_mock.request_history] == ["GET"]
+    assert "Command is disabled." in entries[0]["HumanReadable"]
+
+
+def test_disable_turned_off_and_the_read_failing_still_names_the_user(requests_mock):
+    requests_mock.get(API + "Users", status_code=403, json={"detail": "denied"})
+    result = vendor(run_command("iam-disable-user", {"user-profile": "jdoe@example.com"},
+                                {**PARAMS, "disable_user_enabled": False}))
+    assert (result["skipped"], result["active"], result["username"]) == (True, None, "jdoe@example.com")
 
 
 def test_disable_user_server_error_is_reported(requests_mock):
@@ -858,7 +875,7 @@ def test_missing_configuration_is_named(requests_mock):
 
 
 def test_unknown_command():
-    entries = run_command("iam-enable-user")
+    entries = run_command("iam-delete-user")
     assert entries[0]["Type"] == 4 and "not implemented" in entries[0]["Contents"]
 
 
@@ -1214,8 +1231,8 @@ def test_an_unknown_manager_never_blocks_a_hire(requests_mock):
     result = vendor(entries)
     assert result["success"] is True and AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
     assert by_id.call_count == 1   # looked up as a userName, then as an AWS user id
-    assert result["reason"] == 'Manager "gone@x.com" not applied: no AWS user has that userName or id.'
-    assert result["reason"] in entries[0]["HumanReadable"]
+    assert result["notes"] == 'Manager "gone@x.com" not applied: no AWS user has that userName or id.'
+    assert result["notes"] in entries[0]["HumanReadable"] and result["reason"] == ""
 
 
 # ----- aws-ilm-list-users, aws-ilm-list-groups ----------------------------------------------------------

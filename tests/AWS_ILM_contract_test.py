@@ -72,6 +72,13 @@ def scenarios(server) -> list:
         ("iam-disable-user", {"user-profile": profile}, {}), ("iam-disable-user", {"user-profile": profile}, {}),
         ("iam-disable-user", {"user-profile": "ghost"}, {}), ("iam-get-user", {"user-profile": "ghost"}, {}),
         ("iam-get-user", {"user-profile": "{broken"}, {}),
+        ("iam-enable-user", {"user-profile": profile}, {}), ("iam-enable-user", {"user-profile": profile}, {}),
+        ("iam-enable-user", {"user-profile": "ghost"}, {}),
+        ("iam-enable-user", {"user-profile": profile}, {"enable_user_enabled": False}),
+        ("iam-create-user", {"user-profile": json.dumps({**NEW, "username": "m@example.com", "email": "m@example.com",
+                                                         "manageremailaddress": "nobody@example.com"})}, {}),
+        ("iam-update-user", {"user-profile": json.dumps({"username": "m@example.com",
+                                                         "manageremailaddress": "nobody@example.com"})}, {}),
         ("iam-create-group", {"scim": '{"displayName": "Ops"}'}, {}),
         ("iam-create-group", {"scim": '{"displayName": "Ops"}'}, {}),                         # 409
         ("iam-get-group", {"scim": '{"displayName": "Ops"}'}, {}), ("iam-get-group", {"scim": '{"id": "nope"}'}, {}),

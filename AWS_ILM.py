@@ -514,7 +514,6 @@ def parse_user_profile(raw: Any) -> dict:
                          'per call, e.g. {"username": "jdoe@example.com"}.')
     if not profile:
         raise InputError('user-profile is an empty object: give at least a username.')
-    old_user_data(profile)   # malformed olduserdata is named now, whatever the command
     return profile
 
 
@@ -1269,6 +1268,7 @@ def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: S
     try:
         profile = parse_user_profile(raw)
         names = profile_names(profile, settings.mapper_out)
+        old_user_data(profile)   # malformed olduserdata is named now, whatever the command
         if command_allowed(action, settings):
             vendor, context_profile = handler(client, profile, args, settings)
         else:

@@ -596,6 +596,62 @@ def test_disable_user_server_error_is_reported(requests_mock):
     assert result["errorMessage"] == load("error_500.json")["detail"]
 
 
+# ----- iam-enable-user --------------------------------------------------------------------------
+def test_enable_user_enables_a_disabled_user_in_one_patch(requests_mock):
+    """Given a disabled user, when iam-enable-user runs, then one PATCH sets active true and the result says so."""
+    user_search(requests_mock, load("user_inactive.json"))
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
+    entries = run_command("iam-enable-user", {"user-profile": '{"username": "jdoe@example.com"}'})
+    result = vendor(entries)
+    assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "active", "value": True}]
+    assert (result["action"], result["active"], result["success"], result["id"]) == ("enable", True, True, USER_ID)
+    assert requests_mock.call_count == 2 and entries[0]["HumanReadable"].startswith("### Enable User Results (AWS-ILM)")
+
+
+@pytest.mark.parametrize("found, reason", [(USER, "User is already enabled."), (None, "User does not exist")])
+def test_enable_user_skips(requests_mock, found, reason):
+    user_search(requests_mock, found)
+    result = vendor(run_command("iam-enable-user", {"user-profile": "jdoe@example.com"}))
+    assert (result["skipped"], result["reason"], result["username"]) == (True, reason, "jdoe@example.com")
+    assert [r.method for r in requests_mock.request_history] == ["GET"]
+
+
+def test_enable_user_turned_off_reports_the_state(requests_mock):
+    user_search(requests_mock, load("user_inactive.json"))
+    result = vendor(run_command("iam-enable-user", {"user-profile": "jdoe@example.com"},
+                                {**PARAMS, "enable_user_enabled": "false"}))
+    assert (result["reason"], result["active"]) == ("Command is disabled.", False)
+    assert [r.method for r in requests_mock.request_history] == ["GET"]
+
+
+# ----- every result names its user ------------------------------------------------------------------
+@pytest.mark.parametrize("profile, username, email", [
+    ({"username": " jdoe@example.com ", "email": " JDoe@example.com "}, "jdoe@example.com", "JDoe@example.com"),
+    ({"login": "jdoe"}, "jdoe", None), ({"email": "jdoe@example.com"}, None, "jdoe@example.com"),
+])
+def test_a_failure_names_the_profiles_user(requests_mock, profile, username, email):
+    """Given AWS refusing (403), when a user command fails, then the result still names the user, trimmed."""
+    requests_mock.get(API + "Users", status_code=403, json={"detail": "denied"})
+    result = vendor(run_command("iam-get-user", {"user-profile": profile}))
+    assert (result["success"], result["errorCode"], result["username"], result["email"]) == (
+        False, 403, username, email)
+
+
+def test_the_login_key_of_get_user_data_finds_the_user(requests_mock):
+    search = user_search(requests_mock, USER)
+    result = vendor(run_command("iam-get-user", {"user-profile": '{"login": "jdoe@example.com"}',
+                                                 "using-brand": "AWS-ILM"}))
+    assert result["success"] is True and result["id"] == USER_ID
+    assert search.last_request.qs["filter"] == ['username eq "jdoe@example.com"']
+
+
+def test_blank_users_in_a_list_are_ignored_and_counted(requests_mock):
+    user_search(requests_mock, load("user_inactive.json"))
+    entries = run_command("iam-disable-user", {"user-profile": ["jdoe@example.com", "", None, "  "]})
+    assert len(entries) == 1 and vendor(entries)["success"] is True
+    assert "3 blank items of user-profile ignored" in entries[0]["HumanReadable"]
+
+
 # ----- group commands -----------------------------------------------------------------------------
 def member_pages(requests_mock, count: int, page_size: int = 100):
     """ListUsers with `groups.value eq`: `count` members in cursor pages."""

@@ -7,6 +7,7 @@ and its arguments, the calling context (brand, instance name), the named mappers
 mapper files (`Classifiers/`), and every entry and log line collected. The platform's functions of
 `demistomock` are patched only for the run and restored after it.
 """
+import copy
 import json
 import os
 import re
@@ -106,8 +107,25 @@ def map_object(obj: Any, mapper: str, mapper_type: str) -> dict:
     return mapped
 
 
+_CUSTOM_MAPPERS: dict = {}
+
+
+@contextmanager
+def custom_mapper(definition: dict):
+    """A mapper an admin made (a mapper file's JSON), known by its name for the runs inside the block."""
+    _CUSTOM_MAPPERS[definition["name"]] = definition
+    try:
+        yield definition["name"]
+    finally:
+        del _CUSTOM_MAPPERS[definition["name"]]
+
+
 def _load_mappers() -> dict:
-    """The mapper files by name, read again whenever one of them changes."""
+    """The mapper files by name (read again whenever one of them changes), and the custom ones."""
+    return {**_shipped_mappers(), **_CUSTOM_MAPPERS}
+
+
+def _shipped_mappers() -> dict:
     paths = sorted(MAPPERS_DIR.glob("*.json"))
     stamp = tuple((str(p), p.stat().st_mtime_ns) for p in paths)
     if _MAPPERS_CACHE.get("stamp") != stamp:
@@ -149,3 +167,83 @@ def _apply_rule(obj: Any, rule: dict) -> Any:
     root = _get_path(obj, complex_rule.get("root", ""))
     accessor = complex_rule.get("accessor")
     return _get_path(root, accessor) if accessor and root is not None else root
+
+
+def flat(entries: list) -> list:
+    """The entries one run emitted, a batch (a list given to one demisto.results call) opened up."""
+    return [entry for batch in entries for entry in (batch if isinstance(batch, list) else [batch])
+            if isinstance(entry, dict)]
+
+
+# ----- the incident context: entries' EntryContext merged by their DT keys, as the server merges them -----------
+_TERM = re.compile(r"\s*val\.([\w.]+)\s*(?:==\s*obj\.([\w.]+))?\s*")
+
+
+class Context:
+    """An incident's context. `add(entries)` merges each entry's EntryContext as the server does: a key
+    `Path(val.a && val.a == obj.a && ...)` updates the object under Path for which every term holds (its fields
+    overwritten by the new object's, the others kept) and appends the new object when none does; a key without a
+    selector replaces the value. A path holding one object is that object, several are a list."""
+
+    def __init__(self):
+        self.data: dict = {}
+
+    def add(self, entries: list) -> "Context":
+        for entry in flat(entries):
+            for key, value in (entry.get("EntryContext") or {}).items():
+                self.merge(key, value)
+        return self
+
+    def merge(self, key: str, value: Any) -> None:
+        path, _, selector = key.partition("(")
+        terms = [_TERM.fullmatch(term) for term in selector.rstrip(")").split("&&")] if selector else []
+        if any(term is None for term in terms):
+            raise ValueError(f"a DT selector this stand-in does not read: {key}")
+        parent, last = self._parent(path.split("."))
+        if not terms:
+            parent[last] = value
+            return
+        held = parent.get(last)
+        objects = held if isinstance(held, list) else [] if held is None else [held]
+        for new in value if isinstance(value, list) else [value]:
+            match = next((old for old in objects if all(_holds(term, old, new) for term in terms)), None)
+            if match is None:
+                objects.append(copy.deepcopy(new))
+            else:
+                match.update(copy.deepcopy(new))
+        parent[last] = objects[0] if len(objects) == 1 else objects
+
+    def _parent(self, parts: list) -> tuple:
+        node = self.data
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        return node, parts[-1]
+
+    def get(self, path: str) -> Any:
+        """A value by its dotted path, as a playbook reads it: through a list, each item's value."""
+        node: Any = self.data
+        for part in path.split("."):
+            if isinstance(node, list):
+                node = [item.get(part) for item in node if isinstance(item, dict)]
+            elif isinstance(node, dict):
+                node = node.get(part)
+            else:
+                return None
+        return node
+
+    def objects(self, path: str) -> list:
+        """The objects under a path, as a list (empty when none)."""
+        value = self.get(path)
+        return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _dig(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else None
+    return obj
+
+
+def _holds(term: re.Match, old: Any, new: Any) -> bool:
+    """`val.a` (the held object has a) or `val.a == obj.b` (and it equals the new object's b)."""
+    held = _dig(old, term.group(1))
+    return bool(held) and (term.group(2) is None or held == _dig(new, term.group(2)))

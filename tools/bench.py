@@ -100,7 +100,7 @@ def user_args(profile: dict, **extra) -> dict:
     return {"user-profile": json.dumps(profile), **extra}
 
 
-SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest requests AWS allows)
+SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest requests AWS allows[, instance settings])
     ("Test button", "test-module", lambda d: {}, 1),
     ("get-mapping-fields", "get-mapping-fields", lambda d: {}, 1),
     ("iam-get-user", "iam-get-user", lambda d: d.user() and user_args({"username": PERSON["username"]}), 1),
@@ -110,6 +110,10 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
      lambda d: d.user(active=False) and user_args({**PERSON, "surname": "Changed"}, **{"allow-enable": "true"}), 2),
     ("iam-update-user, missing user (creates)", "iam-update-user", lambda d: user_args(PERSON), 2),
     ("iam-disable-user", "iam-disable-user", lambda d: d.user() and user_args({"username": PERSON["username"]}), 2),
+    ("iam-disable-user, turned off (reads the user's state)", "iam-disable-user",
+     lambda d: d.user() and user_args({"username": PERSON["username"]}), 1, {"disable_user_enabled": False}),
+    ("iam-enable-user", "iam-enable-user",
+     lambda d: d.user(active=False) and user_args({"username": PERSON["username"]}), 2),
     ("iam-update-user, rename (olduserdata)", "iam-update-user", lambda d: d.user() and user_args(
         {**PERSON, "username": "renamed@example.com", "olduserdata": {"username": PERSON["username"]}}), 3),
     ("iam-update-user, rename with the employee id", "iam-update-user", lambda d: d.user(external_id="E-1") and
@@ -160,14 +164,15 @@ def execute(command: str, params: dict, args: dict) -> tuple:
 
 
 def run_scenario(server: AwsScimServer, scenario, latency: float) -> Outcome:
-    label, command, prepare, target = scenario
+    label, command, prepare, target = scenario[:4]
+    settings = scenario[4] if len(scenario) > 4 else {}
     server.reset()
     args = prepare(Directory(server))
     with server.hooks.lock:
         server.hooks.requests.clear()
         server.hooks.connections = 0
         server.hooks.latency = latency
-    entries, seconds = execute(command, server.params(), args)
+    entries, seconds = execute(command, server.params(**settings), args)
     return Outcome(label, len(server.hooks.requests), target, server.hooks.connections, seconds,
                    entries != [] and succeeded(entries[0]))
 

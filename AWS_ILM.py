@@ -12,6 +12,7 @@ import os
 import random
 import re
 import ssl
+import threading
 import time
 import traceback
 from typing import Any
@@ -63,6 +64,8 @@ INTERACTIVE_BUDGET_SECONDS = 30.0  # the budget of the Test button and get-mappi
 INTERACTIVE_COMMANDS = ('test-module', 'get-mapping-fields')
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
+SERVER_ERROR_RETRIES = 5           # a 5xx is retried this often (as AWS's SDKs do, over seconds), then reported
+SERVER_ERROR_BACKOFF_CAP = 2.0     # so that a failing AWS answers within about 10 s
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
 CONNECT_RETRIES = 1                # an unreachable host is tried twice, not five times
 MAX_READ_TIMEOUT = 60.0            # the most a REQUESTS_TIMEOUT override may set
@@ -161,14 +164,34 @@ class ScimError(Exception):
 
 
 # ----- transport: retry policy, deadline, failure messages -------------------------------------------
-def backoff_ceiling(attempt: int) -> float:
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt)
+def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
 
 
-def backoff_seconds(attempt: int) -> float:
+def backoff_seconds(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
     """Exponential backoff with full jitter: anywhere from 0 to the ceiling, so that many processes throttled at
     once do not come back in step."""
-    return random.uniform(0, backoff_ceiling(attempt))
+    return random.uniform(0, backoff_ceiling(attempt, cap))
+
+
+class Throttle:
+    """The command's throttling state, shared by every request it sends (from several threads when it works on
+    several users): a 429 holds them all until AWS's wait is over, so that one user's throttling slows the others
+    instead of each finding out with a 429 of its own."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
+
+    def wait(self, deadline: float) -> None:
+        """Sleep until the hold is over (never past the deadline)."""
+        pause = min(self._until, deadline) - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
 
 
 class ScimRetry(Retry):
@@ -176,29 +199,40 @@ class ScimRetry(Retry):
     every method until the command's deadline, honouring Retry-After when it fits in the time left (and failing at
     once when it does not), else with exponential backoff and full jitter; a request whose answer was lost is sent
     again LOST_ANSWER_RETRIES times at most, an unreachable host CONNECT_RETRIES more time, a TLS failure never.
-    Each retry is logged; `attempts` (shared by the copies urllib3 makes) tells the client what happened."""
+    A 5xx is retried SERVER_ERROR_RETRIES times at most, over seconds; a 429 holds the command's other requests
+    (`throttle`). Each retry is logged; `attempts` (the record of the request under way in this thread, shared by
+    the copies urllib3 makes) tells the client what happened."""
 
-    started: float | None = None
     deadline: float = float('inf')
-    attempts: 'Attempts'
+    record: threading.local
+    throttle: Throttle
     planned_wait: float = 0.0
+
+    @property
+    def attempts(self) -> 'Attempts':
+        return self.record.attempts
 
     def new(self, **kw: Any) -> 'ScimRetry':
         retry = super().new(**kw)
-        retry.started, retry.deadline, retry.attempts = self.started, self.deadline, self.attempts
+        retry.deadline, retry.record, retry.throttle = self.deadline, self.record, self.throttle
         return retry
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> 'ScimRetry':
-        started = time.monotonic() if self.started is None else self.started
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        retry.started = started
+        status = response.status if response is not None else None
         asked = retry.get_retry_after(response) if response is not None else None
         left = self.deadline - time.monotonic()
         if asked is not None and asked > left:
             self.attempts.refused_wait = (asked, max(left, 0.0))
             raise MaxRetryError(_pool, url or '', error or ResponseError(f'Retry-After {asked:.0f} s is over the budget'))
-        wait = asked if asked is not None else backoff_seconds(len(retry.history) - 1)
+        server_errors = sum(1 for attempt in retry.history if (attempt.status or 0) >= 500)
+        if status and status >= 500 and server_errors > SERVER_ERROR_RETRIES:
+            raise MaxRetryError(_pool, url or '', ResponseError(f'AWS answered {status} {server_errors} times'))
+        wait = asked if asked is not None else backoff_seconds(
+            len(retry.history) - 1, SERVER_ERROR_BACKOFF_CAP if status and status >= 500 else BACKOFF_CAP_SECONDS)
+        if status == 429:
+            self.throttle.hold(wait)
         if wait >= left:
             self.attempts.budget_spent = True
             raise MaxRetryError(_pool, url or '', error or ResponseError('the command\'s time budget ran out'))
@@ -411,6 +445,8 @@ class Client(BaseClient):
                                other=0, allowed_methods=None, status_forcelist=RETRY_STATUSES, raise_on_status=False,
                                respect_retry_after_header=True)
         self.retry.deadline = time.monotonic() + budget_seconds
+        self.retry.record = threading.local()
+        self.retry.throttle = Throttle()
         for adapter in self._session.adapters.values():   # keep the platform's adapters (its TLS adapter too)
             if isinstance(adapter, HTTPAdapter):
                 adapter.max_retries = self.retry
@@ -421,7 +457,8 @@ class Client(BaseClient):
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
         """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
-        attempts = self.retry.attempts = Attempts()
+        attempts = self.retry.record.attempts = Attempts()
+        self.retry.throttle.wait(self.retry.deadline)
         started = time.monotonic()
         try:
             response = self._http_request(method, url_suffix=path, json_data=body, params=params,

@@ -15,6 +15,8 @@ import ssl
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -69,6 +71,8 @@ SERVER_ERROR_BACKOFF_CAP = 2.0     # so that a failing AWS answers within about 
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
 CONNECT_RETRIES = 1                # an unreachable host is tried twice, not five times
 MAX_READ_TIMEOUT = 60.0            # the most a REQUESTS_TIMEOUT override may set
+PARALLEL_USERS = 8                 # users of one iam-disable-user worked at once (the connection pool holds 10)
+PLATFORM_LOCK = threading.RLock()  # demisto's functions talk to the server over one channel: one call at a time
 
 IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
 IAM_VENDOR_KEY = ('IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName'
@@ -239,8 +243,9 @@ class ScimRetry(Retry):
         retry.planned_wait = wait
         self.attempts.retries = len(retry.history)
         what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
-        demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)} in '
-                      f'{wait:.1f}s')
+        with PLATFORM_LOCK:
+            demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)} in '
+                          f'{wait:.1f}s')
         return retry
 
     def get_backoff_time(self) -> float:
@@ -713,7 +718,8 @@ def supported_enterprise(enterprise: dict) -> dict:
 
 def map_user(profile: dict, mapper: str, mapping_type: str) -> dict:
     source = {k: v for k, v in profile.items() if k != 'olduserdata'}
-    return normalise_user(demisto.mapObject(source, mapper, mapping_type))
+    with PLATFORM_LOCK:   # from the threads of a command working on several users
+        return normalise_user(demisto.mapObject(source, mapper, mapping_type))
 
 
 def user_body(user: dict) -> dict:
@@ -1123,7 +1129,8 @@ def turned_off_result(client: Client, action: str, profile: dict, settings: Sett
         try:
             user = find_profile_user(client, profile, settings, use_old_data=True)[1].user
         except (ScimError, InputError, IdentityConflict) as exc:
-            demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
+            with PLATFORM_LOCK:
+                demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
     return skipped_result(action, DISABLED, user)
 
 
@@ -1279,26 +1286,88 @@ SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several 
 
 
 def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list:
-    """Every outcome of a user command, failures included, is an IAM entry: one per user."""
+    """Every outcome of a user command, failures included, is an IAM result: one entry for one user; for several
+    users (iam-disable-user), PARALLEL_USERS worked at once on the command's connection pool and throttling state,
+    one summary entry whose context holds one IAM.Vendor per user, in the order given."""
     action = USER_COMMANDS[command][0]
     try:
         raw_profiles, blanks = user_profile_items(client, args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
     except Exception as exc:
         return [iam_entry(failed_result(action, *failure_of(command, exc, client.token)), {})]
-    entries: list = []
-    for raw in raw_profiles:
-        if entries and client.time_left() <= 0:
-            profile = raw if isinstance(raw, dict) else {'username': str(raw)}
-            vendor = failed_result(action, 504, 'Not disabled: the command\'s time budget ran out before this user '
-                                                'was reached; run the command again for it.')
-            entries.append(iam_entry(named(vendor, profile_names(profile, settings.mapper_out)), profile))
-            continue
-        entries.append(run_one_user(command, client, raw, args, settings))
-    entries[0]['HumanReadable'] += blank_note(blanks, 'user-profile')
-    return entries
+    if len(raw_profiles) == 1:
+        entry = iam_entry(*run_one_user(command, client, raw_profiles[0], args, settings))
+        entry['HumanReadable'] += blank_note(blanks, 'user-profile')
+        return [entry]
+    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
+        outcomes = list(pool.map(lambda raw: run_user_in_time(command, client, raw, args, settings), raw_profiles))
+    return [several_users_entry(action, outcomes, blanks)]
 
 
-def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> dict:
+def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> 'UserOutcome':
+    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
+    so and naming it."""
+    if client.time_left() > 0:
+        return UserOutcome(*run_one_user(command, client, raw, args, settings))
+    try:
+        profile = parse_user_profile(raw)
+    except InputError:
+        profile = {'username': str(raw)}
+    vendor = failed_result(USER_COMMANDS[command][0], 504, 'Not disabled: the command\'s time budget ran out before '
+                                                          'this user was reached; run the command again for it.')
+    return UserOutcome(named(vendor, profile_names(profile, settings.mapper_out)), profile, reached=False)
+
+
+@dataclass(frozen=True)
+class UserOutcome:
+    """What one user of several came to: the IAM.Vendor result, the profile for IAM.UserProfile, and whether
+    the command reached the user before its time budget ran out."""
+    vendor: dict
+    profile: dict
+    reached: bool = True
+
+    def kind(self) -> str:
+        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
+        if not self.reached:
+            return 'not reached'
+        if not self.vendor['success']:
+            return 'failed'
+        if self.vendor['skipped']:
+            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
+        return f"{self.vendor['action']}d"
+
+
+OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
+
+
+def summary_row(outcome: UserOutcome) -> dict:
+    vendor = outcome.vendor
+    return {'outcome': outcome.kind(), 'username': vendor['username'], 'email': vendor['email'], 'id': vendor['id'],
+            'reason': vendor['errorMessage'] or vendor['reason'] or vendor.get('notes') or ''}
+
+
+def several_users_entry(action: str, outcomes: list[UserOutcome], blanks: int) -> dict:
+    """One entry for several users: a readable summary headed by the counts, failures and users not reached first,
+    one row per user; the context holds every user's IAM.Vendor and IAM.UserProfile, in the order given."""
+    vendors = [outcome.vendor for outcome in outcomes]
+    kinds = [outcome.kind() for outcome in outcomes]
+    counts = ', '.join(f'{kinds.count(kind)} {kind}' for kind in OUTCOME_ORDER
+                       if kinds.count(kind) or kind in ('failed', 'not reached', 'disabled'))
+    rows = sorted((summary_row(outcome) for outcome in outcomes), key=lambda row: OUTCOME_ORDER.index(row['outcome']))
+    brand = vendors[0]['brand']
+    readable = (f"### {action.title()} User Results ({brand}): {len(outcomes)} users\n**{counts}**\n"
+                + tableToMarkdown('', rows, headers=['outcome', 'username', 'email', 'id', 'reason'], removeNull=True)
+                + blank_note(blanks, 'user-profile'))
+    return {
+        'Type': EntryType.NOTE,
+        'ContentsFormat': EntryFormat.JSON,
+        'Contents': vendors,
+        'HumanReadable': readable,
+        'EntryContext': {IAM_USER_PROFILE_KEY: [outcome.profile for outcome in outcomes], IAM_VENDOR_KEY: vendors},
+    }
+
+
+def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> tuple[dict, dict]:
+    """One user's IAM.Vendor result (whatever happened, naming the user) and the profile for IAM.UserProfile."""
     action, handler = USER_COMMANDS[command]
     profile: dict = {}
     names: tuple[str | None, str | None] = (None, None)
@@ -1316,7 +1385,7 @@ def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: S
             user = {**user, 'active': None}   # AWS may have applied the write: its state is not known
         vendor = failed_result(action, *failure_of(command, exc, client.token), user=user)
         context_profile = profile
-    return iam_entry(named(vendor, names), context_profile)
+    return named(vendor, names), context_profile
 
 
 def user_profile_items(client: Client, raw: Any, several: bool) -> tuple[list, int]:
@@ -1368,9 +1437,11 @@ def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
                         'iam-get-user) before running it again.')
     else:
         code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
-        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
+        with PLATFORM_LOCK:
+            demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
     message = redact(message, token)
-    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
+    with PLATFORM_LOCK:
+        demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
     return code, message
 
 

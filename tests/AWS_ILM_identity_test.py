@@ -35,7 +35,8 @@ def run_vendor(server, command: str, profile, **args) -> dict:
 def vendors(entries: list) -> list:
     """Every IAM.Vendor result of a command, one per user (several users come as one batch of entries)."""
     flat = [entry for batch in entries for entry in (batch if isinstance(batch, list) else [batch])]
-    return [next(v for k, v in entry["EntryContext"].items() if k.startswith("IAM.Vendor")) for entry in flat]
+    found = [next(v for k, v in entry["EntryContext"].items() if k.startswith("IAM.Vendor")) for entry in flat]
+    return [vendor for value in found for vendor in (value if isinstance(value, list) else [value])]
 
 
 # ----- a rename, then the freed name reused -------------------------------------------------------------
@@ -180,12 +181,14 @@ def test_users_past_the_time_budget_are_reported_not_dropped(aws, monkeypatch):
     import AWS_ILM
     for name in ("a@example.com", "b@example.com", "c@example.com"):
         run_vendor(aws, "iam-create-user", person(name, "A", "B"))
-    left = iter([0.0, 0.0])   # asked before each user after the first (the first is always attempted)
+    left = iter([1.0, 0.0, 0.0])   # asked before each user; one user at a time, so in the order given
     monkeypatch.setattr(AWS_ILM.Client, "time_left", lambda self: next(left))
+    monkeypatch.setattr(AWS_ILM, "PARALLEL_USERS", 1)
     results = vendors(run_on(aws, "iam-disable-user", {"user-profile": ["a@example.com", "b@example.com",
                                                                         "c@example.com"]}))
     assert [r["success"] for r in results] == [True, False, False]
     assert all("time budget ran out" in r["errorMessage"] and r["errorCode"] == 504 for r in results[1:])
+    assert [r["username"] for r in results] == ["a@example.com", "b@example.com", "c@example.com"]   # each named
     state = users(aws)
     assert not state["a@example.com"]["active"] and state["b@example.com"]["active"] and state["c@example.com"]["active"]
 

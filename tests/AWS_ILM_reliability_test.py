@@ -233,10 +233,10 @@ def test_each_retry_is_logged_without_the_token(aws, waits):
 def test_no_retry_starts_after_the_command_deadline(aws, waits, monkeypatch):
     monkeypatch.setattr(AWS_ILM, "COMMAND_BUDGET_SECONDS", 3.0)
     group_id = make_group(aws)
-    aws.add_fault(kind="status", status=503, method="PATCH", times=-1)
+    aws.add_fault(kind="status", status=429, method="PATCH", times=-1)
     out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
                                                         "memberIdsToAdd": "a"}), "UpdateGroup")
-    assert out["errorCode"] == 503 and sum(waits) <= 3.0 and "time budget ran out" in out["errorMessage"]
+    assert out["errorCode"] == 429 and sum(waits) <= 3.0 and "time budget ran out" in out["errorMessage"]
 
 
 def test_a_hung_server_ends_within_the_budget(aws, waits, monkeypatch):

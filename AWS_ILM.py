@@ -15,6 +15,7 @@ import ssl
 import threading
 import time
 import traceback
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,9 @@ MAX_GROUP_MEMBERS = 100_000                                     # and at most th
 MIN_PAGE_SECONDS = 5.0                                          # a listing stops paging this close to the deadline
 MEMBERS_SHOWN = 50                                              # rows of the readable members table
 MAX_PROFILE_CHARACTERS = 2 * 1024 * 1024                        # text or JSON; 1 MB of custom fields still fits
+MAX_USER_NAME_CHARACTERS = 128                                  # AWS's rules for the text it accepts
+MAX_TEXT_CHARACTERS = 1024
+USER_NAME_FORBIDDEN = '<>;:%'
 TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage',
                    'locale', 'timezone', 'externalId')
 
@@ -71,7 +75,7 @@ SERVER_ERROR_BACKOFF_CAP = 2.0     # so that a failing AWS answers within about 
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
 CONNECT_RETRIES = 1                # an unreachable host is tried twice, not five times
 MAX_READ_TIMEOUT = 60.0            # the most a REQUESTS_TIMEOUT override may set
-PARALLEL_USERS = 8                 # users of one iam-disable-user worked at once (the connection pool holds 10)
+PARALLEL_USERS = 10                # users of one iam-disable-user worked at once: the connection pool holds 10
 PLATFORM_LOCK = threading.RLock()  # demisto's functions talk to the server over one channel: one call at a time
 
 IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
@@ -955,6 +959,43 @@ def refresh_formatted(current: dict, wanted: dict) -> None:
                 new_parts['formatted'] = formatted
 
 
+def text_values(path: str, value: Any) -> list[tuple[str, str]]:
+    """Every text in an attribute's value, with the path that names it (name.givenName, emails.value)."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [pair for key, sub in value.items() for pair in text_values(f'{path}.{key}', sub)]
+    if isinstance(value, list):
+        return [pair for item in value for pair in text_values(path, item)]
+    return []
+
+
+def aws_text_problem(path: str, text: str) -> str:
+    """What in `text` AWS refuses for the attribute `path` ('' when nothing): the length, or the first character
+    it does not allow (named, with its position), and AWS's rule."""
+    user_name = path == 'userName'
+    limit = MAX_USER_NAME_CHARACTERS if user_name else MAX_TEXT_CHARACTERS
+    rule = (f'AWS allows in userName only letters, marks, symbols, numbers and punctuation (no spaces, no control or '
+            f'format characters, none of {" ".join(USER_NAME_FORBIDDEN)}), at most {limit} characters' if user_name
+            else f'AWS allows no control or format characters in its text attributes, at most {limit} characters')
+    if len(text) > limit:
+        return f'"{path}" is {len(text):,} characters long: {rule}.'
+    for position, char in enumerate(text, 1):
+        category = unicodedata.category(char)
+        if category in ('Cc', 'Cf') or (user_name and (category.startswith('Z') or char in USER_NAME_FORBIDDEN)):
+            name = unicodedata.name(char, '(a control character)')
+            return f'"{path}" has U+{ord(char):04X} {name} at position {position}: {rule}.'
+    return ''
+
+
+def check_aws_text_rules(attributes: Any) -> None:
+    """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
+    problems = [problem for path, value in attributes if path not in NEVER_SENT
+                for text_path, text in text_values(path, value) if (problem := aws_text_problem(text_path, text))]
+    if problems:
+        raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
+
+
 def replace_operation(path: str, value: Any) -> dict:
     return {'op': 'replace', 'path': path, 'value': value}
 
@@ -1151,6 +1192,7 @@ def not_found(resolution: Resolution) -> str:
 def patch_user(client: Client, user: dict, operations: list) -> dict:
     """Apply `operations`; the user as AWS answers it, or as it must be when AWS answers 204. A failure keeps
     the user, for the result."""
+    check_aws_text_rules((operation['path'], operation['value']) for operation in operations)
     try:
         return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
     except ScimError as exc:
@@ -1192,6 +1234,7 @@ def create_user_command(client: Client, profile: dict, args: dict, settings: Set
                          f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
                          f'{", ".join(missing)}.')
     user['active'] = may_enable(args, settings)
+    check_aws_text_rules(user.items())
     manager_note = resolve_manager(client, user)
     try:
         created = client.create('Users', user_body(user))

@@ -596,6 +596,40 @@ def test_disable_user_server_error_is_reported(requests_mock):
     assert result["errorMessage"] == load("error_500.json")["detail"]
 
 
+# ----- AWS's attribute rules, checked before any write ------------------------------------------------
+@pytest.mark.parametrize("field, value, expected", [
+    ("username", "jo\u200bhn@example.com", '"userName" has U+200B ZERO WIDTH SPACE at position 3'),
+    ("username", "john doe", '"userName" has U+0020 SPACE at position 5'),
+    ("username", "a" * 129, '"userName" is 129 characters long'),
+    ("username", "a<b@example.com", '"userName" has U+003C LESS-THAN SIGN at position 2'),
+    ("username", "a%b", '"userName" has U+0025 PERCENT SIGN at position 2'),
+    ("title", "t" * 1025, '"title" is 1,025 characters long'),
+    ("givenname", "\u200f\u0639\u0644\u064a\u200f", '"name.givenName" has U+200F RIGHT-TO-LEFT MARK at position 1'),
+    ("title", "a\x00b", '"title" has U+0000 (a control character) at position 2'),
+])
+def test_create_refuses_what_aws_would_refuse_and_sends_nothing(requests_mock, field, value, expected):
+    """Given a profile value AWS's rules refuse, when iam-create-user runs, then a 400 names the attribute, the
+    character (or the length) and AWS's rule, and no request is sent."""
+    result = vendor(run_command("iam-create-user", {"user-profile": {**NEW_HIRE, field: value}}))
+    assert (result["success"], result["errorCode"]) == (False, 400) and expected in result["errorMessage"]
+    assert "AWS allows" in result["errorMessage"] and "nothing was sent" in result["errorMessage"]
+    assert requests_mock.call_count == 0
+
+
+def test_update_refuses_a_control_character_before_the_patch(requests_mock):
+    user_search(requests_mock, USER)
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
+    result = vendor(run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com",
+                                                                     "title": "Lead\u0007"}}))
+    assert result["errorCode"] == 400 and '"title" has U+0007' in result["errorMessage"]
+    assert patch.call_count == 0 and result["username"] == "jdoe@example.com"
+
+
+def test_letters_marks_and_punctuation_of_any_script_pass():
+    for path, text in (("userName", "zoë.o'brien-李@example.com"), ("name.givenName", "Zoë Ann"), ("title", "a" * 1024)):
+        assert AWS_ILM.aws_text_problem(path, text) == ""
+
+
 # ----- iam-enable-user --------------------------------------------------------------------------
 def test_enable_user_enables_a_disabled_user_in_one_patch(requests_mock):
     """Given a disabled user, when iam-enable-user runs, then one PATCH sets active true and the result says so."""

@@ -165,9 +165,9 @@ def test_block_account_disables_each_user_and_reports_each(aws, form):
 
 
 def test_a_comma_in_one_users_name_is_that_user(aws):
-    run_vendor(aws, "iam-create-user", {**person("x@example.com", "A", "B"), "username": "lee, ann"})
-    results = vendors(run_on(aws, "iam-disable-user", {"user-profile": "lee, ann"}))
-    assert len(results) == 1 and results[0]["success"] is True and not users(aws)["lee, ann"]["active"]
+    run_vendor(aws, "iam-create-user", {**person("x@example.com", "A", "B"), "username": "lee,ann"})
+    results = vendors(run_on(aws, "iam-disable-user", {"user-profile": "lee,ann"}))
+    assert len(results) == 1 and results[0]["success"] is True and not users(aws)["lee,ann"]["active"]
 
 
 @pytest.mark.parametrize("command", ["iam-get-user", "iam-create-user", "iam-update-user"])

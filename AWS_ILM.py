@@ -59,6 +59,7 @@ MAX_PROFILE_CHARACTERS = 2 * 1024 * 1024                        # text or JSON; 
 MAX_USER_NAME_CHARACTERS = 128                                  # AWS's rules for the text it accepts
 MAX_TEXT_CHARACTERS = 1024
 USER_NAME_FORBIDDEN = '<>;:%'
+AWS_USER_ID = re.compile(r'(?:[0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', re.IGNORECASE)
 TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage',
                    'locale', 'timezone', 'externalId')
 
@@ -1093,6 +1094,8 @@ def group_result(command: str, success: bool = True, group_id: str | None = None
     if members and members.partial_reason:   # a playbook tests GetGroup.membersPartial
         data.update(membersPartial=True, membersReason=members.partial_reason)
     shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
+    if isinstance(details, dict):   # long member lists are counted and shown in part; the context keeps them all
+        shown['details'] = {key: shortened(value) for key, value in details.items()}
     readable: str = tableToMarkdown(title, shown, removeNull=True) + remark
     context: dict[str, Any] = {f'{prefix}(val.id && val.id == obj.id)': data}
     if members:
@@ -1100,6 +1103,13 @@ def group_result(command: str, success: bool = True, group_id: str | None = None
         if members.next_token:
             context['AWSILM.UserNextToken'] = members.next_token
     return CommandResults(outputs=context, raw_response=data, readable_output=readable)
+
+
+def shortened(value: Any) -> Any:
+    """A list of more than MEMBERS_SHOWN items as its first ones and how many more there are (readable only)."""
+    if isinstance(value, list) and len(value) > MEMBERS_SHOWN:
+        return value[:MEMBERS_SHOWN] + [f'... and {len(value) - MEMBERS_SHOWN} more ({len(value)} in all)']
+    return value
 
 
 class MemberRead:
@@ -1565,7 +1575,8 @@ def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None
         group = client.get('Groups', group_id)
         if group and name and str(group.get('displayName') or '').casefold() != name.casefold():
             raise InputError(f'The scim id {group_id} is the group "{group.get("displayName")}", but its displayName '
-                             f'says "{name}": give one of them, or both of the same group. Nothing was changed.')
+                             f'says "{name}": give one of them, or both of the same group. Nothing was changed. To '
+                             'rename the group, give its id in scim and the new name in newDisplayName.')
         return group
     if group_id:
         return {'id': group_id, 'displayName': None}
@@ -1649,18 +1660,37 @@ def member_batches(to_add: list, to_remove: list) -> list:
 
 
 def update_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-update-group: rename the group (newDisplayName) and add or remove members, given by AWS user id or by
+    user name (looked up).
+
+    Args:
+        client: the tenant's SCIM client.
+        args: scim (the group's id or displayName), memberIdsToAdd, memberIdsToDelete, newDisplayName.
+
+    Returns:
+        The UpdateGroup result: the members added and removed, the names looked up, those that match nobody.
+    """
     scim = parse_scim(args.get('scim'))
+    new_name = text_field(args, 'newDisplayName')
     to_add, blanks_to_add = parse_member_ids(args.get('memberIdsToAdd'), 'memberIdsToAdd')
     to_remove, blanks_to_remove = parse_member_ids(args.get('memberIdsToDelete'), 'memberIdsToDelete')
-    both = sorted(set(to_add) & set(to_remove))
-    if both:
-        raise InputError(f'These ids are both to add and to delete: {", ".join(both[:10])}.')
-    if not to_add and not to_remove:
-        raise InputError('Nothing to change: give memberIdsToAdd or memberIdsToDelete.')
+    if not to_add and not to_remove and not new_name:
+        raise InputError('Nothing to change: give memberIdsToAdd, memberIdsToDelete or newDisplayName.')
     group = resolve_group(client, scim)
     if not group:
         return group_result('iam-update-group', False, None, text_field(scim, 'displayName'),
                             error_code=404, error_message=GROUP_NOT_FOUND)
+    names, unknown = member_ids_by_name(client, to_add + to_remove)
+    to_add, to_remove = known_ids(to_add, names, unknown), known_ids(to_remove, names, unknown)
+    both = sorted(set(to_add) & set(to_remove))
+    if both:
+        raise InputError(f'These users are both to add and to delete: {", ".join(both[:10])}. Nothing was changed.')
+    if not to_add and not to_remove and not new_name:
+        return group_result('iam-update-group', False, group['id'], group.get('displayName'), error_code=404,
+                            error_message=f'No AWS user is named {", ".join(unknown[:MEMBERS_SHOWN])}; nothing was '
+                                          'changed.', details={'namesNotFound': unknown})
+    if new_name:
+        group = rename_group(client, group, new_name)
     done: dict = {'added': [], 'removed': []}
     for operations in member_batches(to_add, to_remove):
         try:
@@ -1669,9 +1699,51 @@ def update_group_command(client: Client, args: dict) -> CommandResults:
             return partial_update_result(group, done, to_add, to_remove, exc)
         for operation in operations:
             done['added' if operation['op'] == 'add' else 'removed'] += [v['value'] for v in operation['value']]
-    details = {'membersAdded': done['added'], 'membersRemoved': done['removed']}
+    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'],
+               **({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
+    remark = names_note(names, unknown) + blank_note(blanks_to_add + blanks_to_remove, 'the member ids')
     return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
-                        remark=blank_note(blanks_to_add + blanks_to_remove, 'the member ids'))
+                        remark=remark)
+
+
+def member_ids_by_name(client: Client, values: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Each value not shaped like an AWS user id, looked up as a userName (eq, escaped): (name -> AWS user id, the
+    names that match nobody). No value is sent to AWS as an id unchecked."""
+    names: dict[str, str] = {}
+    unknown: list[str] = []
+    for value in values:
+        if AWS_USER_ID.fullmatch(value):
+            continue
+        user = client.search('Users', 'userName', value)
+        if user:
+            names[value] = user['id']
+        else:
+            unknown.append(value)
+    return names, unknown
+
+
+def known_ids(values: list[str], names: dict[str, str], unknown: list[str]) -> list[str]:
+    """The AWS user ids of `values` (names replaced by their ids, unknown names left out), without repeats."""
+    return list(dict.fromkeys(names.get(value, value) for value in values if value not in unknown))
+
+
+def names_note(names: dict[str, str], unknown: list[str]) -> str:
+    """What the readable output says of the members given by name."""
+    text = ''.join(f'\n{name} is the AWS user {user_id}.' for name, user_id in list(names.items())[:MEMBERS_SHOWN])
+    if unknown:
+        text += f'\n**Not changed**: no AWS user is named {", ".join(unknown[:MEMBERS_SHOWN])}' + \
+            (f' (and {len(unknown) - MEMBERS_SHOWN} more)' if len(unknown) > MEMBERS_SHOWN else '') + '.'
+    return text + '\n' if text else ''
+
+
+def rename_group(client: Client, group: dict, new_name: str) -> dict:
+    """AWS's PatchGroup replace of displayName; refused (409, nothing changed) when another group has the name."""
+    holder = client.search('Groups', 'displayName', new_name)
+    if holder and holder['id'] != group['id']:
+        raise ScimError(409, f'The group cannot be renamed "{new_name}": the group {holder["id"]} has that name. '
+                             'Nothing was changed.')
+    client.patch('Groups', group['id'], [replace_operation('displayName', new_name)])
+    return {**group, 'displayName': new_name}
 
 
 def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list, exc: ScimError) -> CommandResults:

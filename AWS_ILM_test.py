@@ -145,6 +145,11 @@ def filter_of(request) -> str:
     return parse_qs(urlsplit(request.url).query).get("filter", [""])[0]
 
 
+def uid(number: int) -> str:
+    """An AWS user id (member ids that are not shaped like one are looked up as user names)."""
+    return f"9067729b3d-{number:08x}-0000-4000-8000-000000000000"
+
+
 def user_search(requests_mock, found: dict | None = None, **kwargs):
     listing = load("user_list.json") if found else load("empty_list.json")
     if found:
@@ -820,7 +825,7 @@ def test_create_group_server_error(requests_mock):
 @pytest.mark.parametrize("count, requests_sent", [(1, 1), (100, 1), (101, 2), (250, 3)])
 def test_update_group_batches_member_changes(requests_mock, count, requests_sent):
     patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
-    ids = [f"user-{i}" for i in range(count)]
+    ids = [uid(i) for i in range(count)]
     entries = run_command("iam-update-group", {"scim": json.dumps({"id": GROUP_ID}), "memberIdsToAdd": json.dumps(ids)})
     out = group_output(entries, "UpdateGroup")
     assert patch.call_count == requests_sent == requests_mock.call_count
@@ -834,18 +839,18 @@ def test_update_group_by_name_adds_and_removes(requests_mock):
     requests_mock.get(API + "Groups", json=load("group_list.json"))
     patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
     out = group_output(run_command("iam-update-group", {"scim": '{"displayName": "Engineers"}',
-                                                        "memberIdsToAdd": "u1,u2", "memberIdsToDelete": ["u3"]}),
-                       "UpdateGroup")
+                                                        "memberIdsToAdd": f"{uid(1)},{uid(2)}",
+                                                        "memberIdsToDelete": [uid(3)]}), "UpdateGroup")
     assert patch.last_request.json() == {"schemas": [AWS_ILM.PATCH_SCHEMA], "Operations": [
-        {"op": "add", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}]},
-        {"op": "remove", "path": "members", "value": [{"value": "u3"}]}]}
-    assert out["success"] is True and out["details"] == {"membersAdded": ["u1", "u2"], "membersRemoved": ["u3"]}
+        {"op": "add", "path": "members", "value": [{"value": uid(1)}, {"value": uid(2)}]},
+        {"op": "remove", "path": "members", "value": [{"value": uid(3)}]}]}
+    assert out["success"] is True and out["details"] == {"membersAdded": [uid(1), uid(2)], "membersRemoved": [uid(3)]}
 
 
 def test_update_group_partial_failure_says_what_was_applied(requests_mock):
     patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", [
         {"status_code": 204}, {"status_code": 400, "json": load("error_400.json")}])
-    ids = [f"u{i}" for i in range(150)]
+    ids = [uid(i) for i in range(150)]
     out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": ids}),
                        "UpdateGroup")
     assert patch.call_count == 2 and out["success"] is False and out["errorCode"] == 400
@@ -855,18 +860,79 @@ def test_update_group_partial_failure_says_what_was_applied(requests_mock):
 
 def test_update_group_failure_without_answer_says_it_may_have_applied(requests_mock):
     requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset"))
-    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": uid(1)}), "UpdateGroup")
     assert out["errorCode"] == 502 and "may have applied it" in out["errorMessage"]
 
 
 @pytest.mark.parametrize("args, message", [
     ({"scim": '{"id": "g"}'}, "Nothing to change"),
-    ({"scim": '{"id": "g"}', "memberIdsToAdd": "a", "memberIdsToDelete": "a"}, "both to add and to delete"),
+    ({"scim": '{"id": "g"}', "memberIdsToAdd": uid(1), "memberIdsToDelete": uid(1)}, "both to add and to delete"),
     ({"scim": "{}", "memberIdsToAdd": "a"}, '"id" or "displayName"'),
 ])
 def test_update_group_input_errors(requests_mock, args, message):
     out = group_output(run_command("iam-update-group", args), "UpdateGroup")
     assert out["errorCode"] == 400 and message in out["errorMessage"] and requests_mock.call_count == 0
+
+
+def test_update_group_adds_a_member_given_by_user_name_by_its_id(requests_mock):
+    """Given a user name among the members, when iam-update-group runs, then the name is looked up (eq, escaped)
+    and the PATCH carries the user's id; the result says which name became which id."""
+    search = user_search(requests_mock, USER)
+    patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
+    entries = run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": ["jdoe@example.com", uid(1)]})
+    out = group_output(entries, "UpdateGroup")
+    assert search.last_request.qs["filter"] == ['username eq "jdoe@example.com"']
+    assert patch.last_request.json()["Operations"][0]["value"] == [{"value": USER_ID}, {"value": uid(1)}]
+    assert out["details"]["namesResolved"] == {"jdoe@example.com": USER_ID}
+    assert f"jdoe@example.com is the AWS user {USER_ID}" in entries[0]["HumanReadable"]
+
+
+def test_update_group_reports_names_that_match_nobody_and_adds_the_others(requests_mock):
+    user_search(requests_mock)
+    patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
+    entries = run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": f"ghost,{uid(1)}"})
+    out = group_output(entries, "UpdateGroup")
+    assert out["success"] is True and out["details"]["namesNotFound"] == ["ghost"]
+    assert patch.last_request.json()["Operations"][0]["value"] == [{"value": uid(1)}]
+    assert "no AWS user is named ghost" in entries[0]["HumanReadable"]
+    only = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": "ghost"}),
+                        "UpdateGroup")
+    assert (only["success"], only["errorCode"]) == (False, 404) and "No AWS user is named ghost" in only["errorMessage"]
+    assert patch.call_count == 1
+
+
+def test_update_group_renames_the_group(requests_mock):
+    requests_mock.get(API + "Groups", json=load("empty_list.json"))
+    patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
+    out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "newDisplayName": "Platform"}),
+                       "UpdateGroup")
+    assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "displayName", "value": "Platform"}]
+    assert (out["success"], out["displayName"]) == (True, "Platform")
+
+
+def test_update_group_refuses_a_name_another_group_has(requests_mock):
+    other = {**GROUP, "id": "9067729b3d-00000000-0000-4000-8000-00000000000f", "displayName": "Platform"}
+    requests_mock.get(API + "Groups", json={**load("group_list.json"), "Resources": [other]})
+    patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
+    out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "newDisplayName": "Platform",
+                                                        "memberIdsToAdd": uid(1)}), "UpdateGroup")
+    assert (out["success"], out["errorCode"]) == (False, 409) and other["id"] in out["errorMessage"]
+    assert patch.call_count == 0
+
+
+def test_an_id_with_another_groups_name_says_how_to_rename(requests_mock):
+    requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
+    out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID, "displayName": "Other"},
+                                                        "memberIdsToAdd": uid(1)}), "UpdateGroup")
+    assert out["errorCode"] == 400 and "newDisplayName" in out["errorMessage"]
+
+
+def test_a_long_member_list_is_counted_in_the_readable_output(requests_mock):
+    requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
+    ids = [uid(i) for i in range(300)]
+    entries = run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": ids})
+    assert group_output(entries, "UpdateGroup")["details"]["membersAdded"] == ids
+    assert "and 250 more (300 in all)" in entries[0]["HumanReadable"] and uid(299) not in entries[0]["HumanReadable"]
 
 
 def test_update_group_unknown_name(requests_mock):
@@ -1018,7 +1084,7 @@ def test_a_timeout_is_reported_as_504(requests_mock):
 
 def test_a_reset_connection_is_reported_as_502_that_may_have_applied(requests_mock):
     requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset by peer"))
-    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": uid(1)}), "UpdateGroup")
     assert out["errorCode"] == 502 and "closed before AWS answered" in out["errorMessage"]
     assert "AWS may have applied it" in out["errorMessage"]
 
@@ -1243,7 +1309,7 @@ def test_a_refused_connection_never_says_aws_may_have_applied_a_group_change(req
     refused = urllib3.exceptions.NewConnectionError(None, "Connection refused")
     requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError(
         urllib3.exceptions.MaxRetryError(None, "/", refused)))
-    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "u1"}), "UpdateGroup")
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": uid(1)}), "UpdateGroup")
     assert "Could not connect" in out["errorMessage"] and "may have applied" not in out["errorMessage"]
 
 
@@ -1299,7 +1365,7 @@ def test_a_failure_after_the_user_was_found_keeps_the_user(requests_mock):
 
 def test_update_group_on_an_unknown_id_is_group_not_found(requests_mock):
     requests_mock.patch(API + "Groups/nope", status_code=404, json=load("error_404.json"))
-    out = group_output(run_command("iam-update-group", {"scim": '{"id": "nope"}', "memberIdsToAdd": "u1"}),
+    out = group_output(run_command("iam-update-group", {"scim": '{"id": "nope"}', "memberIdsToAdd": uid(1)}),
                        "UpdateGroup")
     assert (out["success"], out["errorCode"], out["errorMessage"]) == (False, 404, "Group Not Found")
 

@@ -12,6 +12,7 @@ layers AWS's documented rules on top (../shared/reference/aws-scim.md):
   otherwise); with a `cursor` parameter (empty on the first call) a page has itemsPerPage and
   nextCursor and no totalResults; without it, one legacy page of at most 100 whose totalResults
   is the number returned; optionally, 400 on a filtered cursor call (as some tenants do);
+- ids shaped as AWS's (`9067729b3d-<uuid>`);
 - users: userName, name.givenName, name.familyName and displayName required on POST and PUT; one
   value (primary) for emails, phoneNumbers and addresses; user names and e-mail addresses unique across
   users (409, case-insensitive); `active` a boolean; at most one
@@ -460,6 +461,13 @@ class KeepAliveHandler(WSGIRequestHandler):
         pass
 
 
+class AwsIdStorage(InMemoryStorage):
+    """Ids shaped as AWS's: the identity store's 10 hex digits, a dash, a UUID."""
+
+    def generate_id(self, resource_type, resource) -> str:
+        return f"9067729b3d-{uuid.uuid4()}"
+
+
 class PredictableStorage(InMemoryStorage):
     """Stable ids and dates, so that documentation examples come out the same on every run."""
 
@@ -484,7 +492,7 @@ def build_application(token: str, storage: InMemoryStorage | None = None) -> Aws
     config.authentication_schemes = [BEARER_TOKEN_SCHEME]
     provider = ScimProvider.from_discovery(schemas.values(), load_default_resource_types().values(), config=config,
                                            policy=ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply))
-    return AwsRules(storage or InMemoryStorage(), provider, service=ScimService(provider), bearer_tokens=[token])
+    return AwsRules(storage or AwsIdStorage(), provider, service=ScimService(provider), bearer_tokens=[token])
 
 
 class AwsScimServer:

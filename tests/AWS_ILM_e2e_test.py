@@ -13,7 +13,7 @@ import AWS_ILM
 import requests
 from scim2_models import Context, EnterpriseUser, Group, PatchOp, ScimPolicy, SearchRequest, User
 
-from conftest import group_output, load, run_on, user_profile, vendor
+from conftest import group_output, load, run_on, uid, user_profile, vendor
 
 JANE = {"email": "jane@example.com", "username": "jane@example.com", "givenname": "Jane", "surname": "Doe",
         "displayname": "Jane Doe", "employeeid": "E-1", "department": "IT", "city": "Lyon", "mobilephone": "+33 1"}
@@ -178,7 +178,7 @@ def test_group_lifecycle_by_id_and_by_name(server):
 
 def test_250_member_changes_take_three_patches(server):
     group_id = group_output(run_on(server, "iam-create-group", {"scim": '{"displayName": "Big"}'}), "CreateGroup")["id"]
-    ids = [f"member-{i:03d}" for i in range(250)]
+    ids = [uid(i) for i in range(250)]
     server.hooks.requests.clear()
     result = group_output(run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}),
                                                               "memberIdsToAdd": json.dumps(ids)}), "UpdateGroup")
@@ -186,17 +186,17 @@ def test_250_member_changes_take_three_patches(server):
     assert calls(server) == [("PATCH", "Groups")] * 3
     server.hooks.requests.clear()
     run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToDelete": ids[:150],
-                                        "memberIdsToAdd": ["member-new"]})
-    assert server.member_ids(group_id) == set(ids[150:]) | {"member-new"} and len(server.hooks.requests) == 2
+                                        "memberIdsToAdd": [uid(999)]})
+    assert server.member_ids(group_id) == set(ids[150:]) | {uid(999)} and len(server.hooks.requests) == 2
 
 
 def test_adding_an_existing_member_and_removing_a_non_member_succeed(server):
     group_id = group_output(run_on(server, "iam-create-group", {"scim": '{"displayName": "G"}'}), "CreateGroup")["id"]
-    run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToAdd": "u1"})
+    run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToAdd": uid(1)})
     again = group_output(run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}),
-                                                             "memberIdsToAdd": "u1", "memberIdsToDelete": "u9"}),
+                                                             "memberIdsToAdd": uid(1), "memberIdsToDelete": uid(9)}),
                          "UpdateGroup")
-    assert again["success"] is True and server.member_ids(group_id) == {"u1"}
+    assert again["success"] is True and server.member_ids(group_id) == {uid(1)}
 
 
 # ----- group members and listings --------------------------------------------------------------
@@ -409,7 +409,8 @@ def test_seed_examples_against_the_server(server, example):
         create(server, seed_user)
     group_id = group_output(run_on(server, "iam-create-group", {"scim": '{"displayName": "The best group"}'}),
                             "CreateGroup")["id"]
-    args = {k: v.replace("121212", group_id) for k, v in example["args"].items()}
+    user_id = next((u["id"] for u in server.resources("User")), "")   # the seed's member id "123456" is a user's
+    args = {k: v.replace("121212", group_id).replace("123456", user_id) for k, v in example["args"].items()}
     if example["command"] == "iam-create-group":
         args = {"scim": '{"displayName": "The group"}'}
     entries = run_on(server, example["command"], args)
@@ -449,9 +450,9 @@ def test_server_rejects_what_aws_rejects(server, method, path, body, query, deta
 
 def test_server_hides_group_members_and_wants_the_token_everywhere(server):
     gid = group_output(run_on(server, "iam-create-group", {"scim": '{"displayName": "G"}'}), "CreateGroup")["id"]
-    run_on(server, "iam-update-group", {"scim": json.dumps({"id": gid}), "memberIdsToAdd": "u1"})
+    run_on(server, "iam-update-group", {"scim": json.dumps({"id": gid}), "memberIdsToAdd": uid(1)})
     assert session_for(server).get(server.scim_url + f"Groups/{gid}").json()["members"] == []
-    assert server.member_ids(gid) == {"u1"}
+    assert server.member_ids(gid) == {uid(1)}
     assert requests.get(server.scim_url + "ServiceProviderConfig").status_code == 401
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import group_output, run_on, vendor
+from conftest import group_output, run_on, uid, vendor
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 JANE = {"email": "jane.smith@example.com", "username": "jane.smith@example.com", "givenname": "Jane",
@@ -196,6 +196,6 @@ def test_ensure_a_group_exists_gives_the_existing_id(aws):
 
 
 def test_update_of_an_unknown_group_is_group_not_found(aws):
-    out = group_output(run_on(aws, "iam-update-group", {"scim": '{"id": "nope"}', "memberIdsToAdd": "u1"}),
+    out = group_output(run_on(aws, "iam-update-group", {"scim": '{"id": "nope"}', "memberIdsToAdd": uid(1)}),
                        "UpdateGroup")
     assert (out["success"], out["errorCode"], out["errorMessage"]) == (False, 404, "Group Not Found")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import AWS_ILM
 import conftest
 import xsoar_server
-from conftest import group_output, run_command, run_on, vendor
+from conftest import group_output, run_command, run_on, uid, vendor
 
 PERSON = {"username": "ann@example.com", "email": "ann@example.com", "givenname": "Ann", "surname": "Lee",
           "displayname": "Ann Lee"}
@@ -56,7 +56,7 @@ COMMANDS = {
     "iam-disable-user": ("PATCH", lambda s: make_user(s) and {"user-profile": PERSON["username"]}),
     "iam-get-group": ("GET", lambda s: {"scim": json.dumps({"id": make_group(s)})}),
     "iam-create-group": ("POST", lambda s: {"scim": '{"displayName": "Team"}'}),
-    "iam-update-group": ("PATCH", lambda s: {"scim": json.dumps({"id": make_group(s)}), "memberIdsToAdd": "a,b"}),
+    "iam-update-group": ("PATCH", lambda s: {"scim": json.dumps({"id": make_group(s)}), "memberIdsToAdd": f"{uid(1)},{uid(2)}"}),
     "iam-delete-group": ("DELETE", lambda s: {"scim": json.dumps({"id": make_group(s)})}),
     "aws-ilm-list-users": ("GET", lambda s: make_user(s) and {"limit": "10"}),
     "aws-ilm-list-groups": ("GET", lambda s: make_group(s) and {"memberId": make_user(s)}),
@@ -235,7 +235,7 @@ def test_no_retry_starts_after_the_command_deadline(aws, waits, monkeypatch):
     group_id = make_group(aws)
     aws.add_fault(kind="status", status=429, method="PATCH", times=-1)
     out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
-                                                        "memberIdsToAdd": "a"}), "UpdateGroup")
+                                                        "memberIdsToAdd": uid(1)}), "UpdateGroup")
     assert out["errorCode"] == 429 and sum(waits) <= 3.0 and "time budget ran out" in out["errorMessage"]
 
 
@@ -258,7 +258,7 @@ def test_a_refused_connection_is_tried_twice_and_names_the_host(aws, waits):
     result = vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}, url=url))
     assert result["errorCode"] == 502 and len(waits) == AWS_ILM.CONNECT_RETRIES == 1
     assert result["errorMessage"].startswith(f"Could not connect to {url[7:]} (the connection was refused)")
-    group = group_output(run_on(aws, "iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": "a"}, url=url),
+    group = group_output(run_on(aws, "iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": uid(1)}, url=url),
                          "UpdateGroup")
     assert "Could not connect" in group["errorMessage"] and "may have applied" not in group["errorMessage"]
 
@@ -273,7 +273,7 @@ def test_a_lost_group_patch_answer_says_aws_may_have_applied_it(aws, waits):
     group_id = make_group(aws)
     aws.add_fault(kind="lost", method="PATCH", times=-1)
     out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
-                                                        "memberIdsToAdd": "a"}), "UpdateGroup")
+                                                        "memberIdsToAdd": uid(1)}), "UpdateGroup")
     assert out["errorCode"] == 502 and "AWS may have applied it" in out["errorMessage"]
 
 
@@ -289,13 +289,13 @@ def test_a_group_patch_whose_answer_is_lost_is_applied_once(aws, waits):
     group_id = make_group(aws)
     aws.add_fault(kind="lost", method="PATCH")
     out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
-                                                        "memberIdsToAdd": "a,b"}), "UpdateGroup")
-    assert out["success"] is True and aws.member_ids(group_id) == {"a", "b"}
+                                                        "memberIdsToAdd": f"{uid(1)},{uid(2)}"}), "UpdateGroup")
+    assert out["success"] is True and aws.member_ids(group_id) == {uid(1), uid(2)}
 
 
 def test_a_partial_group_update_over_http_reports_what_was_applied(aws, waits):
     group_id = make_group(aws)
-    ids = [f"m{i:03d}" for i in range(250)]
+    ids = [uid(i) for i in range(250)]
     aws.add_fault(kind="status", status=500, method="PATCH", times=-1, after=1)   # the 2nd PATCH on fails
     out = group_output(run_on(aws, "iam-update-group", {"scim": json.dumps({"id": group_id}),
                                                         "memberIdsToAdd": ids}), "UpdateGroup")
@@ -341,7 +341,7 @@ GROUP_INPUTS = [
     ("missing", None, "must be a JSON object"),
     ("id is '..'", '{"id": ".."}', "not a valid id"),
 ]
-GROUP_COMMANDS = {"iam-get-group": {}, "iam-create-group": {}, "iam-update-group": {"memberIdsToAdd": "a"},
+GROUP_COMMANDS = {"iam-get-group": {}, "iam-create-group": {}, "iam-update-group": {"memberIdsToAdd": uid(1)},
                   "iam-delete-group": {}}
 
 
@@ -386,7 +386,7 @@ def test_unicode_profile_round_trips(aws):
 
 def test_ten_thousand_member_ids(requests_mock):
     patch = requests_mock.patch(conftest.API + "Groups/g1", status_code=204)
-    ids = [f"user-{i:05d}" for i in range(10_000)]
+    ids = [uid(i) for i in range(10_000)]
     out = group_output(run_command("iam-update-group", {"scim": '{"id": "g1"}', "memberIdsToDelete": ids}),
                        "UpdateGroup")
     assert out["success"] is True and patch.call_count == math.ceil(len(ids) / 100)

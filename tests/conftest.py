@@ -12,7 +12,7 @@ import xsoar_server
 
 import AWS_ILM
 # One copy of the instance settings and entry readers: the unit tests' own (AWS_ILM_test.py is self-contained).
-from AWS_ILM_test import API, BASE_URL, PARAMS, TENANT, TEST_DATA, TOKEN, group_output, user_profile, vendor  # noqa: F401
+from AWS_ILM_test import API, BASE_URL, PARAMS, TENANT, TEST_DATA, TOKEN, group_output, uid, user_profile, vendor  # noqa: F401
 ENTRIES_SEEN: list = []   # every entry and log line of the session, for the token scan
 
 

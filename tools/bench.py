@@ -91,7 +91,7 @@ def member_scenario(count: int, by_name: bool):
     def prepare(directory: Directory) -> dict:
         group_id = directory.group()
         scim = {"displayName": GROUP_NAME} if by_name else {"id": group_id}
-        return {"scim": json.dumps(scim), "memberIdsToAdd": json.dumps([f"user-{i:04d}" for i in range(count)])}
+        return {"scim": json.dumps(scim), "memberIdsToAdd": json.dumps([f"9067729b3d-{i:08x}-0000-4000-8000-000000000000" for i in range(count)])}
     label = f"iam-update-group, {count} member changes" + (", by displayName" if by_name else "")
     return label, "iam-update-group", prepare, math.ceil(count / 100) + (1 if by_name else 0)
 

@@ -87,11 +87,16 @@ class Directory:
         return entries[0]["EntryContext"]["AWSILM.UserNextToken"]
 
 
+def member_id(number: int) -> str:
+    """An id shaped as AWS's (other member values are looked up as user names)."""
+    return f"9067729b3d-{number:08x}-0000-4000-8000-000000000000"
+
+
 def member_scenario(count: int, by_name: bool):
     def prepare(directory: Directory) -> dict:
         group_id = directory.group()
         scim = {"displayName": GROUP_NAME} if by_name else {"id": group_id}
-        return {"scim": json.dumps(scim), "memberIdsToAdd": json.dumps([f"9067729b3d-{i:08x}-0000-4000-8000-000000000000" for i in range(count)])}
+        return {"scim": json.dumps(scim), "memberIdsToAdd": json.dumps([member_id(i) for i in range(count)])}
     label = f"iam-update-group, {count} member changes" + (", by displayName" if by_name else "")
     return label, "iam-update-group", prepare, math.ceil(count / 100) + (1 if by_name else 0)
 

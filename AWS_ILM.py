@@ -191,6 +191,7 @@ class Throttle:
     def __init__(self):
         self._lock = threading.Lock()
         self._until = 0.0
+        self._never_set = threading.Event()   # waited on with a timeout: a pause other threads need not wake
 
     def hold(self, seconds: float) -> None:
         with self._lock:
@@ -200,7 +201,7 @@ class Throttle:
         """Sleep until the hold is over (never past the deadline)."""
         pause = min(self._until, deadline) - time.monotonic()
         if pause > 0:
-            time.sleep(pause)
+            self._never_set.wait(pause)
 
 
 class ScimRetry(Retry):

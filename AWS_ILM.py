@@ -6,9 +6,9 @@ group commands, listings, test-module and get-mapping-fields, and main().
 """
 import ast
 import copy
+import email.utils
 import ipaddress
 import json
-import os
 import random
 import re
 import ssl
@@ -17,7 +17,8 @@ import time
 import traceback
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -25,9 +26,6 @@ import demistomock as demisto  # noqa: F401
 import requests
 import urllib3
 from CommonServerPython import *  # noqa: F401,F403
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
-from urllib3.util.retry import Retry
 
 # ----- constants ------------------------------------------------------------------------------
 DEFAULT_BRAND = 'AWS-ILM'
@@ -64,7 +62,7 @@ TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title',
                    'locale', 'timezone', 'externalId')
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-ANY_STATUS = tuple(range(100, 600))   # statuses are judged by Client.send, not by BaseClient
+OK_STATUSES = tuple(range(200, 300))   # BaseClient hands any other answer to Client.refuse
 LOST_ANSWER_RETRIES = 4            # a request whose answer was lost is sent again at most this often
 COMMAND_BUDGET_SECONDS = 150.0     # throttling and 5xx are retried until then (XSOAR allows a command 300 s)
 INTERACTIVE_BUDGET_SECONDS = 30.0  # the budget of the Test button and get-mapping-fields, which a person waits for
@@ -76,6 +74,8 @@ SERVER_ERROR_BACKOFF_CAP = 2.0     # so that a failing AWS answers within about 
 REQUEST_TIMEOUT = (10.0, 20.0)     # connect, read
 CONNECT_RETRIES = 1                # an unreachable host is tried twice, not five times
 MAX_READ_TIMEOUT = 60.0            # the most a REQUESTS_TIMEOUT override may set
+RETRY_LIMITS = {'lost answer': LOST_ANSWER_RETRIES, 'failed connection': CONNECT_RETRIES,   # None: until the
+                'server error': SERVER_ERROR_RETRIES, 'throttled': None}                      # budget is spent
 PARALLEL_USERS = 10                # users of one iam-disable-user worked at once: the connection pool holds 10
 PLATFORM_LOCK = threading.RLock()  # demisto's functions talk to the server over one channel: one call at a time
 
@@ -153,26 +153,32 @@ class IdentityConflict(Exception):
 
 
 class ScimError(Exception):
-    """AWS answered with an error status, or could not be reached (status 502/504 then). `maybe_applied`: the
-    request went out and its answer was lost, so AWS may have carried it out; `resent`: an earlier attempt of the
-    request got no answer and it was sent again (so AWS's 409 may be about the first attempt's own work); `user`:
-    the AWS user the command had found, when it failed after that."""
+    """AWS answered with an error status, or could not be reached (status 502/504 then).
+
+    `maybe_applied`: the request went out and its answer was lost, so AWS may have carried it out; `resent`: an
+    attempt of the request got no answer and it was sent again (so AWS's 409 may be about that attempt's own work);
+    `retry_after`: the seconds AWS asked to wait (its Retry-After); `cause`, for a failure to get an answer: 'lost
+    answer' (the request went out, no answer came), 'failed connection' (it never left), 'TLS failure' or 'proxy
+    refusal'."""
 
     def __init__(self, status: int, detail: str, maybe_applied: bool = False, resent: bool = False,
-                 user: dict | None = None):
+                 retry_after: float | None = None, cause: str = ''):
         super().__init__(f'[{status}] {detail}')
         self.status = status
         self.detail = detail
         self.maybe_applied = maybe_applied
         self.resent = resent
-        self.user = user
+        self.retry_after = retry_after
+        self.cause = cause
 
-    def about(self, user: dict, detail: str | None = None) -> 'ScimError':
-        """The same failure, told of the user it happened to (and with a better detail, when known)."""
-        return ScimError(self.status, detail or self.detail, self.maybe_applied, self.resent, user)
+    def retry_kind(self) -> str:
+        """What a retry may cure: a lost answer, a failed connection, throttling, a server error; '' nothing."""
+        if self.cause:
+            return self.cause
+        return 'throttled' if self.status == 429 else 'server error' if self.status in RETRY_STATUSES else ''
 
 
-# ----- transport: retry policy, deadline, failure messages -------------------------------------------
+# ----- transport: retries, deadline, failure messages ---------------------------------------------
 def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
     return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
 
@@ -183,93 +189,83 @@ def backoff_seconds(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
     return random.uniform(0, backoff_ceiling(attempt, cap))
 
 
+def pause(seconds: float) -> None:
+    """Wait `seconds` (on an Event no one sets: content's lint forbids sleep statements)."""
+    threading.Event().wait(seconds)
+
+
+@dataclass
 class Throttle:
     """The command's throttling state, shared by every request it sends (from several threads when it works on
     several users): a 429 holds them all until AWS's wait is over, so that one user's throttling slows the others
     instead of each finding out with a 429 of its own."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._until = 0.0
-        self._never_set = threading.Event()   # waited on with a timeout: a pause other threads need not wake
+    until: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def hold(self, seconds: float) -> None:
-        with self._lock:
-            self._until = max(self._until, time.monotonic() + seconds)
+        with self.lock:
+            self.until = max(self.until, time.monotonic() + seconds)
 
     def wait(self, deadline: float) -> None:
-        """Sleep until the hold is over (never past the deadline)."""
-        pause = min(self._until, deadline) - time.monotonic()
-        if pause > 0:
-            self._never_set.wait(pause)
-
-
-class ScimRetry(Retry):
-    """urllib3's retry policy, as BaseClient uses it, set for AWS: throttling (429) and 5xx answers are retried for
-    every method until the command's deadline, honouring Retry-After when it fits in the time left (and failing at
-    once when it does not), else with exponential backoff and full jitter; a request whose answer was lost is sent
-    again LOST_ANSWER_RETRIES times at most, an unreachable host CONNECT_RETRIES more time, a TLS failure never.
-    A 5xx is retried SERVER_ERROR_RETRIES times at most, over seconds; a 429 holds the command's other requests
-    (`throttle`). Each retry is logged; `attempts` (the record of the request under way in this thread, shared by
-    the copies urllib3 makes) tells the client what happened."""
-
-    deadline: float = float('inf')
-    record: threading.local
-    throttle: Throttle
-    planned_wait: float = 0.0
-
-    @property
-    def attempts(self) -> 'Attempts':
-        return self.record.attempts
-
-    def new(self, **kw: Any) -> 'ScimRetry':
-        retry = super().new(**kw)
-        retry.deadline, retry.record, retry.throttle = self.deadline, self.record, self.throttle
-        return retry
-
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> 'ScimRetry':
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        status = response.status if response is not None else None
-        asked = retry.get_retry_after(response) if response is not None else None
-        left = self.deadline - time.monotonic()
-        if asked is not None and asked > left:
-            self.attempts.refused_wait = (asked, max(left, 0.0))
-            raise MaxRetryError(_pool, url or '', error or ResponseError(f'Retry-After {asked:.0f} s is over the budget'))
-        server_errors = sum(1 for attempt in retry.history if (attempt.status or 0) >= 500)
-        if status and status >= 500 and server_errors > SERVER_ERROR_RETRIES:
-            raise MaxRetryError(_pool, url or '', ResponseError(f'AWS answered {status} {server_errors} times'))
-        wait = asked if asked is not None else backoff_seconds(
-            len(retry.history) - 1, SERVER_ERROR_BACKOFF_CAP if status and status >= 500 else BACKOFF_CAP_SECONDS)
-        if status == 429:
-            self.throttle.hold(wait)
-        if wait >= left:
-            self.attempts.budget_spent = True
-            raise MaxRetryError(_pool, url or '', error or ResponseError('the command\'s time budget ran out'))
-        retry.planned_wait = wait
-        self.attempts.retries = len(retry.history)
-        what = f'answered {response.status}' if response is not None else f'failed ({type(error).__name__})'
-        with PLATFORM_LOCK:
-            demisto.debug(f'AWS-ILM: {method} {str(url).split("?")[0]} {what}; retry {len(retry.history)} in '
-                          f'{wait:.1f}s')
-        return retry
-
-    def get_backoff_time(self) -> float:
-        return self.planned_wait
-
-
-def read_timeout() -> float:
-    """Seconds to wait for an answer: the platform's REQUESTS_TIMEOUT(.<brand>) override when an admin set one
-    (at most MAX_READ_TIMEOUT, so that a command stays well inside XSOAR's 300 s), else REQUEST_TIMEOUT's."""
-    brand = calling_instance()[0]
-    for name in (f'REQUESTS_TIMEOUT.{brand}', 'REQUESTS_TIMEOUT'):
-        try:
-            seconds = float(os.environ.get(name) or 0)
-        except ValueError:
-            continue
+        """Wait until the hold is over (never past the deadline)."""
+        seconds = min(self.until, deadline) - time.monotonic()
         if seconds > 0:
-            return min(seconds, MAX_READ_TIMEOUT)
-    return REQUEST_TIMEOUT[1]
+            pause(seconds)
+
+
+@dataclass
+class RequestRecord:
+    """One request's retries, kept by that request alone: how many of each kind, and why they stopped."""
+    started: float
+    retries: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    refused_wait: tuple[float, float] | None = None   # (AWS's Retry-After, the seconds left) when it did not fit
+    budget_spent: bool = False
+
+    def wait_before_retry(self, failure: ScimError, deadline: float) -> float | None:
+        """Seconds to wait before the request is sent again, or None when it must not be (RETRY_LIMITS: throttling
+        until the deadline, the other kinds a few times); AWS's Retry-After when it fits in the time left (else None
+        at once), else backoff with jitter."""
+        kind = failure.retry_kind()
+        limit = RETRY_LIMITS.get(kind, 0)
+        if limit is not None and self.kinds.get(kind, 0) >= limit:
+            return None
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        left = deadline - time.monotonic()
+        if failure.retry_after is not None and failure.retry_after > left:
+            self.refused_wait = (failure.retry_after, max(left, 0.0))
+            return None
+        wait = failure.retry_after if failure.retry_after is not None else \
+            backoff_seconds(self.retries, SERVER_ERROR_BACKOFF_CAP if kind == 'server error' else BACKOFF_CAP_SECONDS)
+        if wait >= left:
+            self.budget_spent = True
+            return None
+        self.retries += 1
+        return wait
+
+    def note(self) -> str:
+        """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
+        'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
+        if self.refused_wait and not self.retries:
+            asked, left = self.refused_wait
+            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the {left:.0f} s '
+                    'this command has left, so it stopped at once; run it again after that wait.')
+        if not self.retries:
+            return ''
+        spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''
+        asked = f'; AWS asked to wait {self.refused_wait[0]:.0f} s more' if self.refused_wait else ''
+        return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - self.started:.0f} s{asked})'
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """AWS's Retry-After: whole seconds or an HTTP date (a date past is 0); None when absent or unreadable."""
+    text = (value or '').strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        return max(0.0, (email.utils.parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError, IndexError):   # unreadable, or a date without its zone
+        return None
 
 
 def redact(text: str, token: str) -> str:
@@ -290,33 +286,9 @@ def exception_chain(exc: BaseException) -> list:
     return chain
 
 
-class Attempts:
-    """What the retries of the request under way learned (written by ScimRetry and the copies urllib3 makes of
-    it, read by the client when the request ends)."""
-
-    def __init__(self):
-        self.retries = 0
-        self.refused_wait: tuple | None = None   # (AWS's Retry-After, the seconds left) when it did not fit
-        self.budget_spent = False
-
-    def note(self, started: float) -> str:
-        """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
-        'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
-        if self.refused_wait and not self.retries:
-            asked, left = self.refused_wait
-            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the {left:.0f} s '
-                    'this command has left, so it stopped at once; run it again after that wait.')
-        if not self.retries:
-            return ''
-        spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''
-        asked = f'; AWS asked to wait {self.refused_wait[0]:.0f} s more' if self.refused_wait else ''
-        return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - started:.0f} s{asked})'
-
-
-def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bool, note: str = '',
-                      write: bool = True) -> Exception:
-    """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time, lost answer (which
-    AWS may have applied, when the request was a `write`)."""
+def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bool, write: bool) -> Exception:
+    """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time or the
+    connection closed (a lost answer: AWS may have applied a `write`). Anything else is returned as it is."""
     chain = exception_chain(exc)
     kinds = tuple(type(link) for link in chain)
 
@@ -324,20 +296,20 @@ def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bo
         return any(issubclass(kind, types) for kind in kinds)
 
     if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
-        return ScimError(502, certificate_message(chain, host, verify) + note)
+        return ScimError(502, certificate_message(chain, host, verify), cause='TLS failure')   # never retried
     if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
         return ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
-                              '"Use system proxy settings".' + note)
+                              '"Use system proxy settings".', cause='proxy refusal')
     if has(urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
            requests.exceptions.ConnectTimeout):
         what = 'the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else \
             'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made'
         return ScimError(502, f'Could not connect to {host} ({what}): check the Base URL and the network path to '
-                              'AWS.' + note)
+                              'AWS.', cause='failed connection')
     if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
-        return ScimError(504, f'AWS did not answer in time ({read_seconds:.0f} s).{note}', maybe_applied=write)
+        return ScimError(504, f'AWS did not answer in time ({read_seconds:.0f} s).', maybe_applied=write, cause='lost answer')
     if has(requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError):
-        return ScimError(502, f'The connection to {host} closed before AWS answered.{note}', maybe_applied=write)
+        return ScimError(502, f'The connection to {host} closed before AWS answered.', maybe_applied=write, cause='lost answer')
     return exc
 
 
@@ -384,10 +356,14 @@ def scim_object(response: requests.Response) -> dict | None:
     return body
 
 
-def scim_resource(body: Any, kind: str) -> dict:
-    if not isinstance(body, dict) or not isinstance(body.get('id'), str) or not body['id']:
+def scim_resources(body: dict | None, kind: str, listing: bool = False) -> list[dict]:
+    """The users or groups of an answer (a listing's Resources, else the one resource), each with its id."""
+    found = (body or {}).get('Resources') or [] if listing else [body]
+    if not isinstance(found, list):
+        raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
+    if any(not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'] for item in found):
         raise ScimError(502, f'AWS answered with a {kind} that has no id.')
-    return body
+    return found
 
 
 # ----- SCIM client ----------------------------------------------------------------------------
@@ -442,52 +418,86 @@ def filter_value(value: Any) -> str:
 
 
 class Client(BaseClient):
-    """The AWS operations on one Identity Center tenant; every request goes through `send()`, which the transport
-    section's retry policy and failure messages serve."""
+    """The AWS operations on one Identity Center tenant. Every request goes through `send()`: the platform's
+    BaseClient sends it (proxy, certificates, its REQUESTS_TIMEOUT override, its error handler hook) and `send`
+    sends it again where AWS allows, within the command's time budget."""
 
     def __init__(self, base_url: str, token: str, verify: bool, proxy: bool,
                  budget_seconds: float = COMMAND_BUDGET_SECONDS):
-        super().__init__(base_url, verify=verify, proxy=proxy, headers={
-            'Authorization': f'Bearer {token}', 'Content-Type': 'application/json', 'Accept': 'application/json'})
+        super().__init__(base_url, verify=verify, proxy=proxy, ok_codes=OK_STATUSES, timeout=REQUEST_TIMEOUT[1],
+                         headers={'Authorization': f'Bearer {token}', 'Content-Type': 'application/json',
+                                  'Accept': 'application/json'})
         self.token = token
         self.host = urlsplit(base_url).netloc
-        self.timeout_pair = (REQUEST_TIMEOUT[0], read_timeout())
-        self.retry = ScimRetry(total=None, connect=CONNECT_RETRIES, read=LOST_ANSWER_RETRIES, redirect=0, status=None,
-                               other=0, allowed_methods=None, status_forcelist=RETRY_STATUSES, raise_on_status=False,
-                               respect_retry_after_header=True)
-        self.retry.deadline = time.monotonic() + budget_seconds
-        self.retry.record = threading.local()
-        self.retry.throttle = Throttle()
-        for adapter in self._session.adapters.values():   # keep the platform's adapters (its TLS adapter too)
-            if isinstance(adapter, HTTPAdapter):
-                adapter.max_retries = self.retry
+        self.timeout_pair = (REQUEST_TIMEOUT[0], min(self.timeout, MAX_READ_TIMEOUT))   # BaseClient read the override
+        self.deadline = time.monotonic() + budget_seconds
+        self.throttle = Throttle()
 
     def time_left(self) -> float:
         """Seconds before the command's deadline (its budget after the client was built)."""
-        return self.retry.deadline - time.monotonic()
+        return self.deadline - time.monotonic()
 
-    def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> requests.Response:
-        """One SCIM call (retried by ScimRetry); an answer other than 2xx raises ScimError."""
-        attempts = self.retry.record.attempts = Attempts()
-        self.retry.throttle.wait(self.retry.deadline)
-        started = time.monotonic()
+    def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> dict | None:
+        """One SCIM call, sent again while its own RequestRecord allows, each retry logged.
+
+        Args:
+            method: the HTTP method.
+            path: the path under the tenant's SCIM root (its ids already encoded).
+            body: the JSON body, if any.
+            params: the query parameters, if any.
+
+        Returns:
+            The answer's JSON object; None when it has no body, and for a DELETE (whose body is not read).
+
+        Raises:
+            ScimError: AWS's error answer, or why none came, saying what the retries went through.
+        """
+        record = RequestRecord(time.monotonic())
+        while True:
+            self.throttle.wait(self.deadline)
+            try:
+                response = self.attempt(method, path, body, params)
+            except ScimError as failure:
+                wait = record.wait_before_retry(failure, self.deadline)
+                if wait is None:
+                    raise ScimError(failure.status, failure.detail + record.note(), failure.maybe_applied,
+                                    resent='lost answer' in record.kinds, cause=failure.cause) from failure
+                self.retry_later(method, path, failure, wait, record.retries)
+            else:
+                return None if method == 'DELETE' else scim_object(response)
+
+    def attempt(self, method: str, path: str, body: Any, params: dict | None) -> requests.Response:
+        """One try of a request through BaseClient; an error answer or a failure to get one raised as ScimError."""
         try:
-            response = self._http_request(method, url_suffix=path, json_data=body, params=params,
-                                          resp_type='response', ok_codes=ANY_STATUS, timeout=self.timeout_pair)
-        except Exception as exc:  # transport failures: DemistoException (wrapping) or requests' own
-            raise transport_failure(exc, self.host, self.timeout_pair[1], self._verify, attempts.note(started),
-                                    write=method != 'GET')   # a read changes nothing, whether or not its answer came
-        if not 200 <= response.status_code < 300:
-            history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
-            raise ScimError(response.status_code, error_detail(response, self.token) + attempts.note(started),
-                            resent=any(attempt.error is not None for attempt in history))
-        return response
+            return self._http_request(method, url_suffix=path, json_data=body, params=params, resp_type='response',
+                                      error_handler=self.refuse, timeout=self.timeout_pair)
+        except ScimError:
+            raise
+        except Exception as exc:  # DemistoException wrapping requests' errors, or requests' own (a read timeout)
+            failure = transport_failure(exc, self.host, self.timeout_pair[1], self._verify, write=method != 'GET')
+            if failure is exc:
+                raise
+            raise failure from exc
+
+    def refuse(self, response: requests.Response) -> None:
+        """BaseClient's error handler: AWS's error answer as a ScimError, with the wait AWS asked for."""
+        raise ScimError(response.status_code, error_detail(response, self.token),
+                        retry_after=retry_after_seconds(response.headers.get('Retry-After')))
+
+    def retry_later(self, method: str, path: str, failure: ScimError, wait: float, retry: int) -> None:
+        """Log the retry, hold the command's other requests when AWS throttles, and wait."""
+        what = f'failed ({failure.cause})' if failure.cause else f'answered {failure.status}'
+        with PLATFORM_LOCK:
+            demisto.debug(f'AWS-ILM: {method} {self._base_url}{path.split("?")[0]} {what}; retry {retry} in '
+                          f'{wait:.1f}s')
+        if failure.status == 429:
+            self.throttle.hold(wait)
+        pause(wait)
 
     def get(self, resource: str, resource_id: str) -> dict | None:
         """GetUser / GetGroup; None when AWS has no such resource."""
         try:
-            return scim_resource(scim_object(self.send('GET', f'{resource}/{path_segment(resource_id)}')),
-                                 resource[:-1].lower())
+            return scim_resources(self.send('GET', f'{resource}/{path_segment(resource_id)}'), resource[:-1].lower())[0]
         except ScimError as exc:
             if exc.status == 404:
                 return None
@@ -495,43 +505,41 @@ class Client(BaseClient):
 
     def create(self, resource: str, body: dict) -> dict:
         """CreateUser / CreateGroup."""
-        return scim_resource(scim_object(self.send('POST', resource, body=body)), resource[:-1].lower())
+        return scim_resources(self.send('POST', resource, body=body), resource[:-1].lower())[0]
 
     def search(self, resource: str, attribute: str, value: Any) -> dict | None:
+        """The one user or group whose `attribute` equals `value` (None when none; 409 when several)."""
         query = f'{attribute} eq {filter_value(value)}'
-        found = self.listed(resource, scim_object(self.send('GET', resource, params={'filter': query})))
+        found = scim_resources(self.send('GET', resource, params={'filter': query}), resource[:-1].lower(), True)
         if len(found) > 1:
             raise ScimError(409, f'{len(found)} {resource.lower()} match {query}; give the id instead.')
         return found[0] if found else None
 
-    def list_page(self, resource: str, scim_filter: str | None, cursor: str | None, count: int) -> tuple:
+    def list_page(self, resource: str, scim_filter: str | None, cursor: str | None,
+                  count: int) -> tuple[list[dict], str | None]:
         """One page of ListUsers / ListGroups: (resources, next cursor). `cursor` '' starts a cursor listing;
         None asks for AWS's legacy single page."""
         params: dict = {'filter': scim_filter} if scim_filter else {}
         if cursor is not None:
             params['cursor'] = cursor
-        listing = scim_object(self.send('GET', resource, params={**params, 'count': count}))
+        listing = self.send('GET', resource, params={**params, 'count': count})
         next_cursor = (listing or {}).get('nextCursor')
-        return self.listed(resource, listing), next_cursor if isinstance(next_cursor, str) and next_cursor else None
+        return scim_resources(listing, resource[:-1].lower(), True), \
+            next_cursor if isinstance(next_cursor, str) and next_cursor else None
 
-    def listed(self, resource: str, listing: dict | None) -> list:
-        found = (listing or {}).get('Resources') or []
-        if not isinstance(found, list):
-            raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
-        return [scim_resource(item, resource[:-1].lower()) for item in found]
-
-    def patch(self, resource: str, resource_id: str, operations: list) -> Any:
+    def patch(self, resource: str, resource_id: str, operations: list[dict]) -> dict | None:
+        """PatchUser / PatchGroup: the resource as AWS answers it (None when AWS answers 204)."""
         body = {'schemas': [PATCH_SCHEMA], 'Operations': operations}
-        return scim_object(self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body))
+        return self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body)
 
-    def delete_group(self, group_id: str) -> requests.Response:
-        return self.send('DELETE', f'Groups/{path_segment(group_id)}')
+    def delete_group(self, group_id: str) -> None:
+        self.send('DELETE', f'Groups/{path_segment(group_id)}')
 
     def schemas(self) -> dict:
-        return scim_object(self.send('GET', 'Schemas')) or {}
+        return self.send('GET', 'Schemas') or {}
 
-    def service_provider_config(self) -> Any:
-        return scim_object(self.send('GET', 'ServiceProviderConfig'))
+    def service_provider_config(self) -> dict | None:
+        return self.send('GET', 'ServiceProviderConfig')
 
 
 # ----- user-profile mapping and identity ------------------------------------------------------
@@ -737,14 +745,14 @@ def user_body(user: dict) -> dict:
     return body
 
 
-def missing_for_create(user: dict) -> list:
-    """Fill displayName from the names when absent; list what AWS still requires."""
+def creatable(user: dict) -> tuple[dict, list[str]]:
+    """The user with displayName built from the names when it has none, and what AWS still requires of it."""
     name = user.get('name') or {}
     if not user.get('displayName') and name.get('givenName') and name.get('familyName'):
-        user['displayName'] = f"{name['givenName']} {name['familyName']}"
+        user = {**user, 'displayName': f"{name['givenName']} {name['familyName']}"}
     required = {'userName': user.get('userName'), 'name.givenName': name.get('givenName'),
                 'name.familyName': name.get('familyName'), 'displayName': user.get('displayName')}
-    return [field for field, value in required.items() if not value]
+    return user, [field_name for field_name, value in required.items() if not value]
 
 
 def primary_email(user: dict | None) -> str | None:
@@ -771,85 +779,101 @@ def describe_user(user: dict) -> str:
             f'{"active" if user.get("active") else "disabled"})')
 
 
+@dataclass(frozen=True)
+class UserRequest:
+    """One user of a command, read once: the profile as given, it mapped through the outgoing mapper (for an
+    update), the previous values it gives (olduserdata, as given) and the names the result carries."""
+    profile: dict
+    mapped: dict
+    old: dict
+    names: tuple[str | None, str | None]
+
+
+def read_user_request(profile: dict, mapper: str) -> UserRequest:
+    """The profile mapped once, its olduserdata checked, and the user named (see `profile_names`)."""
+    mapped = map_user(profile, mapper, UPDATE_MAPPING_TYPE)
+    return UserRequest(profile, mapped, old_user_data(profile), profile_names(profile, mapped))
+
+
+def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
+    """(user name, e-mail) the profile gives, trimmed: the mapped ones, else the profile's own keys (`username`,
+    `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
+    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
+    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
+    email = primary_email(mapped) or profile.get('email')
+    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
+
+
+@dataclass(frozen=True)
 class Resolution:
     """Who a profile designates: `user`, provably the profile's person (None when nobody is), and `others`, the
     users an identifier led to who are provably someone else (their externalId contradicts the profile's)."""
-
-    def __init__(self, user: dict | None, others: list):
-        self.user = user
-        self.others = others
+    user: dict | None
+    others: list[dict]
 
     def others_text(self) -> str:
         return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
 
 
-class UserLookup:
-    """The identity rule, spending a request only where a decision needs it. Each lookup is made once."""
+def resolve_user(client: 'Client', request: UserRequest, mapper: str, use_old_data: bool = True) -> Resolution:
+    """The identity rule of every user command, spending a request only where a decision needs it: the previous
+    identifiers (olduserdata) first, kept when the employee id proves them; else the current ones; two different
+    users that nothing tells apart are a conflict (nobody is changed). Users whose externalId contradicts the
+    profile's are never the person."""
+    old_mapped = map_user(request.old, mapper, UPDATE_MAPPING_TYPE) if use_old_data and request.old else {}
+    current = identifier_pairs(request.profile, request.mapped)
+    previous = identifier_pairs(request.old, old_mapped) if old_mapped else []
+    if not current and not previous:
+        raise InputError('The user profile has no identifier AWS can search by: it must map (through the outgoing '
+                         f'mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; give a '
+                         'username.')
+    external_id = request.mapped.get('externalId')
+    search = UserSearch(client, {v for v in (external_id, old_mapped.get('externalId')) if v})
+    before = search.first_person(previous)
+    if before and external_id and before.get('externalId') == external_id:
+        return Resolution(before, search.others())
+    after = search.first_person(current)
+    if before and after and before['id'] != after['id']:
+        if not (external_id and after.get('externalId') == external_id):
+            raise IdentityConflict(identity_conflict(previous, current, before, after))
+        before = None
+    return Resolution(before or after, search.others())
 
-    def __init__(self, client: 'Client', profile: dict, mapped: dict, mapper: str, use_old_data: bool):
-        self.client = client
-        old = old_user_data(profile) if use_old_data else {}
-        old_mapped = map_user(old, mapper, UPDATE_MAPPING_TYPE) if old else {}
-        self.current = identifier_pairs(profile, mapped)
-        self.previous = identifier_pairs(old, old_mapped) if old else []
-        if not self.current and not self.previous:
-            raise InputError('The user profile has no identifier AWS can search by: it must map (through the '
-                             f'outgoing mapper "{mapper}") to userName, externalId or id. AWS cannot search by '
-                             'e-mail; give a username.')
-        self.external_id = mapped.get('externalId')
-        self.known_external_ids = {v for v in (mapped.get('externalId'), old_mapped.get('externalId')) if v}
-        self.found: dict = {}
-        self.others: dict = {}
 
-    def lookup(self, attribute: str, value: str) -> dict | None:
-        if (attribute, value) not in self.found:
-            self.found[(attribute, value)] = self.client.get('Users', value) if attribute == 'id' else \
-                self.client.search('Users', attribute, value)
-        return self.found[(attribute, value)]
+@dataclass
+class UserSearch:
+    """The lookups of one identity decision, each made once; the users found to be someone else."""
+    client: 'Client'
+    known_external_ids: set[str]
+    found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    strangers: dict[str, dict] = field(default_factory=dict)
 
-    def contradicts(self, user: dict) -> bool:
-        """AWS holds an externalId for the user that is neither the profile's nor its previous one."""
-        held = user.get('externalId')
-        return bool(held and self.known_external_ids and held not in self.known_external_ids)
-
-    def first_person(self, pairs: list) -> dict | None:
+    def first_person(self, pairs: list[tuple[str, str]]) -> dict | None:
+        """The first user an identifier leads to whose externalId does not contradict the profile's."""
         for attribute, value in pairs:
-            user = self.lookup(attribute, value)
-            if user and self.contradicts(user):
-                self.others[user['id']] = user
+            if (attribute, value) not in self.found:
+                self.found[(attribute, value)] = self.client.get('Users', value) if attribute == 'id' else \
+                    self.client.search('Users', attribute, value)
+            user = self.found[(attribute, value)]
+            held = (user or {}).get('externalId')
+            if user and held and self.known_external_ids and held not in self.known_external_ids:
+                self.strangers[user['id']] = user
             elif user:
                 return user
         return None
 
-    def settled(self, user: dict) -> bool:
-        return bool(self.external_id) and user.get('externalId') == self.external_id
-
-    def resolve(self) -> Resolution:
-        if not self.previous:
-            return Resolution(self.first_person(self.current), list(self.others.values()))
-        before = self.first_person(self.previous)
-        if before and self.settled(before):
-            return Resolution(before, list(self.others.values()))
-        after = self.first_person(self.current)
-        if before and after and before['id'] != after['id']:
-            if not self.settled(after):
-                raise IdentityConflict(self.conflict_message(before, after))
-            before = None
-        return Resolution(before or after, list(self.others.values()))
-
-    def conflict_message(self, before: dict, after: dict) -> str:
-        def named(pairs: list) -> str:
-            return ', '.join(f'{a} {v}' for a, v in pairs)
-        return (f'Nobody was changed: the previous identifiers in olduserdata ({named(self.previous)}) lead to '
-                f'{describe_user(before)}, and the current ones ({named(self.current)}) to {describe_user(after)}. '
-                'Nothing in the profile tells which is this person. If the rename already happened and the old '
-                'name now belongs to someone else, drop olduserdata; give the employee id (mapped to externalId) so '
-                'that the person can be told apart.')
+    def others(self) -> list[dict]:
+        return list(self.strangers.values())
 
 
-def resolve_user(client: 'Client', profile: dict, mapped: dict, mapper: str, use_old_data: bool) -> Resolution:
-    """The one identity rule of every user command (see UserLookup)."""
-    return UserLookup(client, profile, mapped, mapper, use_old_data).resolve()
+def identity_conflict(previous: list, current: list, before: dict, after: dict) -> str:
+    def named(pairs: list) -> str:
+        return ', '.join(f'{a} {v}' for a, v in pairs)
+    return (f'Nobody was changed: the previous identifiers in olduserdata ({named(previous)}) lead to '
+            f'{describe_user(before)}, and the current ones ({named(current)}) to {describe_user(after)}. Nothing in '
+            'the profile tells which is this person. If the rename already happened and the old name now belongs to '
+            'someone else, drop olduserdata; give the employee id (mapped to externalId) so that the person can be '
+            'told apart.')
 
 
 def same_value(wanted: Any, current: Any) -> bool:
@@ -894,26 +918,33 @@ def built_display_name(name: dict) -> str:
     return f"{name.get('givenName') or ''} {name.get('familyName') or ''}".strip()
 
 
-def refresh_display_name(current: dict, wanted: dict) -> None:
-    """When the names change and AWS's displayName is the one built from the old names, build it anew; a
-    displayName the profile maps, or one set by hand, is left as it is."""
-    if wanted.get('displayName') or not wanted.get('name'):
-        return
+def with_followed_parts(current: dict, wanted: dict) -> dict:
+    """`wanted` with the values built from parts that change rebuilt from the new parts: displayName when AWS's is
+    the one built from the old names, name.formatted and the address's formatted where the old parts' text
+    appears in them. A value the profile maps, or one set by hand, is left as it is."""
+    wanted = copy.deepcopy(wanted)
     old_name = current.get('name') or {}
-    new_name = {**old_name, **wanted['name']}
-    if current.get('displayName') == built_display_name(old_name) and \
-            built_display_name(new_name) != built_display_name(old_name):
+    new_name = {**old_name, **(wanted.get('name') or {})}
+    if not wanted.get('displayName') and wanted.get('name') and \
+            current.get('displayName') == built_display_name(old_name) != built_display_name(new_name):
         wanted['displayName'] = built_display_name(new_name)
+    pairs = [(current.get('name'), wanted.get('name'))]
+    if wanted.get('addresses') and isinstance(current.get('addresses'), list) and current['addresses']:
+        pairs.append((current['addresses'][0], wanted['addresses'][0]))
+    for old_parts, new_parts in pairs:
+        if isinstance(old_parts, dict) and isinstance(new_parts, dict) and 'formatted' not in new_parts:
+            formatted = rebuilt_formatted(old_parts.get('formatted'), old_parts, new_parts)
+            if formatted:
+                new_parts['formatted'] = formatted
+    return wanted
 
 
-def resolve_manager(client: 'Client', user: dict, existing: dict | None = None) -> str:
-    """The mapped manager (the manager's AWS userName, or an AWS user id) becomes the manager's AWS user id. A
-    manager that is unknown, or is the user being written (`existing` on update), is left out, never blocking the
-    user; on update AWS's current manager then stays. Returns what the entry must say of it ('' when applied)."""
-    enterprise = user.get(ENTERPRISE_SCHEMA) or {}
-    manager = (enterprise.get('manager') or {}).get('value')
-    if not manager:
-        return ''
+def with_manager_id(client: 'Client', user: dict, existing: dict | None = None) -> tuple[dict, str]:
+    """`user` with its mapped manager (the manager's AWS userName, or an AWS user id) as the manager's AWS user id,
+    and what the result must say of it ('' when applied). A manager that is unknown, or is the user being written
+    (`existing` on update), is left out, never blocking the user; on update AWS's current manager then stays."""
+    enterprise = dict(user.get(ENTERPRISE_SCHEMA) or {})
+    manager = str(manager_of(user))
     own = {str(v).casefold() for v in ((existing or {}).get('id'), (existing or user).get('userName')) if v}
     found, reason = None, 'it is the user themself'
     if str(manager).casefold() not in own:
@@ -924,15 +955,14 @@ def resolve_manager(client: 'Client', user: dict, existing: dict | None = None) 
         except (ScimError, InputError) as exc:
             reason = f'it could not be looked up ({exc.detail if isinstance(exc, ScimError) else exc})'
     if found and reason != 'it is the user themself':
-        enterprise['manager'] = {'value': found['id']}
-        return ''
-    del enterprise['manager']
-    if not enterprise:
-        del user[ENTERPRISE_SCHEMA]
+        return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {'value': found['id']}}}, ''
+    enterprise.pop('manager')
+    user = {key: value for key, value in user.items() if key != ENTERPRISE_SCHEMA}
     note = f'Manager "{manager}" not applied: {reason}.' + (" AWS's current manager is left as it is."
                                                               if existing else '')
-    demisto.info(f'AWS-ILM: {note}')
-    return note
+    with PLATFORM_LOCK:
+        demisto.info(f'AWS-ILM: {note}')
+    return ({**user, ENTERPRISE_SCHEMA: enterprise} if enterprise else user), note
 
 
 def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str | None:
@@ -948,17 +978,8 @@ def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str |
     return text if text != formatted else None
 
 
-def refresh_formatted(current: dict, wanted: dict) -> None:
-    """name.formatted and the address's formatted follow the parts they were built from, like displayName; one
-    the profile maps is left as it is."""
-    pairs = [(current.get('name'), wanted.get('name'))]
-    if wanted.get('addresses') and isinstance(current.get('addresses'), list) and current['addresses']:
-        pairs.append((current['addresses'][0], wanted['addresses'][0]))
-    for old_parts, new_parts in pairs:
-        if isinstance(old_parts, dict) and isinstance(new_parts, dict) and 'formatted' not in new_parts:
-            formatted = rebuilt_formatted(old_parts.get('formatted'), old_parts, new_parts)
-            if formatted:
-                new_parts['formatted'] = formatted
+def manager_of(user: dict) -> Any:
+    return ((user.get(ENTERPRISE_SCHEMA) or {}).get('manager') or {}).get('value')
 
 
 def text_values(path: str, value: Any) -> list[tuple[str, str]]:
@@ -1018,59 +1039,41 @@ def apply_operations(user: dict, operations: list) -> dict:
 
 
 # ----- result builders ------------------------------------------------------------------------
-def calling_instance() -> tuple:
+def calling_instance() -> tuple[str, str]:
     context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
     return context.get('IntegrationBrand') or DEFAULT_BRAND, context.get('IntegrationInstance') or ''
 
 
-def vendor_result(action: str, user: dict | None = None, success: bool = True, error_code: int | None = None,
-                  error_message: str = '', skipped: bool = False, reason: str = '', active: bool | None = None,
-                  notes: str = '') -> dict:
-    """The IAM.Vendor result of one user; `reason` says why it was skipped, `notes` what a successful command
-    did not apply. Who it is about comes from the AWS `user` here, and from the profile in `named()`."""
+def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
+                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '') -> dict:
+    """The IAM.Vendor result of one user.
+
+    Args:
+        action: the IAM action (get, create, update, disable, enable).
+        user: the AWS user as it is after the command (None when there is none).
+        names: the (user name, e-mail) the profile gives.
+        error: (code, message) of a failure.
+        skip: why the command was skipped ('' when it was not).
+        notes: what a successful command did not apply (emitted only when there are any).
+
+    Returns:
+        The result in VENDOR_KEYS' order. It always names the user: AWS's userName when the user was found, else
+        the profile's; the profile's e-mail when it has one (so that a re-run's result merges with the earlier one
+        under IAM.Vendor's key), else AWS's.
+    """
     brand, instance = calling_instance()
     user = user or {}
     values = {
-        'brand': brand, 'instanceName': instance, 'action': action, 'success': success,
-        'active': user.get('active') if active is None else active, 'id': user.get('id'),
-        'username': user.get('userName'), 'email': primary_email(user),
-        'errorCode': error_code, 'errorMessage': error_message, 'details': user or None,
-        'skipped': skipped, 'reason': reason,
+        'brand': brand, 'instanceName': instance, 'action': action, 'success': error is None,
+        'active': user.get('active'), 'id': user.get('id'), 'username': user.get('userName') or names[0],
+        'email': names[1] or primary_email(user), 'errorCode': error[0] if error else None,
+        'errorMessage': error[1] if error else '', 'details': user or None, 'skipped': bool(skip), 'reason': skip,
     }
     return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
 
 
-def skipped_result(action: str, reason: str, user: dict | None = None) -> dict:
-    return vendor_result(action, user, skipped=True, reason=reason)
-
-
-def failed_result(action: str, code: int, message: str, user: dict | None = None) -> dict:
-    """A failure; when it came after the user was found, that user's id, username, email and active stay."""
-    return vendor_result(action, user, success=False, error_code=code, error_message=message)
-
-
-def profile_names(profile: dict, mapper: str) -> tuple[str | None, str | None]:
-    """(user name, e-mail) the profile gives, trimmed: mapped through the outgoing mapper, else its raw keys. A
-    profile the mapper cannot take is still named by its raw keys (the command reports the mapping's failure)."""
-    try:
-        mapped = map_user(profile, mapper, UPDATE_MAPPING_TYPE)
-    except Exception:  # noqa: BLE001 - naming must never fail; the handler reports the mapping's error
-        mapped = {}
-    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
-    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
-    email = primary_email(mapped) or profile.get('email')
-    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
-
-
-def named(vendor: dict, names: tuple[str | None, str | None]) -> dict:
-    """Every result names its user: AWS's userName when the user was found, else the profile's; the profile's
-    e-mail when it has one (so that a re-run's result merges with the earlier one under IAM.Vendor's key), else
-    AWS's."""
-    username, email = names
-    return {**vendor, 'username': vendor['username'] or username, 'email': email or vendor['email']}
-
-
-def iam_entry(vendor: dict, user_profile: dict) -> dict:
+def iam_entry(outcome: 'UserOutcome') -> dict:
+    vendor = outcome.vendor
     title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
     headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
     if vendor.get('notes'):
@@ -1080,7 +1083,7 @@ def iam_entry(vendor: dict, user_profile: dict) -> dict:
         'ContentsFormat': EntryFormat.JSON,
         'Contents': vendor,
         'HumanReadable': tableToMarkdown(title, vendor, headers=headers, removeNull=True),
-        'EntryContext': {IAM_USER_PROFILE_KEY: user_profile, IAM_VENDOR_KEY: vendor},
+        'EntryContext': {IAM_USER_PROFILE_KEY: outcome.profile, IAM_VENDOR_KEY: vendor},
     }
 
 
@@ -1140,125 +1143,166 @@ class MemberRead:
         return text
 
 
-# ----- user commands --------------------------------------------------------------------------
+# ----- user commands: parse, resolve, plan, write, report ----------------------------------------
+@dataclass(frozen=True)
 class Settings:
     """The instance configuration, read once from demisto.params()."""
+    create_enabled: bool = True
+    update_enabled: bool = True
+    enable_enabled: bool = True
+    disable_enabled: bool = True
+    create_if_not_exists: bool = True
+    mapper_in: str = DEFAULT_MAPPER_IN
+    mapper_out: str = DEFAULT_MAPPER_OUT
 
-    def __init__(self, params: dict):
-        self.create_enabled = checkbox(params, 'create_user_enabled')
-        self.update_enabled = checkbox(params, 'update_user_enabled')
-        self.enable_enabled = checkbox(params, 'enable_user_enabled')
-        self.disable_enabled = checkbox(params, 'disable_user_enabled')
-        self.create_if_not_exists = checkbox(params, 'create_if_not_exists')
-        self.mapper_in = params.get('mapper_in') or DEFAULT_MAPPER_IN
-        self.mapper_out = params.get('mapper_out') or DEFAULT_MAPPER_OUT
+    @classmethod
+    def from_params(cls, params: dict) -> 'Settings':
+        return cls(**{flag: checkbox(params, flag.replace('_enabled', '_user_enabled')) for flag in USER_FLAGS},
+                   create_if_not_exists=checkbox(params, 'create_if_not_exists'),
+                   mapper_in=params.get('mapper_in') or DEFAULT_MAPPER_IN,
+                   mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
+
+
+USER_FLAGS = ('create_enabled', 'update_enabled', 'enable_enabled', 'disable_enabled')   # the "Allow ..." boxes
 
 
 def checkbox(params: dict, name: str, default: bool = True) -> bool:
-    """A checkbox the instance never saved (or saved oddly) counts as its default, never as 'off'."""
-    try:
-        return read_boolean(params.get(name), name, default)
-    except InputError:
-        return default
-
-
-ENABLED_SETTINGS = {'create': 'create_enabled', 'update': 'update_enabled', 'disable': 'disable_enabled',
-                    'enable': 'enable_enabled'}
-STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
+    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
+    its default, never as 'off'."""
+    text = str(params.get(name)).strip().lower()
+    return {'true': True, 'false': False}.get(text, default)
 
 
 def command_allowed(action: str, settings: Settings) -> bool:
     """Whether the instance allows the user action (its "Allow ..." checkbox)."""
-    setting = ENABLED_SETTINGS.get(action)
-    return not setting or bool(getattr(settings, setting))
-
-
-def turned_off_result(client: Client, action: str, profile: dict, settings: Settings) -> dict:
-    """The "Command is disabled." skip. For disable and enable it carries the user's real state (one read), so
-    that a script reading `active` never takes the skip for done; a failed read leaves the state unknown."""
-    user = None
-    if action in STATE_ACTIONS:
-        try:
-            user = find_profile_user(client, profile, settings, use_old_data=True)[1].user
-        except (ScimError, InputError, IdentityConflict) as exc:
-            with PLATFORM_LOCK:
-                demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
-    return skipped_result(action, DISABLED, user)
+    return getattr(settings, f'{action}_enabled', True)
 
 
 def may_enable(args: dict, settings: Settings) -> bool:
     return settings.enable_enabled and read_boolean(args.get('allow-enable'), 'allow-enable', default=True)
 
 
-def find_profile_user(client: Client, profile: dict, settings: Settings, use_old_data: bool) -> tuple:
-    """The profile mapped for an update, and the Resolution of who it designates in AWS."""
-    mapped = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    return mapped, resolve_user(client, profile, mapped, settings.mapper_out, use_old_data)
+@dataclass(frozen=True)
+class UserPlan:
+    """What a user command does, decided before anything is written.
+
+    `user`: the AWS user the profile designates (None when nobody is, and before a create); `operations`: the PATCH
+    that brings that user to the profile ([] when nothing changes); `body`: the user to create ({} when none);
+    `skip`: why nothing is done ('' when something is); `error`: (code, message) when the command fails without a
+    write (a user iam-get-user does not find); `notes`: what is not applied (a manager)."""
+    action: str
+    user: dict | None = None
+    operations: list[dict] = field(default_factory=list)
+    body: dict = field(default_factory=dict)
+    skip: str = ''
+    error: tuple[int, str] | None = None
+    notes: str = ''
 
 
 def not_found(resolution: Resolution) -> str:
     return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
 
 
-def patch_user(client: Client, user: dict, operations: list) -> dict:
-    """Apply `operations`; the user as AWS answers it, or as it must be when AWS answers 204. A failure keeps
-    the user, for the result."""
-    check_aws_text_rules((operation['path'], operation['value']) for operation in operations)
-    try:
-        return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
-    except ScimError as exc:
-        raise exc.about(user, taken_identifiers(client, user, operations) if exc.status == 409 else None)
+def plan_user_command(action: str, client: Client, request: UserRequest, args: dict, settings: Settings) -> UserPlan:
+    """What `action` does for the request's user: who the user is (the identity rule, once), then what changes.
 
+    Args:
+        action: get, create, update, disable or enable.
+        client: the tenant's SCIM client (the plan reads AWS, it never writes).
+        request: the user's profile, mapped, and its names.
+        args: the command's arguments (allow-enable).
+        settings: the instance's settings.
 
-def taken_identifiers(client: Client, user: dict, operations: list) -> str:
-    """Which new userName or externalId AWS refused (409) because another user holds it; '' when none is known."""
-    taken = []
-    for operation in operations:
-        if operation['path'] in ('userName', 'externalId'):
-            try:
-                holder = client.search('Users', operation['path'], operation['value'])
-            except ScimError:
-                continue
-            if holder and holder['id'] != user['id']:
-                taken.append(f'{operation["path"]} "{operation["value"]}" belongs to another AWS user '
-                             f'(id {holder["id"]}, {"active" if holder.get("active") else "disabled"})')
-    return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
-
-
-def get_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    _, resolution = find_profile_user(client, profile, settings, use_old_data=True)
+    Returns:
+        The plan: the user found, and the operations or body to send, or why nothing is done.
+    """
+    if not command_allowed(action, settings):
+        return turned_off_plan(action, client, request, settings)
+    if action == 'create':
+        return plan_create(client, request, args, settings)
+    resolution = resolve_user(client, request, settings.mapper_out)
+    if action == 'get':
+        return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)))
+    if not resolution.user and action == 'update' and settings.create_if_not_exists:
+        return plan_create(client, request, args, settings)
     if not resolution.user:
-        return failed_result('get', 404, not_found(resolution)), profile
-    incoming = demisto.mapObject(resolution.user, settings.mapper_in, INCOMING_MAPPING_TYPE)
-    return vendor_result('get', resolution.user), incoming
+        return UserPlan(action, skip=not_found(resolution))
+    if action == 'update':
+        return plan_update(client, request, resolution.user, args, settings)
+    return plan_active_state(action, resolution.user)
 
 
-def create_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    user = map_user(profile, settings.mapper_out, CREATE_MAPPING_TYPE)
-    missing = missing_for_create(user)
-    if missing:   # cannot be created; it may exist already and be updated instead
-        existing = identifier_pairs(profile, user) and \
-            resolve_user(client, profile, user, settings.mapper_out, use_old_data=False).user
+def turned_off_plan(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
+    """The "Command is disabled." skip. For disable and enable it carries the user's real state (one read), so
+    that a script reading `active` never takes the skip for done; a failed read leaves the state unknown."""
+    user = None
+    if action in STATE_ACTIONS:
+        try:
+            user = resolve_user(client, request, settings.mapper_out).user
+        except (ScimError, InputError, IdentityConflict) as exc:
+            with PLATFORM_LOCK:
+                demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
+    return UserPlan(action, user, skip=DISABLED)
+
+
+def plan_create(client: Client, request: UserRequest, args: dict, settings: Settings) -> UserPlan:
+    """A new user from the profile mapped for a create; a profile lacking what AWS requires updates the person
+    when AWS has them already, and is refused otherwise."""
+    user, missing = creatable(map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE))
+    if missing:
+        existing = identifier_pairs(request.profile, request.mapped) and \
+            resolve_user(client, request, settings.mapper_out, use_old_data=False).user
         if existing:
-            return update_existing_user(client, profile, args, settings, existing)
+            return update_instead(client, request, existing, args, settings)
         raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
                          f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
                          f'{", ".join(missing)}.')
-    user['active'] = may_enable(args, settings)
+    user = {**user, 'active': may_enable(args, settings)}
     check_aws_text_rules(user.items())
-    manager_note = resolve_manager(client, user)
-    try:
-        created = client.create('Users', user_body(user))
-    except ScimError as exc:
-        if exc.status != 409:
-            raise
-        resolution = resolve_user(client, profile, user, settings.mapper_out, use_old_data=False)
-        if not resolution.user:
-            raise ScimError(409, create_conflict(client, user, resolution, exc.detail))
-        if exc.resent:   # the first POST created the user; its answer was lost on the way back
-            return vendor_result('create', resolution.user), profile
-        return update_existing_user(client, profile, args, settings, resolution.user)
-    return vendor_result('create', created, notes=manager_note), profile
+    user, notes = with_manager_id(client, user) if manager_of(user) else (user, '')
+    return UserPlan('create', body=user_body(user), notes=notes)
+
+
+def plan_update(client: Client, request: UserRequest, existing: dict, args: dict, settings: Settings) -> UserPlan:
+    """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
+    from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and enabling a disabled user
+    when allowed. Nothing AWS holds and the profile does not give is touched."""
+    wanted, notes = with_manager_id(client, request.mapped, existing) if manager_of(request.mapped) else \
+        (request.mapped, '')
+    operations = user_changes(existing, wanted)
+    if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
+        operations = user_changes(existing, with_followed_parts(existing, wanted))
+    if may_enable(args, settings) and existing.get('active') is False:
+        operations.append(replace_operation('active', True))
+    check_aws_text_rules((operation['path'], operation['value']) for operation in operations)
+    return UserPlan('update', existing, operations, notes=notes)
+
+
+def update_instead(client: Client, request: UserRequest, existing: dict, args: dict, settings: Settings) -> UserPlan:
+    """iam-create-user found the person in AWS: an update of them, when the instance allows updates."""
+    if not command_allowed('update', settings):
+        return UserPlan('update', existing, skip=DISABLED)
+    return plan_update(client, request, existing, args, settings)
+
+
+def plan_active_state(action: str, existing: dict) -> UserPlan:
+    """Disable or enable in one PATCH; a skip when AWS already has the user so."""
+    active = action == 'enable'
+    if existing.get('active') is active:
+        return UserPlan(action, existing, skip=ALREADY_ENABLED if active else ALREADY_DISABLED)
+    return UserPlan(action, existing, [replace_operation('active', active)])
+
+
+def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError, args: dict,
+                        settings: Settings) -> UserPlan:
+    """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
+    create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
+    resolution = resolve_user(client, request, settings.mapper_out, use_old_data=False)
+    if not resolution.user:
+        raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
+    if exc.resent:
+        return UserPlan('create', resolution.user)
+    return update_instead(client, request, resolution.user, args, settings)
 
 
 def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
@@ -1283,98 +1327,53 @@ def create_conflict(client: Client, user: dict, resolution: Resolution, detail: 
             'same e-mail or identifier.')
 
 
-def update_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    user, resolution = find_profile_user(client, profile, settings, use_old_data=True)
-    if resolution.user:
-        return update_existing_user(client, profile, args, settings, resolution.user, user)
-    if settings.create_if_not_exists:
-        return create_user_command(client, profile, args, settings)
-    return skipped_result('update', not_found(resolution)), profile
+def write_user(client: Client, plan: UserPlan) -> dict | None:
+    """Send the plan's one write, if any: the user as AWS holds it afterwards (the plan's user when nothing is
+    written)."""
+    if plan.body:
+        return client.create('Users', plan.body)
+    if not plan.operations or plan.user is None:
+        return plan.user
+    try:
+        return client.patch('Users', plan.user['id'], plan.operations) or apply_operations(plan.user, plan.operations)
+    except ScimError as exc:
+        taken = taken_identifiers(client, plan.user, plan.operations) if exc.status == 409 else ''
+        if not taken:
+            raise
+        raise ScimError(409, taken, exc.maybe_applied, exc.resent) from exc
 
 
-def update_existing_user(client: Client, profile: dict, args: dict, settings: Settings, existing: dict,
-                         wanted: dict | None = None) -> tuple:
-    if not command_allowed('update', settings):   # reached from iam-create-user, which found the user
-        return skipped_result('update', DISABLED, existing), profile
-    if wanted is None:
-        wanted = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    refresh_display_name(existing, wanted)
-    refresh_formatted(existing, wanted)
-    manager_note = resolve_manager(client, wanted, existing)
-    operations = user_changes(existing, wanted)
-    if may_enable(args, settings) and existing.get('active') is False:
-        operations.append(replace_operation('active', True))
-    updated = patch_user(client, existing, operations) if operations else existing
-    return vendor_result('update', updated, notes=manager_note), profile
+def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str:
+    """Which new userName or externalId AWS refused (409) because another user holds it; '' when none is known."""
+    taken = []
+    for operation in operations:
+        if operation['path'] in ('userName', 'externalId'):
+            try:
+                holder = client.search('Users', operation['path'], operation['value'])
+            except ScimError:
+                continue
+            if holder and holder['id'] != user['id']:
+                taken.append(f'{operation["path"]} "{operation["value"]}" belongs to another AWS user '
+                             f'(id {holder["id"]}, {"active" if holder.get("active") else "disabled"})')
+    return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
 
 
-def set_user_active(client: Client, profile: dict, settings: Settings, action: str, active: bool) -> tuple:
-    """Disable (`active` False) or enable the profile's user in one PATCH; a skip when AWS already has it so, or
-    has no such user."""
-    _, resolution = find_profile_user(client, profile, settings, use_old_data=True)
-    existing = resolution.user
-    if not existing:
-        return skipped_result(action, not_found(resolution)), profile
-    if existing.get('active') is active:
-        return skipped_result(action, ALREADY_ENABLED if active else ALREADY_DISABLED, existing), profile
-    updated = patch_user(client, existing, [replace_operation('active', active)])
-    return vendor_result(action, updated, active=active), profile
-
-
-def disable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    return set_user_active(client, profile, settings, 'disable', False)
-
-
-def enable_user_command(client: Client, profile: dict, args: dict, settings: Settings) -> tuple:
-    return set_user_active(client, profile, settings, 'enable', True)
-
-
-USER_COMMANDS: dict = {
-    'iam-get-user': ('get', get_user_command),
-    'iam-create-user': ('create', create_user_command),
-    'iam-update-user': ('update', update_user_command),
-    'iam-disable-user': ('disable', disable_user_command),
-    'iam-enable-user': ('enable', enable_user_command),
+USER_ACTIONS: dict[str, str] = {
+    'iam-get-user': 'get',
+    'iam-create-user': 'create',
+    'iam-update-user': 'update',
+    'iam-disable-user': 'disable',
+    'iam-enable-user': 'enable',
 }
+USER_COMMANDS = USER_ACTIONS
 SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
-
-
-def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list:
-    """Every outcome of a user command, failures included, is an IAM result: one entry for one user; for several
-    users (iam-disable-user), PARALLEL_USERS worked at once on the command's connection pool and throttling state,
-    one summary entry whose context holds one IAM.Vendor per user, in the order given."""
-    action = USER_COMMANDS[command][0]
-    try:
-        raw_profiles, blanks = user_profile_items(client, args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
-    except Exception as exc:
-        return [iam_entry(failed_result(action, *failure_of(command, exc, client.token)), {})]
-    if len(raw_profiles) == 1:
-        entry = iam_entry(*run_one_user(command, client, raw_profiles[0], args, settings))
-        entry['HumanReadable'] += blank_note(blanks, 'user-profile')
-        return [entry]
-    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        outcomes = list(pool.map(lambda raw: run_user_in_time(command, client, raw, args, settings), raw_profiles))
-    return [several_users_entry(action, outcomes, blanks)]
-
-
-def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> 'UserOutcome':
-    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
-    so and naming it."""
-    if client.time_left() > 0:
-        return UserOutcome(*run_one_user(command, client, raw, args, settings))
-    try:
-        profile = parse_user_profile(raw)
-    except InputError:
-        profile = {'username': str(raw)}
-    vendor = failed_result(USER_COMMANDS[command][0], 504, 'Not disabled: the command\'s time budget ran out before '
-                                                          'this user was reached; run the command again for it.')
-    return UserOutcome(named(vendor, profile_names(profile, settings.mapper_out)), profile, reached=False)
+STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
 
 
 @dataclass(frozen=True)
 class UserOutcome:
-    """What one user of several came to: the IAM.Vendor result, the profile for IAM.UserProfile, and whether
-    the command reached the user before its time budget ran out."""
+    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, and whether the command
+    reached the user before its time budget ran out."""
     vendor: dict
     profile: dict
     reached: bool = True
@@ -1388,6 +1387,84 @@ class UserOutcome:
         if self.vendor['skipped']:
             return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
         return f"{self.vendor['action']}d"
+
+
+def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
+    """One user, start to end: parse the profile, plan, write, and report; whatever happens, the result names the
+    user, and a failure after the user was found carries that user."""
+    action = USER_ACTIONS[command]
+    profile: dict = {}
+    request: UserRequest | None = None
+    plan: UserPlan | None = None
+    try:
+        profile = parse_user_profile(raw)
+        request = read_user_request(profile, settings.mapper_out)
+        plan = plan_user_command(action, client, request, args, settings)
+        try:
+            written = write_user(client, plan)
+        except ScimError as exc:
+            if not plan.body or exc.status != 409:
+                raise
+            plan = plan_after_conflict(client, request, plan, exc, args, settings)
+            written = write_user(client, plan)
+        vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes)
+        return UserOutcome(vendor, incoming_profile(written, settings) if action == 'get' and written else profile)
+    except Exception as exc:
+        user = plan.user if plan else None
+        if isinstance(exc, ScimError) and exc.maybe_applied and user:
+            user = {**user, 'active': None}   # AWS may have applied the write: its state is not known
+        names = request.names if request else profile_names(profile, {})
+        return UserOutcome(vendor_result(action, user, names, failure_of(command, exc, client.token)), profile)
+
+
+def incoming_profile(user: dict, settings: Settings) -> dict:
+    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user."""
+    with PLATFORM_LOCK:
+        return demisto.mapObject(user, settings.mapper_in, INCOMING_MAPPING_TYPE)
+
+
+def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list[dict]:
+    """Every outcome of a user command, failures included, is an IAM result.
+
+    Args:
+        command: the iam-*-user command.
+        client: the tenant's SCIM client.
+        args: the command's arguments (user-profile, allow-enable).
+        settings: the instance's settings.
+
+    Returns:
+        One entry for one user. For several users (iam-disable-user), PARALLEL_USERS worked at once on the
+        command's connection pool and throttling state, one summary entry whose context holds one IAM.Vendor per
+        user, in the order given.
+    """
+    try:
+        items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
+        raw_profiles = items.users(client)
+    except Exception as exc:
+        vendor = vendor_result(USER_ACTIONS[command], None, (None, None), failure_of(command, exc, client.token))
+        return [iam_entry(UserOutcome(vendor, {}))]
+    if len(raw_profiles) == 1:
+        entry = iam_entry(run_one_user(command, client, raw_profiles[0], args, settings))
+        entry['HumanReadable'] += blank_note(items.blanks, 'user-profile')
+        return [entry]
+    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
+        outcomes = list(pool.map(lambda raw: run_user_in_time(command, client, raw, args, settings), raw_profiles))
+    return [several_users_entry(USER_ACTIONS[command], outcomes, items.blanks)]
+
+
+def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
+    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
+    so and naming it."""
+    if client.time_left() > 0:
+        return run_one_user(command, client, raw, args, settings)
+    try:
+        profile = parse_user_profile(raw)
+    except InputError:
+        profile = {'username': str(raw)}
+    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
+                  'again for it.')
+    vendor = vendor_result(USER_ACTIONS[command], None, profile_names(profile, {}), error)
+    return UserOutcome(vendor, profile, reached=False)
 
 
 OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
@@ -1420,52 +1497,36 @@ def several_users_entry(action: str, outcomes: list[UserOutcome], blanks: int) -
     }
 
 
-def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> tuple[dict, dict]:
-    """One user's IAM.Vendor result (whatever happened, naming the user) and the profile for IAM.UserProfile."""
-    action, handler = USER_COMMANDS[command]
-    profile: dict = {}
-    names: tuple[str | None, str | None] = (None, None)
-    try:
-        profile = parse_user_profile(raw)
-        names = profile_names(profile, settings.mapper_out)
-        old_user_data(profile)   # malformed olduserdata is named now, whatever the command
-        if command_allowed(action, settings):
-            vendor, context_profile = handler(client, profile, args, settings)
-        else:
-            vendor, context_profile = turned_off_result(client, action, profile, settings), profile
-    except Exception as exc:
-        user = getattr(exc, 'user', None)
-        if isinstance(exc, ScimError) and exc.maybe_applied and user:
-            user = {**user, 'active': None}   # AWS may have applied the write: its state is not known
-        vendor = failed_result(action, *failure_of(command, exc, client.token), user=user)
-        context_profile = profile
-    return named(vendor, names), context_profile
+@dataclass(frozen=True)
+class ProfileItems:
+    """The user-profile argument split into the users it gives: `items`, how many blank items were ignored, and
+    `joined`, the whole text when it is several comma-separated names (which may still be one user's name)."""
+    items: list[Any]
+    blanks: int = 0
+    joined: str = ''
+
+    def users(self, client: Client) -> list[Any]:
+        """The users to work on: the comma-separated names, unless AWS has a user named by the whole text."""
+        if self.joined and client.search('Users', 'userName', self.joined):
+            return [self.joined]
+        return self.items
 
 
-def user_profile_items(client: Client, raw: Any, several: bool) -> tuple[list, int]:
-    """The users one call is about, and how many blank items were ignored: `raw` itself, or, for a command that
-    takes several, each item of a list (from a script or as JSON text) or each of several bare user names separated
-    by commas (when the whole text is not itself a user's name). Blank items (null, '', {}) are dropped in every
-    form, as lists built by transformers have them."""
-    if isinstance(raw, str) and raw.strip().startswith('"'):
+def user_profile_items(raw: Any, several: bool) -> ProfileItems:
+    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
+    script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
+    dropped in every form, as lists built by transformers have them. No request is sent here."""
+    if isinstance(raw, str) and raw.strip().startswith(('"', '[')):
         try:
             decoded = json.loads(raw)
         except ValueError:
             decoded = None
-        raw = decoded if isinstance(decoded, str) else raw   # a JSON string: its text
-    items = [raw]
-    if isinstance(raw, str) and raw.strip().startswith('['):
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = None
-        items = parsed if isinstance(parsed, list) else items
-    elif isinstance(raw, list):
-        items = raw
-    elif several and isinstance(raw, str) and ',' in raw and not looks_like_json(raw):
-        names = raw.split(',')
-        if len([name for name in names if name.strip()]) > 1 and not client.search('Users', 'userName', raw.strip()):
-            items = names
+        raw = decoded if isinstance(decoded, (str, list)) else raw   # a JSON string: its text; a JSON list
+    items = raw if isinstance(raw, list) else [raw]
+    joined = ''
+    if several and isinstance(raw, str) and not looks_like_json(raw) and \
+            len([name for name in raw.split(',') if name.strip()]) > 1:
+        items, joined = raw.split(','), raw.strip()
     given = [item for item in items if not is_empty(item)]
     if len(given) > 1 and not several:
         raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
@@ -1473,12 +1534,12 @@ def user_profile_items(client: Client, raw: Any, several: bool) -> tuple[list, i
     if not given and len(items) != 1:
         raise InputError('user-profile is an empty list: give at least one user.')
     if not given:
-        return items, 0   # one blank value: parse_user_profile says what is missing
-    return given, len(items) - len(given)
+        return ProfileItems(items)   # one blank value: parse_user_profile says what is missing
+    return ProfileItems(given, len(items) - len(given), joined)
 
 
 def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
-    """(error code, message) the user sees, logged with demisto.error (an unexpected error with its traceback),
+    """The (error code, message) the user sees, logged with demisto.error (an unexpected error with its traceback),
     always redacted."""
     if isinstance(exc, InputError):
         code, message = 400, str(exc)
@@ -1998,7 +2059,7 @@ def main() -> None:
         client = build_client(params, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
                               else COMMAND_BUDGET_SECONDS)
         if command in USER_COMMANDS:
-            entries = run_user_command(command, client, args, Settings(params))
+            entries = run_user_command(command, client, args, Settings.from_params(params))
             return_results(entries[0] if len(entries) == 1 else entries)
         elif command in GROUP_COMMANDS:
             return_results(run_group_command(command, client, args))

@@ -8,6 +8,7 @@ iam-disable-user, group commands, test-module, get-mapping-fields, main, retries
 """
 import json
 import ssl
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -76,6 +77,7 @@ class Platform:
         self.mocker = mocker
         self.entries: list = []
         self.logs: list = []
+        self.waits: list = []   # the retry pauses asked for (recorded, not waited)
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +89,7 @@ def platform(mocker) -> Platform:
         mocker.patch.object(demisto, level, side_effect=lambda msg, *args, level=level:
                             recorded.logs.append((level, str(msg))))
     mocker.patch.object(demisto, "mapObject", side_effect=map_object)
+    mocker.patch.object(AWS_ILM, "pause", side_effect=recorded.waits.append)
     mocker.patch.object(demisto, "callingContext",
                         {"context": {"IntegrationBrand": "AWS-ILM", "IntegrationInstance": "AWS-ILM_instance_1"}})
     PLATFORM[0] = recorded
@@ -598,7 +601,7 @@ def test_disable_user_server_error_is_reported(requests_mock):
     requests_mock.patch(API + f"Users/{USER_ID}", status_code=500, json=load("error_500.json"))
     result = vendor(run_command("iam-disable-user", {"user-profile": "jdoe@example.com"}))
     assert (result["success"], result["errorCode"]) == (False, 500)
-    assert result["errorMessage"] == load("error_500.json")["detail"]
+    assert result["errorMessage"].startswith(load("error_500.json")["detail"] + " (gave up after 6 attempts")
 
 
 # ----- AWS's attribute rules, checked before any write ------------------------------------------------
@@ -1036,11 +1039,11 @@ def test_unknown_command():
 
 
 def test_absent_checkboxes_count_as_enabled(requests_mock):
-    settings = AWS_ILM.Settings({})
+    settings = AWS_ILM.Settings.from_params({})
     assert all([settings.create_enabled, settings.update_enabled, settings.enable_enabled,
                 settings.disable_enabled, settings.create_if_not_exists])
     assert settings.mapper_in == AWS_ILM.DEFAULT_MAPPER_IN and settings.mapper_out == AWS_ILM.DEFAULT_MAPPER_OUT
-    assert AWS_ILM.Settings({"create_user_enabled": "false"}).create_enabled is False
+    assert AWS_ILM.Settings.from_params({"create_user_enabled": "false"}).create_enabled is False
     assert AWS_ILM.checkbox({"x": "garbage"}, "x") is True
 
 
@@ -1079,7 +1082,8 @@ def test_non_json_and_html_answers(requests_mock):
 def test_a_timeout_is_reported_as_504(requests_mock):
     requests_mock.get(API + "Users", exc=requests.exceptions.ReadTimeout("slow"))
     result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
-    assert (result["errorCode"], result["errorMessage"]) == (504, "AWS did not answer in time (20 s).")
+    assert result["errorCode"] == 504
+    assert result["errorMessage"].startswith("AWS did not answer in time (20 s). (gave up after 5 attempts")
 
 
 def test_a_reset_connection_is_reported_as_502_that_may_have_applied(requests_mock):
@@ -1089,12 +1093,17 @@ def test_a_reset_connection_is_reported_as_502_that_may_have_applied(requests_mo
     assert "AWS may have applied it" in out["errorMessage"]
 
 
-def test_retry_policy_covers_every_method_and_backs_off_within_bounds():
-    client = AWS_ILM.build_client(PARAMS)
-    retry = client._session.get_adapter("https://x").max_retries
-    assert isinstance(retry, AWS_ILM.ScimRetry) and retry.allowed_methods is None
-    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504} and retry.total is None and retry.status is None
-    assert retry.read == AWS_ILM.LOST_ANSWER_RETRIES and retry.connect == AWS_ILM.CONNECT_RETRIES
+def test_retry_policy_limits_each_kind_and_backs_off_within_bounds():
+    """Given one request's record, when failures of each kind come, then a lost answer is resent 4 times, a failed
+    connection once, a 5xx 5 times, throttling until the budget, a client error never; waits stay in bounds."""
+    def retries(failure) -> int:
+        record = AWS_ILM.RequestRecord(time.monotonic())
+        return sum(1 for _ in range(50) if record.wait_before_retry(failure, time.monotonic() + 10_000) is not None)
+    assert retries(AWS_ILM.ScimError(504, "x", cause="lost answer")) == AWS_ILM.LOST_ANSWER_RETRIES == 4
+    assert retries(AWS_ILM.ScimError(502, "x", cause="failed connection")) == AWS_ILM.CONNECT_RETRIES == 1
+    assert retries(AWS_ILM.ScimError(502, "x", cause="TLS failure")) == 0
+    assert [retries(AWS_ILM.ScimError(status, "x")) for status in (500, 502, 503, 504)] == [5] * 4
+    assert retries(AWS_ILM.ScimError(429, "x")) == 50 and retries(AWS_ILM.ScimError(409, "x")) == 0
     waits = [AWS_ILM.backoff_seconds(attempt) for attempt in range(8) for _ in range(20)]
     assert min(waits) >= 0 and max(waits) <= AWS_ILM.BACKOFF_CAP_SECONDS
 

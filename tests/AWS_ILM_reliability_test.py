@@ -12,7 +12,6 @@ import time
 import types
 
 import pytest
-import urllib3
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -27,9 +26,9 @@ PERSON = {"username": "ann@example.com", "email": "ann@example.com", "givenname"
 
 @pytest.fixture
 def waits(monkeypatch):
-    """Retry waits (urllib3's sleeps) are recorded and skipped; the integration's clock moves on by them."""
+    """Retry waits (the integration's pauses) are recorded and skipped; its clock moves on by them."""
     recorded: list = []
-    monkeypatch.setattr(urllib3.util.retry, "time", types.SimpleNamespace(time=time.time, sleep=recorded.append))
+    monkeypatch.setattr(AWS_ILM, "pause", recorded.append)
     monkeypatch.setattr(AWS_ILM, "time", types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(recorded),
                                                                sleep=recorded.append))
     monkeypatch.setattr(AWS_ILM, "REQUEST_TIMEOUT", (2.0, 0.3))

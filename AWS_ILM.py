@@ -206,12 +206,6 @@ class Throttle:
         with self.lock:
             self.until = max(self.until, time.monotonic() + seconds)
 
-    def wait(self, deadline: float) -> None:
-        """Wait until the hold is over (never past the deadline)."""
-        seconds = min(self.until, deadline) - time.monotonic()
-        if seconds > 0:
-            pause(seconds)
-
 
 @dataclass
 class RequestRecord:
@@ -243,6 +237,11 @@ class RequestRecord:
         self.retries += 1
         return wait
 
+    def final(self, failure: ScimError) -> ScimError:
+        """The failure as reported: what the retries went through added, and whether an attempt was resent."""
+        return ScimError(failure.status, failure.detail + self.note(), failure.maybe_applied,
+                         resent='lost answer' in self.kinds, cause=failure.cause)
+
     def note(self) -> str:
         """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
         'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
@@ -272,7 +271,7 @@ def redact(text: str, token: str) -> str:
     return text.replace(token, '<token>') if token else text
 
 
-def exception_chain(exc: BaseException) -> list:
+def exception_chain(exc: BaseException) -> list[BaseException]:
     """The exception and every one it wraps (DemistoException.exception, urllib3's reason, __cause__, args)."""
     chain: list = []
     pending: list = [exc]
@@ -366,6 +365,70 @@ def scim_resources(body: dict | None, kind: str, listing: bool = False) -> list[
     return found
 
 
+# ----- instance settings ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Settings:
+    """The instance configuration, read once from demisto.params(): how to reach the tenant, and what the user
+    commands may do (the "Allow ..." checkboxes) through which mappers."""
+    base_url: str = ''
+    token: str = ''
+    verify: bool = True
+    proxy: bool = False
+    create_enabled: bool = True
+    update_enabled: bool = True
+    enable_enabled: bool = True
+    disable_enabled: bool = True
+    create_if_not_exists: bool = True
+    mapper_in: str = DEFAULT_MAPPER_IN
+    mapper_out: str = DEFAULT_MAPPER_OUT
+
+    @classmethod
+    def from_params(cls, params: dict) -> 'Settings':
+        """The settings of `params` (demisto.params()); InputError names what is missing or wrong."""
+        token, tenant_id = instance_credentials(params)
+        url = (params.get('url') or '').strip()
+        if not url or not token:
+            missing = [name for name, value in (('Base URL', url), ('Authentication Token', token)) if not value]
+            raise InputError(f'The instance is missing {", ".join(missing)}: set it in the instance settings.')
+        flags = {flag: checkbox(params, flag.replace('_enabled', '_user_enabled')) for flag in USER_FLAGS}
+        return cls(scim_base_url(url, tenant_id), token, not checkbox(params, 'insecure', default=False),
+                   checkbox(params, 'proxy', default=False), **flags,
+                   create_if_not_exists=checkbox(params, 'create_if_not_exists'),
+                   mapper_in=params.get('mapper_in') or DEFAULT_MAPPER_IN,
+                   mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
+
+
+USER_FLAGS = ('create_enabled', 'update_enabled', 'enable_enabled', 'disable_enabled')   # the "Allow ..." boxes
+
+
+def checkbox(params: dict, name: str, default: bool = True) -> bool:
+    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
+    its default, never as 'off'."""
+    return {'true': True, 'false': False}.get(str(params.get(name)).strip().lower(), default)
+
+
+def instance_credentials(params: dict) -> tuple[str, str]:
+    """(token, Tenant ID). The token is the credentials' password, else the legacy hidden parameter; the quotes
+    and `Bearer ` prefix a paste brings are removed, and the spaces, quotes and slashes around the Tenant ID. A
+    Tenant ID that is a URL is refused."""
+    credentials = params.get('credentials') or {}
+    token = unquoted(str(credentials.get('password') or params.get('authentication_token') or ''))
+    token = unquoted(token[7:]) if token[:7].lower() == 'bearer ' else token
+    tenant = unquoted(str(credentials.get('identifier') or params.get('tenant_id') or '')).strip('/ ')
+    if '://' in tenant or tenant.lower().startswith('scim.') or '/' in tenant:
+        raise InputError(f'The Tenant ID "{tenant}" is a URL, not a tenant id: give only the id (the part of the '
+                         'SCIM endpoint after the host, like d-1234567890), or put the whole endpoint in Base URL and '
+                         'clear the Tenant ID.')
+    return token, tenant
+
+
+def unquoted(text: str) -> str:
+    text = text.strip()
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
+        text = text[1:-1].strip()
+    return text
+
+
 # ----- SCIM client ----------------------------------------------------------------------------
 def is_loopback(host: str) -> bool:
     if host.lower() == 'localhost':
@@ -422,13 +485,15 @@ class Client(BaseClient):
     BaseClient sends it (proxy, certificates, its REQUESTS_TIMEOUT override, its error handler hook) and `send`
     sends it again where AWS allows, within the command's time budget."""
 
-    def __init__(self, base_url: str, token: str, verify: bool, proxy: bool,
-                 budget_seconds: float = COMMAND_BUDGET_SECONDS):
-        super().__init__(base_url, verify=verify, proxy=proxy, ok_codes=OK_STATUSES, timeout=REQUEST_TIMEOUT[1],
-                         headers={'Authorization': f'Bearer {token}', 'Content-Type': 'application/json',
-                                  'Accept': 'application/json'})
-        self.token = token
-        self.host = urlsplit(base_url).netloc
+    def __init__(self, settings: Settings, budget_seconds: float = COMMAND_BUDGET_SECONDS):
+        super().__init__(settings.base_url, verify=settings.verify, proxy=settings.proxy, ok_codes=OK_STATUSES,
+                         timeout=REQUEST_TIMEOUT[1], headers={'Authorization': f'Bearer {settings.token}',
+                                                              'Content-Type': 'application/json',
+                                                              'Accept': 'application/json'})
+        if not settings.verify:
+            urllib3.disable_warnings()
+        self.token = settings.token
+        self.host = urlsplit(settings.base_url).netloc
         self.timeout_pair = (REQUEST_TIMEOUT[0], min(self.timeout, MAX_READ_TIMEOUT))   # BaseClient read the override
         self.deadline = time.monotonic() + budget_seconds
         self.throttle = Throttle()
@@ -438,46 +503,29 @@ class Client(BaseClient):
         return self.deadline - time.monotonic()
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> dict | None:
-        """One SCIM call, sent again while its own RequestRecord allows, each retry logged.
-
-        Args:
-            method: the HTTP method.
-            path: the path under the tenant's SCIM root (its ids already encoded).
-            body: the JSON body, if any.
-            params: the query parameters, if any.
-
-        Returns:
-            The answer's JSON object; None when it has no body, and for a DELETE (whose body is not read).
-
-        Raises:
-            ScimError: AWS's error answer, or why none came, saying what the retries went through.
-        """
+        """One SCIM call (`path` under the SCIM root, ids encoded) through BaseClient, sent again while its own
+        RequestRecord allows, each retry logged. Returns the answer's JSON object (None when it has no body, and for
+        a DELETE, whose body is not read); raises ScimError: AWS's error answer, or why none came, saying what the
+        retries went through."""
         record = RequestRecord(time.monotonic())
         while True:
-            self.throttle.wait(self.deadline)
+            held = min(self.throttle.until, self.deadline) - time.monotonic()   # another request's 429
+            if held > 0:
+                pause(held)
             try:
-                response = self.attempt(method, path, body, params)
-            except ScimError as failure:
+                response = self._http_request(method, url_suffix=path, json_data=body, params=params,
+                                              resp_type='response', error_handler=self.refuse, timeout=self.timeout_pair)
+            except Exception as exc:  # AWS's error answer (`refuse`), or requests' and BaseClient's failures
+                failure = exc if isinstance(exc, ScimError) else \
+                    transport_failure(exc, self.host, self.timeout_pair[1], self._verify, write=method != 'GET')
+                if not isinstance(failure, ScimError):
+                    raise   # not a failure to get an answer: a defect, reported as unexpected
                 wait = record.wait_before_retry(failure, self.deadline)
                 if wait is None:
-                    raise ScimError(failure.status, failure.detail + record.note(), failure.maybe_applied,
-                                    resent='lost answer' in record.kinds, cause=failure.cause) from failure
+                    raise record.final(failure) from exc
                 self.retry_later(method, path, failure, wait, record.retries)
             else:
                 return None if method == 'DELETE' else scim_object(response)
-
-    def attempt(self, method: str, path: str, body: Any, params: dict | None) -> requests.Response:
-        """One try of a request through BaseClient; an error answer or a failure to get one raised as ScimError."""
-        try:
-            return self._http_request(method, url_suffix=path, json_data=body, params=params, resp_type='response',
-                                      error_handler=self.refuse, timeout=self.timeout_pair)
-        except ScimError:
-            raise
-        except Exception as exc:  # DemistoException wrapping requests' errors, or requests' own (a read timeout)
-            failure = transport_failure(exc, self.host, self.timeout_pair[1], self._verify, write=method != 'GET')
-            if failure is exc:
-                raise
-            raise failure from exc
 
     def refuse(self, response: requests.Response) -> None:
         """BaseClient's error handler: AWS's error answer as a ScimError, with the wait AWS asked for."""
@@ -503,7 +551,7 @@ class Client(BaseClient):
                 return None
             raise
 
-    def create(self, resource: str, body: dict) -> dict:
+    def create(self, resource: str, body: dict) -> dict[str, Any]:
         """CreateUser / CreateGroup."""
         return scim_resources(self.send('POST', resource, body=body), resource[:-1].lower())[0]
 
@@ -535,7 +583,7 @@ class Client(BaseClient):
     def delete_group(self, group_id: str) -> None:
         self.send('DELETE', f'Groups/{path_segment(group_id)}')
 
-    def schemas(self) -> dict:
+    def schemas(self) -> dict[str, Any]:
         return self.send('GET', 'Schemas') or {}
 
     def service_provider_config(self) -> dict | None:
@@ -543,7 +591,7 @@ class Client(BaseClient):
 
 
 # ----- user-profile mapping and identity ------------------------------------------------------
-def parse_user_profile(raw: Any) -> dict:
+def parse_user_profile(raw: Any) -> dict[str, Any]:
     """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
     if isinstance(raw, list) and len(raw) == 1:
         raw = raw[0]
@@ -591,7 +639,7 @@ def looks_like_json(text: str) -> bool:
     return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null')
 
 
-def old_user_data(profile: dict) -> dict:
+def old_user_data(profile: dict) -> dict[str, Any]:
     """The profile's previous values (a rename); blank (\'\', null, {}, only blank values) means none."""
     old = profile.get('olduserdata')
     if isinstance(old, str) and old.strip():
@@ -605,7 +653,7 @@ def old_user_data(profile: dict) -> dict:
     return old or {}
 
 
-def split_attribute_path(key: str) -> list:
+def split_attribute_path(key: str) -> list[str]:
     """`name.givenName` -> [name, givenName]; enterprise URNs (1.0 or 2.0) stay one segment."""
     key = key.replace('\\.', '.')
     for urn in (ENTERPRISE_SCHEMA, LEGACY_ENTERPRISE_SCHEMA):
@@ -645,7 +693,10 @@ def is_blank(value: Any) -> bool:
 
 
 def is_empty(value: Any) -> bool:
-    return is_blank(value) or (isinstance(value, (list, dict)) and not value)
+    """None, blank text, [] or {}: a value that was not given."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, (list, dict)) and not value)
 
 
 def without_empty(value: Any) -> Any:
@@ -666,14 +717,14 @@ def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
     """The one reader of a true/false parameter, argument or field: a boolean, or 'true'/'false' in any case with
     spaces around it (as the War Room sends it); blank means `default` (required when it is None)."""
     text = value.strip().lower() if isinstance(value, str) else value
-    if is_blank(text) and default is not None:
+    if text in (None, '') and default is not None:
         return default
     if isinstance(text, bool) or text in ('true', 'false'):
         return argToBoolean(text)
     raise InputError(f'{name} must be true or false, not {value!r}.')
 
 
-def single_primary(attribute: str, value: Any) -> list:
+def single_primary(attribute: str, value: Any) -> list[dict]:
     """AWS keeps one email, phone number and address, and that one must be primary. The type is kept only when
     the profile gives one (an update then keeps AWS's; a new user gets 'work')."""
     if isinstance(value, str) and value.strip().startswith(('[', '{')):
@@ -692,7 +743,7 @@ def single_primary(attribute: str, value: Any) -> list:
     return [{**{k: v for k, v in chosen.items() if k not in ('display', 'primary')}, 'primary': True}]
 
 
-def normalise_user(mapped: Any) -> dict:
+def normalise_user(mapped: Any) -> dict[str, Any]:
     """Make the outgoing mapper's result a valid AWS user body (without `schemas`). Whole objects (`name`,
     `addresses`, an enterprise URN) are laid down first and the dotted fields over them, whatever the order the
     platform returns them in."""
@@ -720,7 +771,7 @@ def normalise_user(mapped: Any) -> dict:
     return user
 
 
-def supported_enterprise(enterprise: dict) -> dict:
+def supported_enterprise(enterprise: dict) -> dict[str, Any]:
     """The enterprise attributes AWS supports (a manager given as text is its `value`); the others are dropped."""
     if isinstance(enterprise.get('manager'), str):
         enterprise['manager'] = {'value': enterprise['manager']}
@@ -730,13 +781,13 @@ def supported_enterprise(enterprise: dict) -> dict:
     return {k: v for k, v in enterprise.items() if k in ENTERPRISE_ATTRIBUTES}
 
 
-def map_user(profile: dict, mapper: str, mapping_type: str) -> dict:
+def map_user(profile: dict, mapper: str, mapping_type: str) -> dict[str, Any]:
     source = {k: v for k, v in profile.items() if k != 'olduserdata'}
     with PLATFORM_LOCK:   # from the threads of a command working on several users
         return normalise_user(demisto.mapObject(source, mapper, mapping_type))
 
 
-def user_body(user: dict) -> dict:
+def user_body(user: dict) -> dict[str, Any]:
     body = {k: v for k, v in user.items() if k not in NEVER_SENT}
     for attribute in SINGLE_VALUED_LISTS:
         if attribute in body:
@@ -782,17 +833,23 @@ def describe_user(user: dict) -> str:
 @dataclass(frozen=True)
 class UserRequest:
     """One user of a command, read once: the profile as given, it mapped through the outgoing mapper (for an
-    update), the previous values it gives (olduserdata, as given) and the names the result carries."""
+    update), the previous values it gives (olduserdata, as given), the names the result carries, and whether the
+    command may enable the user (allow-enable, for create and update)."""
     profile: dict
     mapped: dict
     old: dict
     names: tuple[str | None, str | None]
+    may_enable: bool = False
 
 
-def read_user_request(profile: dict, mapper: str) -> UserRequest:
-    """The profile mapped once, its olduserdata checked, and the user named (see `profile_names`)."""
-    mapped = map_user(profile, mapper, UPDATE_MAPPING_TYPE)
-    return UserRequest(profile, mapped, old_user_data(profile), profile_names(profile, mapped))
+def read_user_request(profile: dict, action: str, args: dict, settings: 'Settings') -> UserRequest:
+    """The profile mapped once, its olduserdata and the command's allow-enable checked, and the user named (see
+    `profile_names`)."""
+    mapped = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
+    old = old_user_data(profile) if 'olduserdata' in profile else {}
+    may_enable = action in ('create', 'update') and settings.enable_enabled and \
+        read_boolean(args.get('allow-enable'), 'allow-enable', default=True)
+    return UserRequest(profile, mapped, old, profile_names(profile, mapped), may_enable)
 
 
 def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
@@ -800,7 +857,7 @@ def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
     `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
     raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
     texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
-    email = primary_email(mapped) or profile.get('email')
+    email = (mapped.get('emails') or [{}])[0].get('value') or profile.get('email')   # normalised: one, primary
     return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
 
 
@@ -831,13 +888,13 @@ def resolve_user(client: 'Client', request: UserRequest, mapper: str, use_old_da
     search = UserSearch(client, {v for v in (external_id, old_mapped.get('externalId')) if v})
     before = search.first_person(previous)
     if before and external_id and before.get('externalId') == external_id:
-        return Resolution(before, search.others())
+        return Resolution(before, list(search.strangers.values()))
     after = search.first_person(current)
     if before and after and before['id'] != after['id']:
         if not (external_id and after.get('externalId') == external_id):
             raise IdentityConflict(identity_conflict(previous, current, before, after))
         before = None
-    return Resolution(before or after, search.others())
+    return Resolution(before or after, list(search.strangers.values()))
 
 
 @dataclass
@@ -862,9 +919,6 @@ class UserSearch:
                 return user
         return None
 
-    def others(self) -> list[dict]:
-        return list(self.strangers.values())
-
 
 def identity_conflict(previous: list, current: list, before: dict, after: dict) -> str:
     def named(pairs: list) -> str:
@@ -882,43 +936,37 @@ def same_value(wanted: Any, current: Any) -> bool:
     return wanted == current
 
 
-def user_changes(current: dict, wanted: dict) -> list:
-    """PATCH operations that bring `current` to `wanted`, one per changed attribute; nothing AWS holds is lost."""
-    operations = []
+def user_changes(current: dict, wanted: dict) -> list[dict]:
+    """PATCH operations that bring `current` to `wanted`, one per changed attribute; nothing AWS holds is lost. An
+    email, phone number or address (AWS keeps one, primary) is compared by its fields; an address is AWS's with the
+    profile's fields laid over it (a profile that carries only the city keeps the street); AWS's type stays unless
+    the profile gives one."""
+    changes: list[tuple[str, Any]] = []
     for attribute, value in wanted.items():
         if attribute in NEVER_SENT or attribute == 'active':
             continue
         if attribute in ('name', ENTERPRISE_SCHEMA):
             separator = '.' if attribute == 'name' else ':'
             existing = current.get(attribute) or {}
-            operations += [replace_operation(f'{attribute}{separator}{sub}', sub_value)
-                           for sub, sub_value in value.items() if not same_value(sub_value, existing.get(sub))]
+            changes += [(f'{attribute}{separator}{sub}', sub_value) for sub, sub_value in value.items()
+                        if not same_value(sub_value, existing.get(sub))]
         elif attribute in SINGLE_VALUED_LISTS:
-            changed = changed_single_value(attribute, value[0], current.get(attribute))
-            if changed:
-                operations.append(replace_operation(attribute, [changed]))
+            held = next((item for item in current.get(attribute) or [] if isinstance(item, dict)), {})
+            given = {k: v for k, v in value[0].items() if k != 'primary'}
+            merged = {**held, **given} if attribute == 'addresses' else given
+            if not same_value(given, held):
+                changes.append((attribute, [{**merged, 'type': given.get('type') or held.get('type') or 'work',
+                                             'primary': True}]))
         elif not same_value(value, current.get(attribute)):
-            operations.append(replace_operation(attribute, value))
-    return operations
-
-
-def changed_single_value(attribute: str, wanted: dict, current_values: Any) -> dict | None:
-    """The one email, phone number or address to send, or None when AWS already holds it. An address is AWS's
-    address with the profile's fields laid over it (a profile that carries only the city keeps the street);
-    an email or phone number is compared by value. AWS's type stays unless the profile gives one."""
-    current = next((item for item in current_values or [] if isinstance(item, dict)), {})
-    given = {k: v for k, v in wanted.items() if k != 'primary'}
-    if same_value(given, current):
-        return None
-    merged = {**current, **given} if attribute == 'addresses' else given
-    return {**merged, 'type': given.get('type') or current.get('type') or 'work', 'primary': True}
+            changes.append((attribute, value))
+    return [replace_operation(path, value) for path, value in changes]
 
 
 def built_display_name(name: dict) -> str:
     return f"{name.get('givenName') or ''} {name.get('familyName') or ''}".strip()
 
 
-def with_followed_parts(current: dict, wanted: dict) -> dict:
+def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
     """`wanted` with the values built from parts that change rebuilt from the new parts: displayName when AWS's is
     the one built from the old names, name.formatted and the address's formatted where the old parts' text
     appears in them. A value the profile maps, or one set by hand, is left as it is."""
@@ -982,48 +1030,43 @@ def manager_of(user: dict) -> Any:
     return ((user.get(ENTERPRISE_SCHEMA) or {}).get('manager') or {}).get('value')
 
 
-def text_values(path: str, value: Any) -> list[tuple[str, str]]:
-    """Every text in an attribute's value, with the path that names it (name.givenName, emails.value)."""
-    if isinstance(value, str):
-        return [(path, value)]
+def text_problems(path: str, value: Any) -> list[str]:
+    """What AWS refuses in the texts of an attribute's value, each named by its path (name.givenName, emails.value):
+    a length over AWS's limit, or the first character it does not allow (named, with its position), and the rule."""
     if isinstance(value, dict):
-        return [pair for key, sub in value.items() for pair in text_values(f'{path}.{key}', sub)]
+        return [problem for key, sub in value.items() for problem in text_problems(f'{path}.{key}', sub)]
     if isinstance(value, list):
-        return [pair for item in value for pair in text_values(path, item)]
-    return []
-
-
-def aws_text_problem(path: str, text: str) -> str:
-    """What in `text` AWS refuses for the attribute `path` ('' when nothing): the length, or the first character
-    it does not allow (named, with its position), and AWS's rule."""
+        return [problem for item in value for problem in text_problems(path, item)]
+    if not isinstance(value, str):
+        return []
     user_name = path == 'userName'
     limit = MAX_USER_NAME_CHARACTERS if user_name else MAX_TEXT_CHARACTERS
     rule = (f'AWS allows in userName only letters, marks, symbols, numbers and punctuation (no spaces, no control or '
             f'format characters, none of {" ".join(USER_NAME_FORBIDDEN)}), at most {limit} characters' if user_name
             else f'AWS allows no control or format characters in its text attributes, at most {limit} characters')
-    if len(text) > limit:
-        return f'"{path}" is {len(text):,} characters long: {rule}.'
-    for position, char in enumerate(text, 1):
+    if len(value) > limit:
+        return [f'"{path}" is {len(value):,} characters long: {rule}.']
+    for position, char in enumerate(value, 1):
         category = unicodedata.category(char)
         if category in ('Cc', 'Cf') or (user_name and (category.startswith('Z') or char in USER_NAME_FORBIDDEN)):
-            name = unicodedata.name(char, '(a control character)')
-            return f'"{path}" has U+{ord(char):04X} {name} at position {position}: {rule}.'
-    return ''
+            return [f'"{path}" has U+{ord(char):04X} {unicodedata.name(char, "(a control character)")} at position '
+                    f'{position}: {rule}.']
+    return []
 
 
 def check_aws_text_rules(attributes: Any) -> None:
     """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
     problems = [problem for path, value in attributes if path not in NEVER_SENT
-                for text_path, text in text_values(path, value) if (problem := aws_text_problem(text_path, text))]
+                for problem in text_problems(path, value)]
     if problems:
         raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
 
 
-def replace_operation(path: str, value: Any) -> dict:
+def replace_operation(path: str, value: Any) -> dict[str, Any]:
     return {'op': 'replace', 'path': path, 'value': value}
 
 
-def apply_operations(user: dict, operations: list) -> dict:
+def apply_operations(user: dict, operations: list) -> dict[str, Any]:
     """The user as AWS holds it after `operations` (for a PATCH that answers 204 without a body)."""
     result = copy.deepcopy(user)
     for operation in operations:
@@ -1045,7 +1088,7 @@ def calling_instance() -> tuple[str, str]:
 
 
 def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
-                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '') -> dict:
+                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '') -> dict[str, Any]:
     """The IAM.Vendor result of one user.
 
     Args:
@@ -1072,7 +1115,7 @@ def vendor_result(action: str, user: dict | None, names: tuple[str | None, str |
     return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
 
 
-def iam_entry(outcome: 'UserOutcome') -> dict:
+def iam_entry(outcome: 'UserOutcome') -> dict[str, Any]:
     vendor = outcome.vendor
     title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
     headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
@@ -1116,14 +1159,13 @@ def shortened(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
 class MemberRead:
     """What iam-get-group read of a group's members: `members` (None when they could not be read), why the list is
     partial ('' when it lists every member), and the token that continues it with aws-ilm-list-users."""
-
-    def __init__(self, members: list | None, partial_reason: str = '', next_token: str | None = None):
-        self.members = members
-        self.partial_reason = partial_reason
-        self.next_token = next_token
+    members: list[dict] | None
+    partial_reason: str = ''
+    next_token: str | None = None
 
     def markdown(self, group_id: str | None) -> str:
         if self.members is None:
@@ -1145,44 +1187,6 @@ class MemberRead:
 
 # ----- user commands: parse, resolve, plan, write, report ----------------------------------------
 @dataclass(frozen=True)
-class Settings:
-    """The instance configuration, read once from demisto.params()."""
-    create_enabled: bool = True
-    update_enabled: bool = True
-    enable_enabled: bool = True
-    disable_enabled: bool = True
-    create_if_not_exists: bool = True
-    mapper_in: str = DEFAULT_MAPPER_IN
-    mapper_out: str = DEFAULT_MAPPER_OUT
-
-    @classmethod
-    def from_params(cls, params: dict) -> 'Settings':
-        return cls(**{flag: checkbox(params, flag.replace('_enabled', '_user_enabled')) for flag in USER_FLAGS},
-                   create_if_not_exists=checkbox(params, 'create_if_not_exists'),
-                   mapper_in=params.get('mapper_in') or DEFAULT_MAPPER_IN,
-                   mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
-
-
-USER_FLAGS = ('create_enabled', 'update_enabled', 'enable_enabled', 'disable_enabled')   # the "Allow ..." boxes
-
-
-def checkbox(params: dict, name: str, default: bool = True) -> bool:
-    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
-    its default, never as 'off'."""
-    text = str(params.get(name)).strip().lower()
-    return {'true': True, 'false': False}.get(text, default)
-
-
-def command_allowed(action: str, settings: Settings) -> bool:
-    """Whether the instance allows the user action (its "Allow ..." checkbox)."""
-    return getattr(settings, f'{action}_enabled', True)
-
-
-def may_enable(args: dict, settings: Settings) -> bool:
-    return settings.enable_enabled and read_boolean(args.get('allow-enable'), 'allow-enable', default=True)
-
-
-@dataclass(frozen=True)
 class UserPlan:
     """What a user command does, decided before anything is written.
 
@@ -1203,32 +1207,31 @@ def not_found(resolution: Resolution) -> str:
     return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
 
 
-def plan_user_command(action: str, client: Client, request: UserRequest, args: dict, settings: Settings) -> UserPlan:
+def plan_user_command(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
     """What `action` does for the request's user: who the user is (the identity rule, once), then what changes.
 
     Args:
         action: get, create, update, disable or enable.
         client: the tenant's SCIM client (the plan reads AWS, it never writes).
         request: the user's profile, mapped, and its names.
-        args: the command's arguments (allow-enable).
         settings: the instance's settings.
 
     Returns:
         The plan: the user found, and the operations or body to send, or why nothing is done.
     """
-    if not command_allowed(action, settings):
+    if not getattr(settings, f'{action}_enabled', True):   # its "Allow ..." checkbox
         return turned_off_plan(action, client, request, settings)
     if action == 'create':
-        return plan_create(client, request, args, settings)
+        return plan_create(client, request, settings)
     resolution = resolve_user(client, request, settings.mapper_out)
     if action == 'get':
         return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)))
     if not resolution.user and action == 'update' and settings.create_if_not_exists:
-        return plan_create(client, request, args, settings)
+        return plan_create(client, request, settings)
     if not resolution.user:
         return UserPlan(action, skip=not_found(resolution))
     if action == 'update':
-        return plan_update(client, request, resolution.user, args, settings)
+        return plan_update(client, request, resolution.user, settings)
     return plan_active_state(action, resolution.user)
 
 
@@ -1245,7 +1248,7 @@ def turned_off_plan(action: str, client: Client, request: UserRequest, settings:
     return UserPlan(action, user, skip=DISABLED)
 
 
-def plan_create(client: Client, request: UserRequest, args: dict, settings: Settings) -> UserPlan:
+def plan_create(client: Client, request: UserRequest, settings: Settings) -> UserPlan:
     """A new user from the profile mapped for a create; a profile lacking what AWS requires updates the person
     when AWS has them already, and is refused otherwise."""
     user, missing = creatable(map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE))
@@ -1253,17 +1256,17 @@ def plan_create(client: Client, request: UserRequest, args: dict, settings: Sett
         existing = identifier_pairs(request.profile, request.mapped) and \
             resolve_user(client, request, settings.mapper_out, use_old_data=False).user
         if existing:
-            return update_instead(client, request, existing, args, settings)
+            return update_instead(client, request, existing, settings)
         raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
                          f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
                          f'{", ".join(missing)}.')
-    user = {**user, 'active': may_enable(args, settings)}
+    user = {**user, 'active': request.may_enable}
     check_aws_text_rules(user.items())
     user, notes = with_manager_id(client, user) if manager_of(user) else (user, '')
     return UserPlan('create', body=user_body(user), notes=notes)
 
 
-def plan_update(client: Client, request: UserRequest, existing: dict, args: dict, settings: Settings) -> UserPlan:
+def plan_update(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
     """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
     from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and enabling a disabled user
     when allowed. Nothing AWS holds and the profile does not give is touched."""
@@ -1272,17 +1275,17 @@ def plan_update(client: Client, request: UserRequest, existing: dict, args: dict
     operations = user_changes(existing, wanted)
     if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
         operations = user_changes(existing, with_followed_parts(existing, wanted))
-    if may_enable(args, settings) and existing.get('active') is False:
+    if request.may_enable and existing.get('active') is False:
         operations.append(replace_operation('active', True))
     check_aws_text_rules((operation['path'], operation['value']) for operation in operations)
     return UserPlan('update', existing, operations, notes=notes)
 
 
-def update_instead(client: Client, request: UserRequest, existing: dict, args: dict, settings: Settings) -> UserPlan:
+def update_instead(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
     """iam-create-user found the person in AWS: an update of them, when the instance allows updates."""
-    if not command_allowed('update', settings):
+    if not settings.update_enabled:
         return UserPlan('update', existing, skip=DISABLED)
-    return plan_update(client, request, existing, args, settings)
+    return plan_update(client, request, existing, settings)
 
 
 def plan_active_state(action: str, existing: dict) -> UserPlan:
@@ -1293,7 +1296,7 @@ def plan_active_state(action: str, existing: dict) -> UserPlan:
     return UserPlan(action, existing, [replace_operation('active', active)])
 
 
-def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError, args: dict,
+def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError,
                         settings: Settings) -> UserPlan:
     """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
     create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
@@ -1302,7 +1305,7 @@ def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, ex
         raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
     if exc.resent:
         return UserPlan('create', resolution.user)
-    return update_instead(client, request, resolution.user, args, settings)
+    return update_instead(client, request, resolution.user, settings)
 
 
 def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
@@ -1358,14 +1361,13 @@ def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str
     return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
 
 
-USER_ACTIONS: dict[str, str] = {
+USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
     'iam-get-user': 'get',
     'iam-create-user': 'create',
     'iam-update-user': 'update',
     'iam-disable-user': 'disable',
     'iam-enable-user': 'enable',
 }
-USER_COMMANDS = USER_ACTIONS
 SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
 STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
 
@@ -1390,34 +1392,48 @@ class UserOutcome:
 
 
 def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
-    """One user, start to end: parse the profile, plan, write, and report; whatever happens, the result names the
-    user, and a failure after the user was found carries that user."""
-    action = USER_ACTIONS[command]
+    """One user, start to end: parse the profile, resolve and plan, write, report.
+
+    Args:
+        command, client, args, settings: the command, the tenant's client, its arguments, the instance's settings.
+        raw: the user's profile as given (a JSON object or text, or a bare user name).
+
+    Returns:
+        The user's IAM.Vendor result (naming the user, and the user found when a write failed), and IAM.UserProfile.
+    """
+    action = USER_COMMANDS[command]
     profile: dict = {}
     request: UserRequest | None = None
     plan: UserPlan | None = None
     try:
         profile = parse_user_profile(raw)
-        request = read_user_request(profile, settings.mapper_out)
-        plan = plan_user_command(action, client, request, args, settings)
+        request = read_user_request(profile, action, args, settings)
+        plan = plan_user_command(action, client, request, settings)
         try:
             written = write_user(client, plan)
         except ScimError as exc:
             if not plan.body or exc.status != 409:
                 raise
-            plan = plan_after_conflict(client, request, plan, exc, args, settings)
+            plan = plan_after_conflict(client, request, plan, exc, settings)
             written = write_user(client, plan)
         vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes)
         return UserOutcome(vendor, incoming_profile(written, settings) if action == 'get' and written else profile)
     except Exception as exc:
-        user = plan.user if plan else None
-        if isinstance(exc, ScimError) and exc.maybe_applied and user:
-            user = {**user, 'active': None}   # AWS may have applied the write: its state is not known
         names = request.names if request else profile_names(profile, {})
-        return UserOutcome(vendor_result(action, user, names, failure_of(command, exc, client.token)), profile)
+        return failed_outcome(command, exc, plan.user if plan else None, names, profile, client.token)
 
 
-def incoming_profile(user: dict, settings: Settings) -> dict:
+def failed_outcome(command: str, exc: Exception, user: dict | None, names: tuple[str | None, str | None],
+                   profile: dict, token: str) -> UserOutcome:
+    """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
+    may have applied the write)."""
+    if isinstance(exc, ScimError) and exc.maybe_applied and user:
+        user = {**user, 'active': None}
+    return UserOutcome(vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token)),
+                       profile)
+
+
+def incoming_profile(user: dict, settings: Settings) -> dict[str, Any]:
     """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user."""
     with PLATFORM_LOCK:
         return demisto.mapObject(user, settings.mapper_in, INCOMING_MAPPING_TYPE)
@@ -1439,17 +1455,19 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
     """
     try:
         items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
-        raw_profiles = items.users(client)
+        raw_profiles = [items.joined] if items.joined and client.search('Users', 'userName', items.joined) else \
+            items.items   # several names, unless AWS has a user named by the whole text
     except Exception as exc:
-        vendor = vendor_result(USER_ACTIONS[command], None, (None, None), failure_of(command, exc, client.token))
+        vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
         return [iam_entry(UserOutcome(vendor, {}))]
     if len(raw_profiles) == 1:
         entry = iam_entry(run_one_user(command, client, raw_profiles[0], args, settings))
-        entry['HumanReadable'] += blank_note(items.blanks, 'user-profile')
+        if items.blanks:
+            entry['HumanReadable'] += blank_note(items.blanks, 'user-profile')
         return [entry]
     with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
         outcomes = list(pool.map(lambda raw: run_user_in_time(command, client, raw, args, settings), raw_profiles))
-    return [several_users_entry(USER_ACTIONS[command], outcomes, items.blanks)]
+    return [several_users_entry(USER_COMMANDS[command], outcomes, items.blanks)]
 
 
 def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
@@ -1463,20 +1481,20 @@ def run_user_in_time(command: str, client: Client, raw: Any, args: dict, setting
         profile = {'username': str(raw)}
     error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
                   'again for it.')
-    vendor = vendor_result(USER_ACTIONS[command], None, profile_names(profile, {}), error)
+    vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
     return UserOutcome(vendor, profile, reached=False)
 
 
 OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
 
 
-def summary_row(outcome: UserOutcome) -> dict:
+def summary_row(outcome: UserOutcome) -> dict[str, Any]:
     vendor = outcome.vendor
     return {'outcome': outcome.kind(), 'username': vendor['username'], 'email': vendor['email'], 'id': vendor['id'],
             'reason': vendor['errorMessage'] or vendor['reason'] or vendor.get('notes') or ''}
 
 
-def several_users_entry(action: str, outcomes: list[UserOutcome], blanks: int) -> dict:
+def several_users_entry(action: str, outcomes: list[UserOutcome], blanks: int) -> dict[str, Any]:
     """One entry for several users: a readable summary headed by the counts, failures and users not reached first,
     one row per user; the context holds every user's IAM.Vendor and IAM.UserProfile, in the order given."""
     vendors = [outcome.vendor for outcome in outcomes]
@@ -1505,23 +1523,17 @@ class ProfileItems:
     blanks: int = 0
     joined: str = ''
 
-    def users(self, client: Client) -> list[Any]:
-        """The users to work on: the comma-separated names, unless AWS has a user named by the whole text."""
-        if self.joined and client.search('Users', 'userName', self.joined):
-            return [self.joined]
-        return self.items
-
 
 def user_profile_items(raw: Any, several: bool) -> ProfileItems:
     """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
     script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
     dropped in every form, as lists built by transformers have them. No request is sent here."""
-    if isinstance(raw, str) and raw.strip().startswith(('"', '[')):
+    if isinstance(raw, str) and raw.strip().startswith(('"', '[', '{')) and len(raw) <= MAX_PROFILE_CHARACTERS:
         try:
             decoded = json.loads(raw)
         except ValueError:
-            decoded = None
-        raw = decoded if isinstance(decoded, (str, list)) else raw   # a JSON string: its text; a JSON list
+            decoded = None   # parse_user_profile names the problem
+        raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
     items = raw if isinstance(raw, list) else [raw]
     joined = ''
     if several and isinstance(raw, str) and not looks_like_json(raw) and \
@@ -1538,9 +1550,9 @@ def user_profile_items(raw: Any, several: bool) -> ProfileItems:
     return ProfileItems(given, len(items) - len(given), joined)
 
 
-def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
-    """The (error code, message) the user sees, logged with demisto.error (an unexpected error with its traceback),
-    always redacted."""
+def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
+    """Log the failure with demisto.error (an unexpected error with its traceback) and return the (error code,
+    message) the user sees, always redacted."""
     if isinstance(exc, InputError):
         code, message = 400, str(exc)
     elif isinstance(exc, IdentityConflict):
@@ -1561,7 +1573,7 @@ def failure_of(command: str, exc: Exception, token: str) -> tuple[int, str]:
 
 
 # ----- group commands -------------------------------------------------------------------------
-def parse_scim(raw: Any) -> dict:
+def parse_scim(raw: Any) -> dict[str, Any]:
     if isinstance(raw, dict):
         scim = raw
     else:
@@ -1612,7 +1624,7 @@ def blank_note(count: int, argument: str) -> str:
     return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
 
 
-def list_of_ids(text: str, name: str) -> list:
+def list_of_ids(text: str, name: str) -> list[Any]:
     if not text.startswith('['):
         return text.split(',')
     try:
@@ -1648,6 +1660,15 @@ def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None
 
 
 def get_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-get-group: the group by id or displayName, with up to membersLimit members.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: scim (the group's id or displayName), includeMembers, membersLimit.
+
+    Returns:
+        The GetGroup result; 404 Group Not Found when AWS has no such group.
+    """
     scim = parse_scim(args.get('scim'))
     include_members = read_boolean(args.get('includeMembers'), 'includeMembers', default=True)
     members_limit = parse_limit(args.get('membersLimit'), 'membersLimit', DEFAULT_MEMBERS_LIMIT, MAX_GROUP_MEMBERS)
@@ -1676,21 +1697,26 @@ def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
 
 
 def create_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-create-group: a group with up to MAX_MEMBER_CHANGES members.
+
+    Args:
+        client, args: the tenant's client; scim (displayName, and externalId and members when given).
+
+    Returns:
+        The CreateGroup result; 409 Group already exists, with the id of the group that has the name.
+    """
     scim = parse_scim(args.get('scim'))
     name = text_field(scim, 'displayName')
     if not name:
         raise InputError('Give the new group\'s "displayName" in scim, e.g. {"displayName": "Engineers"}.')
-    body: dict[str, Any] = {'schemas': [GROUP_SCHEMA], 'displayName': name}
-    if text_field(scim, 'externalId'):
-        body['externalId'] = text_field(scim, 'externalId')
     members, blanks = parse_member_ids(scim.get('members'), 'members')
     if len(members) > MAX_MEMBER_CHANGES:
         raise InputError(f'AWS takes at most {MAX_MEMBER_CHANGES} members when creating a group; create it, then '
                          'add them with iam-update-group.')
-    if members:
-        body['members'] = [{'value': member} for member in members]
+    body = {'schemas': [GROUP_SCHEMA], 'displayName': name, 'externalId': text_field(scim, 'externalId'),
+            'members': [{'value': member} for member in members]}
     try:
-        group = client.create('Groups', body)
+        group = client.create('Groups', {key: value for key, value in body.items() if value})
     except ScimError as exc:
         if exc.status != 409:
             raise
@@ -1710,7 +1736,7 @@ def holder_id(client: Client, name: str) -> str | None:
     return group['id'] if group else None
 
 
-def member_batches(to_add: list, to_remove: list) -> list:
+def member_batches(to_add: list[str], to_remove: list[str]) -> list[list[dict]]:
     """PATCH operation lists of at most MAX_MEMBER_CHANGES member changes each (add and remove)."""
     changes = [('add', member) for member in to_add] + [('remove', member) for member in to_remove]
     batches = []
@@ -1722,12 +1748,10 @@ def member_batches(to_add: list, to_remove: list) -> list:
 
 
 def update_group_command(client: Client, args: dict) -> CommandResults:
-    """iam-update-group: rename the group (newDisplayName) and add or remove members, given by AWS user id or by
-    user name (looked up).
+    """iam-update-group: rename the group and add or remove members (AWS user ids, or user names looked up).
 
     Args:
-        client: the tenant's SCIM client.
-        args: scim (the group's id or displayName), memberIdsToAdd, memberIdsToDelete, newDisplayName.
+        client, args: the tenant's client; scim (id or displayName), memberIdsToAdd, memberIdsToDelete, newDisplayName.
 
     Returns:
         The UpdateGroup result: the members added and removed, the names looked up, those that match nobody.
@@ -1742,18 +1766,23 @@ def update_group_command(client: Client, args: dict) -> CommandResults:
     if not group:
         return group_result('iam-update-group', False, None, text_field(scim, 'displayName'),
                             error_code=404, error_message=GROUP_NOT_FOUND)
-    names, unknown = member_ids_by_name(client, to_add + to_remove)
-    to_add, to_remove = known_ids(to_add, names, unknown), known_ids(to_remove, names, unknown)
-    both = sorted(set(to_add) & set(to_remove))
-    if both:
-        raise InputError(f'These users are both to add and to delete: {", ".join(both[:10])}. Nothing was changed.')
+    to_add, to_remove, names, unknown = member_ids(client, to_add, to_remove)
     if not to_add and not to_remove and not new_name:
         return group_result('iam-update-group', False, group['id'], group.get('displayName'), error_code=404,
                             error_message=f'No AWS user is named {", ".join(unknown[:MEMBERS_SHOWN])}; nothing was '
                                           'changed.', details={'namesNotFound': unknown})
     if new_name:
         group = rename_group(client, group, new_name)
-    done: dict = {'added': [], 'removed': []}
+    looked_up = {**({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
+    remark = names_note(names, unknown) + blank_note(blanks_to_add + blanks_to_remove, 'the member ids')
+    return change_members(client, group, to_add, to_remove, looked_up, remark)
+
+
+def change_members(client: Client, group: dict, to_add: list[str], to_remove: list[str], looked_up: dict[str, Any],
+                   remark: str) -> CommandResults:
+    """Add and remove the members in PATCHes of at most MAX_MEMBER_CHANGES; the UpdateGroup result says what was
+    applied (and, when a PATCH fails, what was not)."""
+    done: dict[str, list[str]] = {'added': [], 'removed': []}
     for operations in member_batches(to_add, to_remove):
         try:
             client.patch('Groups', group['id'], operations)
@@ -1761,9 +1790,7 @@ def update_group_command(client: Client, args: dict) -> CommandResults:
             return partial_update_result(group, done, to_add, to_remove, exc)
         for operation in operations:
             done['added' if operation['op'] == 'add' else 'removed'] += [v['value'] for v in operation['value']]
-    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'],
-               **({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
-    remark = names_note(names, unknown) + blank_note(blanks_to_add + blanks_to_remove, 'the member ids')
+    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'], **looked_up}
     return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
                         remark=remark)
 
@@ -1784,6 +1811,18 @@ def member_ids_by_name(client: Client, values: list[str]) -> tuple[dict[str, str
     return names, unknown
 
 
+def member_ids(client: Client, to_add: list[str], to_remove: list[str]) -> tuple[list[str], list[str], dict[str, str],
+                                                                                list[str]]:
+    """The AWS user ids to add and to remove (names looked up, unknown names left out), the names resolved and
+    those that match nobody. A user both to add and to remove is refused (nothing is changed)."""
+    names, unknown = member_ids_by_name(client, to_add + to_remove)
+    to_add, to_remove = known_ids(to_add, names, unknown), known_ids(to_remove, names, unknown)
+    both = sorted(set(to_add) & set(to_remove))
+    if both:
+        raise InputError(f'These users are both to add and to delete: {", ".join(both[:10])}. Nothing was changed.')
+    return to_add, to_remove, names, unknown
+
+
 def known_ids(values: list[str], names: dict[str, str], unknown: list[str]) -> list[str]:
     """The AWS user ids of `values` (names replaced by their ids, unknown names left out), without repeats."""
     return list(dict.fromkeys(names.get(value, value) for value in values if value not in unknown))
@@ -1798,7 +1837,7 @@ def names_note(names: dict[str, str], unknown: list[str]) -> str:
     return text + '\n' if text else ''
 
 
-def rename_group(client: Client, group: dict, new_name: str) -> dict:
+def rename_group(client: Client, group: dict, new_name: str) -> dict[str, Any]:
     """AWS's PatchGroup replace of displayName; refused (409, nothing changed) when another group has the name."""
     holder = client.search('Groups', 'displayName', new_name)
     if holder and holder['id'] != group['id']:
@@ -1828,6 +1867,15 @@ def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list
 
 
 def delete_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-delete-group.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: scim (the group's id or displayName).
+
+    Returns:
+        The DeleteGroup result; 404 Group Not Found when AWS has no such group.
+    """
     scim = parse_scim(args.get('scim'))
     group = resolve_group(client, scim)
     if group:
@@ -1851,23 +1899,31 @@ GROUP_COMMANDS: dict = {
 
 
 def run_group_command(command: str, client: Client, args: dict) -> CommandResults:
-    """Every outcome of a group command, failures included, is one group output."""
+    """Run a group command.
+
+    Args:
+        command: the iam-*-group command.
+        client: the tenant's SCIM client.
+        args: the command's arguments.
+
+    Returns:
+        Its one group output, failures included (success false, with the code and a message).
+    """
     try:
         return GROUP_COMMANDS[command](client, args)
     except Exception as exc:
-        code, message = failure_of(command, exc, client.token)
+        code, message = logged_failure(command, exc, client.token)
         return group_result(command, False, error_code=code, error_message=message)
 
 
 # ----- listings: aws-ilm-list-users, aws-ilm-list-groups (and iam-get-group's members) -----------
+@dataclass(frozen=True)
 class Listing:
     """A run of ListUsers / ListGroups pages: the items, the cursor that continues right after the last of them
     (None when AWS has no more), and why it stopped early ('' when it did not)."""
-
-    def __init__(self, items: list, cursor: str | None, stopped: str = ''):
-        self.items = items
-        self.cursor = cursor
-        self.stopped = stopped
+    items: list[dict]
+    cursor: str | None
+    stopped: str = ''
 
 
 def list_resources(client: Client, resource: str, scim_filter: str | None, limit: int, token: str | None = None) -> Listing:
@@ -1918,13 +1974,13 @@ def listing_filter(args: dict, filters: dict) -> str | None:
     return f'{given[0][1]} eq {filter_value(given[0][2])}' if given else None
 
 
-def user_row(user: dict) -> dict:
+def user_row(user: dict) -> dict[str, Any]:
     return {'id': user['id'], 'userName': user.get('userName'), 'displayName': user.get('displayName'),
             'active': user.get('active'), 'email': primary_email(user), 'externalId': user.get('externalId'),
             'details': user}
 
 
-def group_row(group: dict) -> dict:
+def group_row(group: dict) -> dict[str, Any]:
     return {'id': group['id'], 'displayName': group.get('displayName'), 'externalId': group.get('externalId')}
 
 
@@ -1937,6 +1993,16 @@ LIST_COMMANDS: dict = {   # command -> (resource, argument -> filter attribute, 
 
 
 def list_command(command: str, client: Client, args: dict) -> CommandResults:
+    """aws-ilm-list-users and aws-ilm-list-groups.
+
+    Args:
+        command: the listing command.
+        client: the tenant's SCIM client.
+        args: limit, nextToken, and at most one filter argument.
+
+    Returns:
+        The rows under AWSILM.User / AWSILM.Group, and the token that continues the listing when more remain.
+    """
     resource, filters, noun, row = LIST_COMMANDS[command]
     scim_filter = listing_filter(args, filters)
     limit = parse_limit(args.get('limit'))
@@ -1957,6 +2023,14 @@ def list_command(command: str, client: Client, args: dict) -> CommandResults:
 
 # ----- test-module and get-mapping-fields -----------------------------------------------------
 def test_module(client: Client) -> str:
+    """The Test button: one GET /ServiceProviderConfig with the instance's URL, tenant and token.
+
+    Args:
+        client: the tenant's SCIM client.
+
+    Returns:
+        'ok', or what to correct (the token, the Base URL, the Tenant ID, the network path).
+    """
     try:
         if not isinstance(client.service_provider_config(), dict):
             raise ScimError(502, 'AWS answered without a SCIM configuration.')
@@ -1975,7 +2049,7 @@ def test_module(client: Client) -> str:
     return 'ok'
 
 
-def schema_fields(schema: dict, prefix: str) -> dict:
+def schema_fields(schema: dict, prefix: str) -> dict[str, Any]:
     """Mappable fields of one SCIM schema: attributes and `parent.sub` sub-attributes."""
     fields = {}
     for attribute in schema.get('attributes') or []:
@@ -1993,6 +2067,14 @@ def schema_fields(schema: dict, prefix: str) -> dict:
 
 
 def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
+    """get-mapping-fields: the user attributes a mapper may map, from AWS's GET /Schemas, else the built-in list.
+
+    Args:
+        client: the tenant's SCIM client.
+
+    Returns:
+        The fields of the "User Profile" type.
+    """
     fields: dict = {}
     try:
         for schema in client.schemas().get('Resources') or []:
@@ -2009,57 +2091,18 @@ def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
 
 
 # ----- main -----------------------------------------------------------------------------------
-def instance_token(params: dict) -> str:
-    """The bearer token: the credentials' password, else the legacy hidden parameter; pasted with quotes around it
-    or a `Bearer ` prefix (any case), both are removed."""
-    token = str((params.get('credentials') or {}).get('password') or params.get('authentication_token') or '')
-    token = unquoted(token)
-    if token[:7].lower() == 'bearer ':
-        token = unquoted(token[7:])
-    return token
-
-
-def unquoted(text: str) -> str:
-    text = text.strip()
-    while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
-        text = text[1:-1].strip()
-    return text
-
-
-def instance_tenant_id(params: dict) -> str:
-    """The Tenant ID, without the spaces, quotes and slashes a copy and paste brings; a URL is refused."""
-    tenant = unquoted(str((params.get('credentials') or {}).get('identifier') or params.get('tenant_id') or ''))
-    tenant = tenant.strip('/ ')
-    if '://' in tenant or tenant.lower().startswith('scim.') or '/' in tenant:
-        raise InputError(f'The Tenant ID "{tenant}" is a URL, not a tenant id: give only the id (the part of the '
-                         'SCIM endpoint after the host, like d-1234567890), or put the whole endpoint in Base URL and '
-                         'clear the Tenant ID.')
-    return tenant
-
-
-def build_client(params: dict, budget_seconds: float = COMMAND_BUDGET_SECONDS) -> Client:
-    tenant_id = instance_tenant_id(params)
-    token = instance_token(params)
-    url = (params.get('url') or '').strip()
-    if not url or not token:
-        missing = [name for name, value in (('Base URL', url), ('Authentication Token', token)) if not value]
-        raise InputError(f'The instance is missing {", ".join(missing)}: set it in the instance settings.')
-    insecure = checkbox(params, 'insecure', default=False)
-    if insecure:
-        urllib3.disable_warnings()
-    return Client(scim_base_url(url, tenant_id), token, verify=not insecure,
-                  proxy=checkbox(params, 'proxy', default=False), budget_seconds=budget_seconds)
-
-
 def main() -> None:
+    """Read the settings, build the client, run the command; a failure is an entry saying what to fix."""
     params, args, command = demisto.params(), demisto.args(), demisto.command()
     demisto.debug(f'AWS-ILM: running {command}')
-    token = instance_token(params)
+    token = ''
     try:
-        client = build_client(params, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
-                              else COMMAND_BUDGET_SECONDS)
+        settings = Settings.from_params(params)
+        token = settings.token
+        client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
+                        else COMMAND_BUDGET_SECONDS)
         if command in USER_COMMANDS:
-            entries = run_user_command(command, client, args, Settings.from_params(params))
+            entries = run_user_command(command, client, args, settings)
             return_results(entries[0] if len(entries) == 1 else entries)
         elif command in GROUP_COMMANDS:
             return_results(run_group_command(command, client, args))
@@ -2075,7 +2118,7 @@ def main() -> None:
         else:
             raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
     except Exception as exc:
-        message = str(exc) if isinstance(exc, (InputError, NotImplementedError)) else failure_of(command, exc, token)[1]
+        message = str(exc) if isinstance(exc, (InputError, NotImplementedError)) else logged_failure(command, exc, token)[1]
         return_error(redact(message if command == 'test-module' else f'Failed to execute {command} command. '
                                                                       f'Error: {message}', token))
 

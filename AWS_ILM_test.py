@@ -635,7 +635,7 @@ def test_update_refuses_a_control_character_before_the_patch(requests_mock):
 
 def test_letters_marks_and_punctuation_of_any_script_pass():
     for path, text in (("userName", "zoë.o'brien-李@example.com"), ("name.givenName", "Zoë Ann"), ("title", "a" * 1024)):
-        assert AWS_ILM.aws_text_problem(path, text) == ""
+        assert AWS_ILM.text_problems(path, text) == []
 
 
 # ----- iam-enable-user --------------------------------------------------------------------------
@@ -1039,17 +1039,18 @@ def test_unknown_command():
 
 
 def test_absent_checkboxes_count_as_enabled(requests_mock):
-    settings = AWS_ILM.Settings.from_params({})
+    connection = {"url": BASE_URL, "credentials": PARAMS["credentials"]}   # only what the instance cannot lack
+    settings = AWS_ILM.Settings.from_params(connection)
     assert all([settings.create_enabled, settings.update_enabled, settings.enable_enabled,
                 settings.disable_enabled, settings.create_if_not_exists])
     assert settings.mapper_in == AWS_ILM.DEFAULT_MAPPER_IN and settings.mapper_out == AWS_ILM.DEFAULT_MAPPER_OUT
-    assert AWS_ILM.Settings.from_params({"create_user_enabled": "false"}).create_enabled is False
+    assert AWS_ILM.Settings.from_params({**connection, "create_user_enabled": "false"}).create_enabled is False
     assert AWS_ILM.checkbox({"x": "garbage"}, "x") is True
 
 
 def test_insecure_turns_off_tls_verification():
-    client = AWS_ILM.build_client({**PARAMS, "insecure": True})
-    assert client._verify is False and AWS_ILM.build_client(PARAMS)._verify is True
+    client = AWS_ILM.Client(AWS_ILM.Settings.from_params({**PARAMS, "insecure": True}))
+    assert client._verify is False and AWS_ILM.Client(AWS_ILM.Settings.from_params(PARAMS))._verify is True
 
 
 def test_unexpected_error_becomes_an_iam_failure(requests_mock, monkeypatch):

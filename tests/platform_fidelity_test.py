@@ -102,7 +102,7 @@ def test_proxy_on_gets_an_http_prefix(environment):
 
 
 def test_trust_any_certificate_mounts_the_platforms_adapter_and_keeps_it(environment):
-    client = AWS_ILM.build_client({**PARAMS, "insecure": True})
+    client = AWS_ILM.Client(AWS_ILM.Settings.from_params({**PARAMS, "insecure": True}))
     adapter = client._session.get_adapter("https://scim.us-east-1.amazonaws.com/")
     assert isinstance(adapter, csp.SSLAdapter) and adapter.max_retries.total == 0   # Client.send does the retries
 

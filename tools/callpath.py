@@ -5,13 +5,17 @@ request goes out, measured with a profiler hook over `main()` against the AWS-fl
     python tools/callpath.py --list           (and the functions, in the order first run)
 
 The scenario is iam-update-user's happy path: the user exists, one attribute changes (the title), no
-olduserdata, no manager. Counted are the functions defined with `def` in AWS_ILM.py (methods included;
+olduserdata, no manager; over HTTPS, as AWS serves it (the server's certificate from a private CA the run
+trusts through REQUESTS_CA_BUNDLE). Counted are the functions defined with `def` in AWS_ILM.py (methods included;
 lambdas and generator expressions are reported apart); the depth is the number of AWS_ILM.py frames on the
 stack, main() included, when the PATCH leaves for requests.
 """
 import argparse
 import json
+import os
+import ssl
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent   # the repository root
@@ -20,6 +24,7 @@ for folder in (HERE / "runtime", HERE / "scimtest", HERE):
         sys.path.insert(0, str(folder))
 
 import requests  # noqa: E402
+import trustme  # noqa: E402
 import xsoar_server  # noqa: E402
 
 import AWS_ILM  # noqa: E402
@@ -61,8 +66,15 @@ def own_frames(frame) -> int:
 
 def measure() -> tuple[CallPath, list, int]:
     """Run the happy path under the hook: (the path, the entries, the requests the server saw)."""
-    with AwsScimServer() as server:
+    authority = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    with tempfile.TemporaryDirectory() as folder, AwsScimServer(tls=context) as server:
+        bundle = os.path.join(folder, "ca.pem")
+        authority.cert_pem.write_to_path(bundle)
+        os.environ["REQUESTS_CA_BUNDLE"] = bundle
         session = requests.Session()
+        session.verify = bundle
         session.headers["Authorization"] = f"Bearer {server.token}"
         session.post(server.scim_url + "Users", json={
             "userName": PERSON["username"], "name": {"givenName": "Pat", "familyName": "Path"},

@@ -1,8 +1,13 @@
 """AWS-ILM: user and group lifecycle in AWS IAM Identity Center through its SCIM v2 endpoint.
 
-Reads top to bottom: constants, errors, transport (retry policy, deadline, failure messages), the SCIM client
-(its addressing and the AWS operations), user-profile mapping and identity, result builders, user commands,
-group commands, listings, test-module and get-mapping-fields, and main().
+Reads top to bottom: constants, errors, transport (one request's retries and their record, the failure messages),
+instance settings, the SCIM client (its addressing and the AWS operations, every request through `send`),
+user-profile mapping and identity (the one identity rule), result builders, user commands, group commands,
+listings, test-module and get-mapping-fields, and main().
+
+A user command flows one way: parse (`read_user_request`: the profile mapped once), resolve and plan
+(`plan_user_command`: who the user is, then what changes, as a `UserPlan`; nothing is written), write
+(`write_user`: the plan's one request), report (`vendor_result`, for success and failure alike).
 """
 import ast
 import copy
@@ -178,7 +183,7 @@ class ScimError(Exception):
         return 'throttled' if self.status == 429 else 'server error' if self.status in RETRY_STATUSES else ''
 
 
-# ----- transport: retries, deadline, failure messages ---------------------------------------------
+# ----- transport: one request's retries, failure messages -------------------------------------
 def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
     return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
 

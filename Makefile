@@ -12,7 +12,7 @@ HARNESS_STAMP := $(HARNESS_VENV)/.installed-$(shell cksum .ci/requirements-harne
 SDK_VENV := .venv-sdk
 SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum .ci/requirements-sdk.txt | cut -d' ' -f1)
 
-.PHONY: demo test bench bench-load bench-bulk bench-faults xsoar-gate docs pack lint clean
+.PHONY: demo test bench bench-load bench-bulk bench-faults callpath xsoar-gate docs pack lint clean
 
 $(STAMP): requirements-dev.txt
 	@$(PY) -c 'import sys; sys.version_info[:2] == (3, 12) or print("note: no Python 3.12 here; using", sys.version.split()[0], "(CI uses 3.12)")'
@@ -36,6 +36,9 @@ bench-load: $(STAMP)
 
 bench-bulk: $(STAMP)
 	$(BIN)/python tools/bench_bulk.py --users 100 600 1000 --latency 0.15 --rates 0 10
+
+callpath: $(STAMP)
+	$(BIN)/python tools/callpath.py
 
 bench-faults: $(STAMP)
 	$(BIN)/python tools/bench.py --faults

@@ -202,8 +202,9 @@ def pause(seconds: float) -> None:
 @dataclass
 class Throttle:
     """The command's throttling state, shared by every request it sends (from several threads when it works on
-    several users): a 429 holds them all until AWS's wait is over, so that one user's throttling slows the others
-    instead of each finding out with a 429 of its own."""
+    several users): a 429 holds the requests that start until AWS's wait is over, so that one user's throttling
+    slows the others instead of each finding out with a 429 of its own. A request being retried waits its own
+    time only, which keeps AWS's allowance in use."""
     until: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -513,10 +514,10 @@ class Client(BaseClient):
         a DELETE, whose body is not read); raises ScimError: AWS's error answer, or why none came, saying what the
         retries went through."""
         record = RequestRecord(time.monotonic())
+        held = min(self.throttle.until, self.deadline) - record.started   # another request's 429; a retry waits its own
+        if held > 0:
+            pause(held)
         while True:
-            held = min(self.throttle.until, self.deadline) - time.monotonic()   # another request's 429
-            if held > 0:
-                pause(held)
             try:
                 response = self._http_request(method, url_suffix=path, json_data=body, params=params,
                                               resp_type='response', error_handler=self.refuse, timeout=self.timeout_pair)
@@ -964,7 +965,7 @@ def user_changes(current: dict, wanted: dict) -> list[dict]:
                                              'primary': True}]))
         elif not same_value(value, current.get(attribute)):
             changes.append((attribute, value))
-    return [replace_operation(path, value) for path, value in changes]
+    return [{'op': 'replace', 'path': path, 'value': value} for path, value in changes]
 
 
 def built_display_name(name: dict) -> str:
@@ -997,7 +998,9 @@ def with_manager_id(client: 'Client', user: dict, existing: dict | None = None) 
     and what the result must say of it ('' when applied). A manager that is unknown, or is the user being written
     (`existing` on update), is left out, never blocking the user; on update AWS's current manager then stays."""
     enterprise = dict(user.get(ENTERPRISE_SCHEMA) or {})
-    manager = str(manager_of(user))
+    manager = (enterprise.get('manager') or {}).get('value')
+    if not manager:   # a manager object without an id: sent as mapped
+        return user, ''
     own = {str(v).casefold() for v in ((existing or {}).get('id'), (existing or user).get('userName')) if v}
     found, reason = None, 'it is the user themself'
     if str(manager).casefold() not in own:
@@ -1029,10 +1032,6 @@ def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str |
         if key != 'formatted' and isinstance(old, str) and old and isinstance(new, str) and old != new:
             text = re.sub(rf'(?<!\w){re.escape(old)}(?!\w)', new.replace('\\', '\\\\'), text)
     return text if text != formatted else None
-
-
-def manager_of(user: dict) -> Any:
-    return ((user.get(ENTERPRISE_SCHEMA) or {}).get('manager') or {}).get('value')
 
 
 def text_problems(path: str, value: Any) -> list[str]:
@@ -1267,7 +1266,7 @@ def plan_create(client: Client, request: UserRequest, settings: Settings) -> Use
                          f'{", ".join(missing)}.')
     user = {**user, 'active': request.may_enable}
     check_aws_text_rules(user.items())
-    user, notes = with_manager_id(client, user) if manager_of(user) else (user, '')
+    user, notes = with_manager_id(client, user) if 'manager' in user.get(ENTERPRISE_SCHEMA, {}) else (user, '')
     return UserPlan('create', body=user_body(user), notes=notes)
 
 
@@ -1275,8 +1274,8 @@ def plan_update(client: Client, request: UserRequest, existing: dict, settings: 
     """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
     from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and enabling a disabled user
     when allowed. Nothing AWS holds and the profile does not give is touched."""
-    wanted, notes = with_manager_id(client, request.mapped, existing) if manager_of(request.mapped) else \
-        (request.mapped, '')
+    wanted, notes = (with_manager_id(client, request.mapped, existing)
+                     if 'manager' in request.mapped.get(ENTERPRISE_SCHEMA, {}) else (request.mapped, ''))
     operations = user_changes(existing, wanted)
     if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
         operations = user_changes(existing, with_followed_parts(existing, wanted))

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# demisto-sdk checks, offline, on a throw-away content repository built from this flat repo.
-#   .ci/sdk_gate.sh gate   AWS_ILM_test.py in content's unit-test harness (and its planted-mistake check),
-#                          validate (-i and -g against the previous release), the planted-policy check,
+# demisto-sdk checks, offline, on the content tree this flat repo lays out (build/content/Packs/AWS-ILM, under
+# the published names: .ci/lay_out.py), inside a throw-away content repository.
+#   .ci/sdk_gate.sh gate   AWSILM_test.py in content's unit-test harness (and its planted-mistake check),
+#                          validate (-i, and -g against the published 1.0.35), the planted-policy check,
 #                          xsoar-lint, secrets, prepare-content, generate-docs, README and format drift
-#   .ci/sdk_gate.sh pack   build build/AWS-ILM.zip with zip-packs
-#   .ci/sdk_gate.sh docs   regenerate the command section of README.md
+#   .ci/sdk_gate.sh pack   lay out build/content/Packs/AWS-ILM and build build/AWS-ILM.zip with zip-packs
+#   .ci/sdk_gate.sh docs   regenerate the integration's README (AWS_ILM_README.md)
 # Needs .venv-sdk (make sdk-venv) and, for docs and gate, .venv (make test does it).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SDK_BIN=${SDK_BIN:-$ROOT/.venv-sdk/bin}
 PACK=AWS-ILM
-INT=AWS_ILM
+INT=AWSILM   # the published integration folder and file names
 WORK=$(mktemp -d)
 CONTENT=$WORK/content
 PACK_DIR=$CONTENT/Packs/$PACK
 INT_DIR=$PACK_DIR/Integrations/$INT
 BUILD=$ROOT/build
+TREE=$BUILD/content/Packs/$PACK   # what a maintainer copies over content's Packs/AWS-ILM
 export DEMISTO_SDK_IGNORE_CONTENT_WARNING=1 CI=true DEMISTO_SDK_LOG_FILE_PATH=$WORK/logs DEMISTO_SDK_LOG_NO_COLORS=true
 unset DEMISTO_SDK_OFFLINE_ENV   # when set, validate and format refuse to run
 trap 'rm -rf "$WORK"' EXIT
@@ -25,67 +27,30 @@ examples() {   # the README's command examples, captured against the embedded se
   "$ROOT/.venv/bin/python" "$ROOT/tools/docs_examples.py" "$ROOT/command_examples.txt" "$BUILD/examples.json"
 }
 
-previous_release() {   # the commit that added the newest release note before the current version's, else the first
-  local current notes previous
-  current=$("$ROOT/.venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["currentVersion"].replace(".", "_"))' \
-    "$ROOT/pack/pack_metadata.json")
-  notes=$(ls "$ROOT/pack/ReleaseNotes" | sed 's/\.md$//' | sort -t_ -k1,1n -k2,2n -k3,3n)
-  previous=$(printf '%s\n' "$notes" | awk -v c="$current" '$0 == c {print prev; exit} {prev = $0}')
-  [ -n "$previous" ] && git -C "$ROOT" log --diff-filter=A --format=%H -1 -- "pack/ReleaseNotes/$previous.md" && return
-  git -C "$ROOT" rev-list --max-parents=0 HEAD | tail -n 1
-}
-
-lay_out() {   # $1: a directory holding the flat repo's files -> the pack in the scaffold
-  rm -rf "$PACK_DIR" && mkdir -p "$INT_DIR" "$PACK_DIR/Classifiers"
-  cp "$1"/pack/pack_metadata.json "$1"/pack/README.md "$1"/pack/.pack-ignore "$1"/pack/.secrets-ignore "$PACK_DIR/"
-  cp -r "$1/pack/ReleaseNotes" "$PACK_DIR/"
-  cp "$1"/Classifiers/*.json "$PACK_DIR/Classifiers/"
-  cp "$1"/$INT.py "$1"/$INT.yml "$1"/${INT}_description.md "$1"/${INT}_image.png "$1"/${INT}_test.py \
-     "$1"/README.md "$1"/command_examples.txt "$INT_DIR/"
-  cp -r "$1/test_data" "$INT_DIR/"
-}
-
-adopt_supported_modules() {
-  # BA131 allows a mapper only the agentix and xsiam modules, and BC115 forbids removing modules. A release
-  # whose mappers declared none inherited every module of the pack, of which a mapper can be loaded in those two
-  # only; so the previous release's mappers are read as declaring what this change declares, and said so.
-  "$ROOT/.venv/bin/python" - "$PACK_DIR/Classifiers" "$ROOT/Classifiers" <<'PY'
-import json, pathlib, sys
-old_dir, new_dir = map(pathlib.Path, sys.argv[1:3])
-for old in sorted(old_dir.glob("*.json")):
-    new = new_dir / old.name
-    data = json.loads(old.read_text())
-    if "supportedModules" not in data and new.exists() and "supportedModules" in json.loads(new.read_text()):
-        data["supportedModules"] = json.loads(new.read_text())["supportedModules"]
-        old.write_text(json.dumps(data, indent=4) + "\n")
-        print(f"previous release: {old.name} read as declaring supportedModules {data['supportedModules']} (BA131)")
-PY
+content_tree() {   # build/content/Packs/AWS-ILM: the pack as content would merge it
+  "$ROOT/.venv/bin/python" "$ROOT/.ci/lay_out.py" "$TREE" && echo "laid out ${TREE#"$ROOT"/}"
 }
 
 scaffold() {   # copies, not symlinks: xsoar-lint skips symlinked files silently
   # A content repository as demisto-sdk knows it (an origin whose path names "content", Config/ with the
   # approved lists and the Preference Center policies), so the category and policy checks (IN104, PA103, BA112,
-  # BA129) really run. master holds the previous release (pushed to a local bare origin); the checks run on
-  # a branch with the working tree, so the SDK sees an update of the published pack.
-  local base
-  base=$(previous_release)
-  mkdir -p "$CONTENT/Config" "$WORK/base"
-  git -C "$ROOT" archive "$base" | tar -x -C "$WORK/base"
+  # BA129) really run. master holds the published 1.0.35 as content does (lay_out.py --previous: its version and
+  # its commands, arguments and outputs), pushed to a local bare origin; the checks run on a branch holding
+  # build/content's pack, so the SDK sees the update of the published pack that the pull request would be.
+  mkdir -p "$CONTENT/Config"
   cp "$ROOT/.ci/compliant_policies.json" "$CONTENT/Config/compliant_policies.json"
   printf '{"approved_list": ["Identity and Access Management", "Authentication & Identity Management"]}\n' \
     > "$CONTENT/Config/approved_categories.json"
   printf '{"approved_list": []}\n' > "$CONTENT/Config/approved_usecases.json"
   printf '{"approved_list": {"common": [], "xsoar": [], "marketplacev2": [], "xpanse": []}}\n' > "$CONTENT/Config/approved_tags.json"
-  lay_out "$WORK/base"
-  adopt_supported_modules
+  "$ROOT/.venv/bin/python" "$ROOT/.ci/lay_out.py" "$PACK_DIR" --previous || return 1
   cd "$CONTENT" || exit 1
   printf 'CommonServerUserPython.py\n' > .gitignore
-  git init -q -b master && git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm "AWS-ILM pack, previous release"
+  git init -q -b master && git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm "AWS-ILM 1.0.35 as published"
   git init -q --bare "$WORK/content-origin.git" && git remote add origin "$WORK/content-origin.git" && git push -q origin master
   git checkout -q -b ci
-  lay_out "$ROOT"
+  rm -rf "$PACK_DIR" && cp -r "$TREE" "$PACK_DIR"
   git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm "AWS-ILM pack, this change"
-  echo "previous release: ${base:0:12}"
 }
 
 failures=0
@@ -94,11 +59,10 @@ step() {
   if ! "$@"; then echo "FAILED: $*"; failures=$((failures + 1)); fi
 }
 
-readme_is_generated() {   # the committed README must equal a fresh generation
-  cp "$ROOT/README.md" "$WORK/README.md"
-  "$SDK_BIN/python" "$ROOT/.ci/gen_readme.py" "$ROOT/$INT.yml" "$ROOT/command_examples.txt" "$BUILD/examples.json" \
-    "$WORK/README.md" >/dev/null 2>&1 && diff -u "$ROOT/README.md" "$WORK/README.md" \
-    || { echo "README.md differs from what 'make docs' generates: run make docs"; return 1; }
+readme_is_generated() {   # the committed integration README must equal a fresh generation
+  "$SDK_BIN/python" "$ROOT/.ci/gen_readme.py" "$ROOT/AWS_ILM.yml" "$ROOT/command_examples.txt" "$BUILD/examples.json" \
+    "$ROOT/pack/integration_notes.md" "$WORK/README.md" >/dev/null 2>&1 && diff -u "$ROOT/AWS_ILM_README.md" "$WORK/README.md" \
+    || { echo "AWS_ILM_README.md differs from what 'make docs' generates: run make docs"; return 1; }
 }
 
 yml_is_formatted() {   # demisto-sdk format must have nothing to change
@@ -147,7 +111,7 @@ content_harness_rejects_plants() {   # the harness really checks: a print() and 
 gate() {
   step content_harness
   step content_harness_rejects_plants
-  examples && scaffold || exit 1
+  examples && content_tree && scaffold || exit 1
   "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate.toml"
   "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate-git.toml" git
   step "$SDK_BIN/demisto-sdk" validate -i "Packs/$PACK" --config-path "$WORK/validate.toml"
@@ -165,7 +129,7 @@ gate() {
 }
 
 pack() {
-  examples && scaffold || exit 1
+  examples && content_tree && scaffold || exit 1
   step "$SDK_BIN/demisto-sdk" zip-packs -i "Packs/$PACK" -o "$WORK/zips"
   cp "$WORK/zips/uploadable_packs/$PACK.zip" "$BUILD/$PACK.zip" && echo "built build/$PACK.zip"
   [ "$failures" -eq 0 ]
@@ -173,8 +137,8 @@ pack() {
 
 docs() {
   examples || exit 1
-  "$SDK_BIN/python" "$ROOT/.ci/gen_readme.py" "$ROOT/$INT.yml" "$ROOT/command_examples.txt" "$BUILD/examples.json" \
-    "$ROOT/README.md"
+  "$SDK_BIN/python" "$ROOT/.ci/gen_readme.py" "$ROOT/AWS_ILM.yml" "$ROOT/command_examples.txt" "$BUILD/examples.json" \
+    "$ROOT/pack/integration_notes.md" "$ROOT/AWS_ILM_README.md"
 }
 
 case "${1:-gate}" in

@@ -421,8 +421,9 @@ EXAMPLES = int(__import__("os").environ.get("AWS_ILM_EXAMPLES", "2000"))
 def test_no_input_or_answer_crashes_a_command(command, monkeypatch):
     import requests_mock
 
-    monkeypatch.setattr(AWS_ILM, "time", types.SimpleNamespace(monotonic=time.monotonic, time=time.time,
-                                                               sleep=lambda s: None))
+    paused: list = []   # retries pause on the integration's clock, which moves on by each pause, without waiting
+    monkeypatch.setattr(AWS_ILM, "pause", paused.append)
+    monkeypatch.setattr(AWS_ILM, "time", types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(paused)))
     names = ARGUMENTS[command]
     answer_now: dict = {}
 
@@ -459,7 +460,7 @@ def test_no_input_or_answer_crashes_a_command(command, monkeypatch):
 
 
 # ----- secrets -------------------------------------------------------------------------------------------
-def test_token_never_appears_in_anything_emitted(requests_mock):
+def test_token_never_appears_in_anything_emitted(requests_mock, waits):
     """run_command() scans every entry and log line of the suite; here AWS even echoes the token back."""
     requests_mock.get(conftest.API + "Users", status_code=400, text=f"bad token {conftest.TOKEN}")
     requests_mock.get(conftest.API + "ServiceProviderConfig", status_code=500, text=conftest.TOKEN)

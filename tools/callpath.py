@@ -3,6 +3,7 @@ request goes out, measured with a profiler hook over `main()` against the AWS-fl
 
     python tools/callpath.py                  (make callpath)
     python tools/callpath.py --list           (and the functions, in the order first run)
+    python tools/callpath.py --root DIR       (measure another checkout, e.g. a worktree of an earlier commit)
 
 The scenario is iam-update-user's happy path: the user exists, one attribute changes (the title), no
 olduserdata, no manager; over HTTPS, as AWS serves it (the server's certificate from a private CA the run
@@ -18,7 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent.parent   # the repository root
+ROOT_ARGUMENT = sys.argv.index("--root") + 1 if "--root" in sys.argv else 0
+HERE = Path(sys.argv[ROOT_ARGUMENT] if ROOT_ARGUMENT else __file__).resolve()
+HERE = HERE if ROOT_ARGUMENT else HERE.parent.parent   # the repository measured
 for folder in (HERE / "runtime", HERE / "scimtest", HERE):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
@@ -94,6 +97,7 @@ def measure() -> tuple[CallPath, list, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="list the functions, in the order first run")
+    parser.add_argument("--root", help="the checkout to measure (default: this one)")
     options = parser.parse_args()
     path, entries, requests_sent = measure()
     vendor = entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]

@@ -1,0 +1,78 @@
+"""Lay out content's Packs/AWS-ILM from this repository, under the published file names.
+
+    python .ci/lay_out.py DEST              this tree as content would merge it (make pack: build/content/Packs/AWS-ILM)
+    python .ci/lay_out.py DEST --previous   the published 1.0.35 as validate -g compares to it
+
+The pack holds what content takes, nothing else: pack_metadata.json (without `created`), the pack README and
+ignore files, the release notes, the two mappers (Classifiers/, already under their published names), and the
+integration folder Integrations/AWSILM with AWSILM.py, AWSILM.yml, AWSILM_description.md, AWSILM_image.png,
+AWSILM_test.py (importing AWSILM), README.md (the integration's user documentation), command_examples.txt and
+test_data/.
+
+--previous stands in for content's master: version 1.0.35 with no release note of this version, and the yml
+restricted to the published commands, arguments and outputs (.ci/published_1_0_35.json, facts read from the
+published pack). So validate -g checks the version bump, the release note and backward compatibility against what
+content holds.
+"""
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = {   # this repository's file -> its name in Integrations/AWSILM
+    "AWS_ILM.py": "AWSILM.py", "AWS_ILM.yml": "AWSILM.yml", "AWS_ILM_description.md": "AWSILM_description.md",
+    "AWS_ILM_image.png": "AWSILM_image.png", "AWS_ILM_test.py": "AWSILM_test.py", "AWS_ILM_README.md": "README.md",
+    "command_examples.txt": "command_examples.txt",
+}
+PACK_FILES = ("README.md", ".pack-ignore", ".secrets-ignore")
+TEST_IMPORT = ("import AWS_ILM\n", "import AWSILM as AWS_ILM\n")
+
+
+def lay_out(dest: Path, previous: bool) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    folder = dest / "Integrations" / "AWSILM"
+    folder.mkdir(parents=True)
+    metadata = {k: v for k, v in json.loads((ROOT / "pack/pack_metadata.json").read_text()).items() if k != "created"}
+    published = json.loads((ROOT / ".ci/published_1_0_35.json").read_text())
+    if previous:
+        metadata["currentVersion"] = published["version"]
+    (dest / "pack_metadata.json").write_text(json.dumps(metadata, indent=4) + "\n")
+    for name in PACK_FILES:
+        shutil.copy(ROOT / "pack" / name, dest / name)
+    if not previous:
+        shutil.copytree(ROOT / "pack/ReleaseNotes", dest / "ReleaseNotes")
+    shutil.copytree(ROOT / "Classifiers", dest / "Classifiers")
+    for ours, theirs in INTEGRATION.items():
+        shutil.copy(ROOT / ours, folder / theirs)
+    test = folder / "AWSILM_test.py"
+    text = test.read_text()
+    if TEST_IMPORT[0] not in text:
+        sys.exit("AWS_ILM_test.py must import the integration as 'import AWS_ILM'")
+    test.write_text(text.replace(*TEST_IMPORT, 1))
+    shutil.copytree(ROOT / "test_data", folder / "test_data")
+    if previous:
+        restrict_to_published(folder / "AWSILM.yml", published["commands"])
+
+
+def restrict_to_published(path: Path, commands: dict) -> None:
+    """Keep only the published commands, their published arguments, and their published outputs and types."""
+    data = yaml.safe_load(path.read_text())
+    kept = []
+    for command in data["script"]["commands"]:
+        facts = commands.get(command["name"])
+        if facts is None:
+            continue
+        command["arguments"] = [a for a in command.get("arguments") or [] if a["name"] in facts["arguments"]]
+        command["outputs"] = [{**o, "type": facts["outputs"][o["contextPath"]]} for o in command.get("outputs") or []
+                              if o["contextPath"] in facts["outputs"]]
+        kept.append({key: value for key, value in command.items() if value != []})
+    data["script"]["commands"] = kept
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+if __name__ == "__main__":
+    lay_out(Path(sys.argv[1]), "--previous" in sys.argv[2:])

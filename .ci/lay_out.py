@@ -10,8 +10,8 @@ AWSILM_test.py (importing AWSILM), README.md (the integration's user documentati
 test_data/.
 
 --previous stands in for content's master: version 1.0.35 with no release note of this version, and the yml
-restricted to the published commands, arguments and outputs (.ci/published_1_0_35.json, facts read from the
-published pack). So validate -g checks the version bump, the release note and backward compatibility against what
+with the published docker image and restricted to the published commands, arguments and outputs
+(.ci/published_1_0_35.json, facts read from the published pack). So validate -g checks the version bump, the release note and backward compatibility against what
 content holds.
 """
 import json
@@ -55,12 +55,15 @@ def lay_out(dest: Path, previous: bool) -> None:
     test.write_text(text.replace(*TEST_IMPORT, 1))
     shutil.copytree(ROOT / "test_data", folder / "test_data")
     if previous:
-        restrict_to_published(folder / "AWSILM.yml", published["commands"])
+        restrict_to_published(folder / "AWSILM.yml", published)
 
 
-def restrict_to_published(path: Path, commands: dict) -> None:
-    """Keep only the published commands, their published arguments, and their published outputs and types."""
+def restrict_to_published(path: Path, published: dict) -> None:
+    """The published docker image, and only the published commands, their published arguments, and their
+    published outputs and types."""
     data = yaml.safe_load(path.read_text())
+    data["script"]["dockerimage"] = published["dockerimage"]
+    commands = published["commands"]
     kept = []
     for command in data["script"]["commands"]:
         facts = commands.get(command["name"])

@@ -11,8 +11,8 @@ test_data/.
 
 --previous stands in for content's master: version 1.0.35 with no release note of this version, and the yml
 with the published docker image and restricted to the published commands, arguments and outputs
-(.ci/published_1_0_35.json, facts read from the published pack). So validate -g checks the version bump, the release note and backward compatibility against what
-content holds.
+(.ci/published_1_0_35.json, facts read from the published pack). So validate -g checks the version bump, the
+release note and backward compatibility against what content holds.
 """
 import json
 import shutil

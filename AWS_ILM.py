@@ -363,7 +363,7 @@ def scim_object(response: requests.Response) -> dict | None:
 
 def scim_resources(body: dict | None, kind: str, listing: bool = False) -> list[dict]:
     """The users or groups of an answer (a listing's Resources, else the one resource), each with its id."""
-    found = (body or {}).get('Resources') or [] if listing else [body]
+    found = ((body or {}).get('Resources') or []) if listing else [body]
     if not isinstance(found, list):
         raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
     if any(not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'] for item in found):
@@ -542,8 +542,7 @@ class Client(BaseClient):
         """Log the retry, hold the command's other requests when AWS throttles, and wait."""
         what = f'failed ({failure.cause})' if failure.cause else f'answered {failure.status}'
         with PLATFORM_LOCK:
-            demisto.debug(f'AWS-ILM: {method} {self._base_url}{path.split("?")[0]} {what}; retry {retry} in '
-                          f'{wait:.1f}s')
+            demisto.debug(f'AWS-ILM: {method} {self._base_url}{path} {what}; retry {retry} in {wait:.1f}s')
         if failure.status == 429:
             self.throttle.hold(wait)
         pause(wait)

@@ -418,12 +418,9 @@ EXAMPLES = int(__import__("os").environ.get("AWS_ILM_EXAMPLES", "2000"))
 
 @pytest.mark.properties
 @pytest.mark.parametrize("command", ARGUMENTS)
-def test_no_input_or_answer_crashes_a_command(command, monkeypatch):
+def test_no_input_or_answer_crashes_a_command(command, waits):
     import requests_mock
 
-    paused: list = []   # retries pause on the integration's clock, which moves on by each pause, without waiting
-    monkeypatch.setattr(AWS_ILM, "pause", paused.append)
-    monkeypatch.setattr(AWS_ILM, "time", types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(paused)))
     names = ARGUMENTS[command]
     answer_now: dict = {}
 

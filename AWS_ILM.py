@@ -22,7 +22,7 @@ import time
 import traceback
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -81,7 +81,11 @@ CONNECT_RETRIES = 1                # an unreachable host is tried twice, not fiv
 MAX_READ_TIMEOUT = 60.0            # the most a REQUESTS_TIMEOUT override may set
 RETRY_LIMITS = {'lost answer': LOST_ANSWER_RETRIES, 'failed connection': CONNECT_RETRIES,   # None: until the
                 'server error': SERVER_ERROR_RETRIES, 'throttled': None}                      # budget is spent
-PARALLEL_USERS = 10                # users of one iam-disable-user worked at once: the connection pool holds 10
+PARALLEL_USERS = 20                # users of one command worked at once, each on a connection of the client's pool
+READ_QUOTA = 40.0                  # AWS's published SCIM quotas: requests a second for each read API
+WRITE_QUOTA = 25.0                 # and for each write API, per identity store
+PACE_BURST = 5.0                   # requests of one API that may start at once; AWS's own bucket keeps the rest
+DRY_RUN_ID = '(the id AWS would give it)'
 PLATFORM_LOCK = threading.RLock()  # demisto's functions talk to the server over one channel: one call at a time
 
 IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
@@ -211,6 +215,35 @@ class Throttle:
     def hold(self, seconds: float) -> None:
         with self.lock:
             self.until = max(self.until, time.monotonic() + seconds)
+
+
+def scim_api(method: str, path: str) -> str:
+    """The AWS operation a request is (GetUser, ListUsers, PatchGroup, ...): each has its own quota."""
+    resource, _, resource_id = path.partition('/')
+    noun = {'Users': 'User', 'Groups': 'Group'}.get(resource)
+    if noun is None:
+        return f'Get{resource}'
+    if method == 'GET':
+        return f'Get{noun}' if resource_id else f'List{resource}'
+    return {'POST': 'Create', 'PUT': 'Put', 'PATCH': 'Patch', 'DELETE': 'Delete'}.get(method, method.title()) + noun
+
+
+@dataclass
+class Pace:
+    """AWS's published SCIM quotas, kept by the command's own requests: each AWS operation a token bucket of its
+    quota (READ_QUOTA for reads, WRITE_QUOTA for writes), a few at once (PACE_BURST) and then no faster than the
+    quota, so that a command working on many users never causes its own 429s."""
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)   # API -> (tokens, when counted)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def turn(self, api: str, quota: float) -> float:
+        """The seconds this request of `api` waits for its turn (0 when it may start now); the turn is taken."""
+        with self.lock:
+            now = time.monotonic()
+            tokens, counted = self.buckets.get(api, (PACE_BURST, now))
+            tokens = min(PACE_BURST, tokens + (now - counted) * quota) - 1
+            self.buckets[api] = (tokens, now)
+        return max(0.0, -tokens / quota)
 
 
 @dataclass
@@ -385,6 +418,7 @@ class Settings:
     enable_enabled: bool = True
     disable_enabled: bool = True
     create_if_not_exists: bool = True
+    remove_from_groups: bool = False
     mapper_in: str = DEFAULT_MAPPER_IN
     mapper_out: str = DEFAULT_MAPPER_OUT
 
@@ -400,6 +434,7 @@ class Settings:
         return cls(scim_base_url(url, tenant_id), token, not checkbox(params, 'insecure', default=False),
                    checkbox(params, 'proxy', default=False), **flags,
                    create_if_not_exists=checkbox(params, 'create_if_not_exists'),
+                   remove_from_groups=checkbox(params, 'remove_from_groups', default=False),
                    mapper_in=params.get('mapper_in') or DEFAULT_MAPPER_IN,
                    mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
 
@@ -473,6 +508,13 @@ def scim_base_url(url: str, tenant_id: str) -> str:
         f'{quote(tenant, safe="")}/scim/v2/'
 
 
+def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
+    """A dry run's write, recorded as it would be sent (list.append: safe from several threads), answered as AWS
+    would: a new resource with DRY_RUN_ID for its id, no body otherwise."""
+    would_send.append({'method': method, 'path': f'/{path}', 'body': body})
+    return {**body, 'id': DRY_RUN_ID} if method == 'POST' and isinstance(body, dict) else None
+
+
 def path_segment(value: Any) -> str:
     """Percent-encode one URL path segment, so an id like `../Groups` stays inside its resource."""
     segment = quote(str(value), safe='')
@@ -491,18 +533,22 @@ class Client(BaseClient):
     BaseClient sends it (proxy, certificates, its REQUESTS_TIMEOUT override, its error handler hook) and `send`
     sends it again where AWS allows, within the command's time budget."""
 
-    def __init__(self, settings: Settings, budget_seconds: float = COMMAND_BUDGET_SECONDS):
+    def __init__(self, settings: Settings, budget_seconds: float = COMMAND_BUDGET_SECONDS, dry_run: bool = False):
         super().__init__(settings.base_url, verify=settings.verify, proxy=settings.proxy, ok_codes=OK_STATUSES,
                          timeout=REQUEST_TIMEOUT[1], headers={'Authorization': f'Bearer {settings.token}',
                                                               'Content-Type': 'application/json',
                                                               'Accept': 'application/json'})
         if not settings.verify:
             urllib3.disable_warnings()
+        for adapter in self._session.adapters.values():   # a connection for each user worked at once
+            adapter.init_poolmanager(PARALLEL_USERS, PARALLEL_USERS)  # type: ignore[attr-defined]
         self.token = settings.token
         self.host = urlsplit(settings.base_url).netloc
         self.timeout_pair = (REQUEST_TIMEOUT[0], min(self.timeout, MAX_READ_TIMEOUT))   # BaseClient read the override
         self.deadline = time.monotonic() + budget_seconds
         self.throttle = Throttle()
+        self.pace = Pace()
+        self.would_send: list[dict] | None = [] if dry_run else None   # a dry run's writes, in order, not sent
 
     def time_left(self) -> float:
         """Seconds before the command's deadline (its budget after the client was built)."""
@@ -512,12 +558,18 @@ class Client(BaseClient):
         """One SCIM call (`path` under the SCIM root, ids encoded) through BaseClient, sent again while its own
         RequestRecord allows, each retry logged. Returns the answer's JSON object (None when it has no body, and for
         a DELETE, whose body is not read); raises ScimError: AWS's error answer, or why none came, saying what the
-        retries went through."""
+        retries went through. In a dry run a write is recorded, not sent (`would_send`)."""
+        if self.would_send is not None and method != 'GET':
+            return record_write(self.would_send, method, path, body)
         record = RequestRecord(time.monotonic())
         held = min(self.throttle.until, self.deadline) - record.started   # another request's 429; a retry waits its own
         if held > 0:
             pause(held)
+        api, quota = scim_api(method, path), READ_QUOTA if method == 'GET' else WRITE_QUOTA
         while True:
+            turn = self.pace.turn(api, quota)
+            if turn:
+                pause(turn)
             try:
                 response = self._http_request(method, url_suffix=path, json_data=body, params=params,
                                               resp_type='response', error_handler=self.refuse, timeout=self.timeout_pair)
@@ -1377,11 +1429,14 @@ STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user
 
 @dataclass(frozen=True)
 class UserOutcome:
-    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, and whether the command
-    reached the user before its time budget ran out."""
+    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, whether the command reached
+    the user before its time budget ran out, the user as AWS held it before the command (`found`), and, when a
+    containment asked for them, the groups the user was found in (`memberships`)."""
     vendor: dict
     profile: dict
     reached: bool = True
+    found: dict | None = None
+    memberships: 'Memberships | None' = None
 
     def kind(self) -> str:
         """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
@@ -1420,7 +1475,8 @@ def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: S
             plan = plan_after_conflict(client, request, plan, exc, settings)
             written = write_user(client, plan)
         vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes)
-        return UserOutcome(vendor, incoming_profile(written, settings) if action == 'get' and written else profile)
+        return UserOutcome(vendor, incoming_profile(written, settings) if action == 'get' and written else profile,
+                           found=plan.user)
     except Exception as exc:
         names = request.names if request else profile_names(profile, {})
         return failed_outcome(command, exc, plan.user if plan else None, names, profile, client.token)
@@ -1430,10 +1486,11 @@ def failed_outcome(command: str, exc: Exception, user: dict | None, names: tuple
                    profile: dict, token: str) -> UserOutcome:
     """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
     may have applied the write)."""
+    found = user
     if isinstance(exc, ScimError) and exc.maybe_applied and user:
         user = {**user, 'active': None}
     return UserOutcome(vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token)),
-                       profile)
+                       profile, found=found)
 
 
 def incoming_profile(user: dict, settings: Settings) -> dict[str, Any]:
@@ -1447,30 +1504,58 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
 
     Args:
         command: the iam-*-user command.
-        client: the tenant's SCIM client.
-        args: the command's arguments (user-profile, allow-enable).
+        client: the tenant's SCIM client (a dry run's client records its writes instead of sending them).
+        args: the command's arguments (user-profile, allow-enable, remove-from-groups, restore-groups).
         settings: the instance's settings.
 
     Returns:
-        One entry for one user. For several users (iam-disable-user), PARALLEL_USERS worked at once on the
-        command's connection pool and throttling state, one summary entry whose context holds one IAM.Vendor per
-        user, in the order given.
+        One entry: one user's IAM result, or, for several users (iam-disable-user), a summary whose context holds one
+        IAM.Vendor per user, in the order given; with what was done to the users' groups and, for a disable, what
+        stays open. A dry run's entry lists the requests that would be sent instead.
     """
     try:
+        options = UserOptions.from_args(command, args, settings)
         items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
         raw_profiles = [items.joined] if items.joined and client.search('Users', 'userName', items.joined) else \
             items.items   # several names, unless AWS has a user named by the whole text
     except Exception as exc:
         vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
         return [iam_entry(UserOutcome(vendor, {}))]
+    outcomes = run_users(command, client, raw_profiles, args, settings, options)
+    changes = change_memberships(client, outcomes, options)
+    if client.would_send is not None:
+        return [dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])]
+    return [user_entry(command, outcomes, changes, items.blanks)]
+
+
+def run_users(command: str, client: Client, raw_profiles: list, args: dict, settings: Settings,
+              options: 'UserOptions') -> list[UserOutcome]:
+    """Each user's outcome, in the order given, several users PARALLEL_USERS at a time on the command's connection
+    pool, pace and throttling state; a user to contain has its groups read right after its disable."""
+    def one(raw: Any) -> UserOutcome:
+        outcome = run_user_in_time(command, client, raw, args, settings)
+        if options.contain and containable(outcome):
+            outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
+        return outcome
     if len(raw_profiles) == 1:
-        entry = iam_entry(run_one_user(command, client, raw_profiles[0], args, settings))
-        if items.blanks:
-            entry['HumanReadable'] += blank_note(items.blanks, 'user-profile')
-        return [entry]
+        return [one(raw_profiles[0])]
     with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        outcomes = list(pool.map(lambda raw: run_user_in_time(command, client, raw, args, settings), raw_profiles))
-    return [several_users_entry(USER_COMMANDS[command], outcomes, items.blanks)]
+        return list(pool.map(one, raw_profiles))
+
+
+def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, 'MembershipChange'],
+               blanks: int) -> dict[str, Any]:
+    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
+    users' groups and, for a disable, what stays open."""
+    entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
+    markdown, context = membership_report(command, outcomes, changes)
+    if command == 'iam-disable-user':
+        stays_open, deny = stays_open_report(outcomes, changes)
+        markdown += stays_open
+        context.update(deny)
+    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
+    entry['EntryContext'].update(context)
+    return entry
 
 
 def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
@@ -1497,7 +1582,7 @@ def summary_row(outcome: UserOutcome) -> dict[str, Any]:
             'reason': vendor['errorMessage'] or vendor['reason'] or vendor.get('notes') or ''}
 
 
-def several_users_entry(action: str, outcomes: list[UserOutcome], blanks: int) -> dict[str, Any]:
+def several_users_entry(action: str, outcomes: list[UserOutcome]) -> dict[str, Any]:
     """One entry for several users: a readable summary headed by the counts, failures and users not reached first,
     one row per user; the context holds every user's IAM.Vendor and IAM.UserProfile, in the order given."""
     vendors = [outcome.vendor for outcome in outcomes]
@@ -1507,8 +1592,7 @@ def several_users_entry(action: str, outcomes: list[UserOutcome], blanks: int) -
     rows = sorted((summary_row(outcome) for outcome in outcomes), key=lambda row: OUTCOME_ORDER.index(row['outcome']))
     brand = vendors[0]['brand']
     readable = (f"### {action.title()} User Results ({brand}): {len(outcomes)} users\n**{counts}**\n"
-                + tableToMarkdown('', rows, headers=['outcome', 'username', 'email', 'id', 'reason'], removeNull=True)
-                + blank_note(blanks, 'user-profile'))
+                + tableToMarkdown('', rows, headers=['outcome', 'username', 'email', 'id', 'reason'], removeNull=True))
     return {
         'Type': EntryType.NOTE,
         'ContentsFormat': EntryFormat.JSON,
@@ -1573,6 +1657,339 @@ def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
     with PLATFORM_LOCK:
         demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
     return code, message
+
+
+# ----- containment: out of every group on disable, back in on enable -----------------------------------
+CONTAINMENT_KEY = 'containedUsers'   # the integration context's record of the memberships removed, by AWS user id
+MAX_USER_GROUPS = 10_000             # a user's groups read by a containment (AWS evaluates at most 1,000)
+CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
+
+
+@dataclass(frozen=True)
+class UserOptions:
+    """What a user command does to the user's groups: `contain` (iam-disable-user's remove-from-groups, by default
+    the instance's "Remove disabled users from their groups"), `restore` (iam-enable-user's restore-groups)."""
+    contain: bool = False
+    restore: bool = False
+
+    @classmethod
+    def from_args(cls, command: str, args: dict, settings: Settings) -> 'UserOptions':
+        contain = command == 'iam-disable-user' and read_boolean(
+            args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
+        restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',
+                                                                default=False)
+        return cls(contain, restore)
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """The groups a user was found in ({'id', 'displayName'}), and why that list may be incomplete or could not be
+    read ('' when it is complete)."""
+    groups: list[dict]
+    unread: str = ''
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """What a containment (out of every group) or a restore (back into the recorded groups) did to one user's
+    groups: those done and those not done, each with AWS's reason; the recorded groups a plain enable left out;
+    and what else the analyst must know (the groups could not all be read, the record could not be written)."""
+    user_id: str
+    user_name: str | None
+    done: list[dict] = field(default_factory=list)
+    not_done: list[dict] = field(default_factory=list)
+    left_out: list[dict] = field(default_factory=list)
+    remark: str = ''
+
+
+def containable(outcome: UserOutcome) -> bool:
+    """A user the disable identified and did not skip for another reason than being disabled already: disabled
+    now, already disabled (Block Account runs again), or a disable that failed after the user was found."""
+    return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
+
+
+def read_memberships(client: Client, user_id: str) -> Memberships:
+    """Every group the user is in (ListGroups with members.value eq, all pages); a tenant that refuses the filter is
+    named, and no group is guessed."""
+    try:
+        listing = list_resources(client, 'Groups', f'members.value eq {filter_value(user_id)}', MAX_USER_GROUPS)
+    except (ScimError, InputError) as exc:
+        detail = f'{exc.status}: {exc.detail}' if isinstance(exc, ScimError) else str(exc)
+        return Memberships([], f'AWS refused to list the groups of user {user_id} ({detail}); tenants older than the '
+                               'members.value filter cannot. No group was changed: remove the user from its groups in '
+                               'the AWS console, or with iam-update-group memberIdsToDelete.')
+    groups = [{'id': group['id'], 'displayName': group.get('displayName')} for group in listing.items]
+    more = f'more than {MAX_USER_GROUPS} groups were found; only those were read' if listing.cursor else ''
+    return Memberships(groups, listing.stopped and f'{listing.stopped}; groups may remain' or more)
+
+
+def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
+    """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
+    leaves out."""
+    if options.contain:
+        return contain_users(client, outcomes)
+    enabled = [outcome for outcome in outcomes if enables(outcome)]
+    if not enabled:
+        return {}
+    records = read_containment_records()
+    if options.restore:
+        return restore_users(client, enabled, records)
+    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
+                                                   left_out=records[outcome.vendor['id']]['groups'])
+            for outcome in enabled if outcome.vendor['id'] in records}
+
+
+def enables(outcome: UserOutcome) -> bool:
+    """iam-enable-user reached the user (enabled or already enabled), or an update or create enabled one."""
+    vendor = outcome.vendor
+    if not vendor['success'] or not vendor['id']:
+        return False
+    if vendor['action'] == 'enable':
+        return not vendor['skipped'] or vendor['reason'] == ALREADY_ENABLED
+    return vendor['active'] is True and (outcome.found or {}).get('active') is False
+
+
+def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, MembershipChange]:
+    """Every contained user out of each group found, several users of one group in one PatchGroup of up to
+    MAX_MEMBER_CHANGES members (other members are never touched); then the removals recorded for a restore."""
+    found = {outcome.vendor['id']: outcome for outcome in outcomes if outcome.memberships is not None}
+    members_of: dict[str, list[str]] = {}
+    groups: dict[str, dict] = {}
+    for user_id, outcome in found.items():
+        for group in outcome.memberships.groups if outcome.memberships else []:
+            members_of.setdefault(group['id'], []).append(user_id)
+            groups[group['id']] = group
+    batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
+               for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
+    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
+        failures = list(pool.map(lambda batch: remove_members(client, *batch), batches))
+    refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
+               for user_id in user_ids}
+    changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
+    return changes if client.would_send is not None else record_containment(changes)
+
+
+def remove_members(client: Client, group_id: str, user_ids: list[str]) -> str:
+    """PatchGroup remove of these members only; '' when done, else why not (AWS's reason)."""
+    try:
+        client.patch('Groups', group_id, [{'op': 'remove', 'path': 'members',
+                                           'value': [{'value': user_id} for user_id in user_ids]}])
+        return ''
+    except ScimError as exc:
+        if exc.status == 404:
+            return 'the group no longer exists'
+        return f'AWS answered {exc.status}: {exc.detail}' + (' (AWS may have applied it: run the command again)'
+                                                            if exc.maybe_applied else '')
+
+
+def containment_of(user_id: str, outcome: UserOutcome, groups: dict[str, dict],
+                   refused: dict[tuple[str, str], str]) -> MembershipChange:
+    memberships = outcome.memberships or Memberships([])
+    done = [groups[g['id']] for g in memberships.groups if (g['id'], user_id) not in refused]
+    not_done = [{**groups[g['id']], 'reason': refused[(g['id'], user_id)]} for g in memberships.groups
+                if (g['id'], user_id) in refused]
+    return MembershipChange(user_id, outcome.vendor['username'], done, not_done, remark=memberships.unread)
+
+
+def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> dict[str, MembershipChange]:
+    """Each enabled user back into the groups its containment recorded (one PatchGroup add each); the record then
+    keeps only the groups that could not be restored for another reason than being gone."""
+    changes = {}
+    for outcome in enabled:
+        user_id = outcome.vendor['id']
+        recorded = (records.get(user_id) or {}).get('groups') or []
+        failures = [add_member(client, group['id'], user_id) for group in recorded]
+        changes[user_id] = MembershipChange(
+            user_id, outcome.vendor['username'], [g for g, reason in zip(recorded, failures, strict=True) if not reason],
+            [{**g, 'reason': reason} for g, reason in zip(recorded, failures, strict=True) if reason],
+            remark='' if recorded else 'No containment is recorded for this user on this instance: no group to '
+                                       'restore.')
+    return changes if client.would_send is not None else record_restores(changes)
+
+
+def add_member(client: Client, group_id: str, user_id: str) -> str:
+    """PatchGroup add of this member; '' when done, else why not."""
+    try:
+        client.patch('Groups', group_id, [{'op': 'add', 'path': 'members', 'value': [{'value': user_id}]}])
+        return ''
+    except ScimError as exc:
+        return 'the group no longer exists' if exc.status == 404 else f'AWS answered {exc.status}: {exc.detail}'
+
+
+# ----- the record of contained users: the instance's integration context, written with its version ----------------
+def read_containment_records() -> dict[str, dict]:
+    """The memberships containments removed, by AWS user id: {'userName', 'groups', 'containedAt'}."""
+    records = (get_integration_context() or {}).get(CONTAINMENT_KEY)
+    return records if isinstance(records, dict) else {}
+
+
+def change_containment_records(change: Any) -> None:
+    """Apply `change` (records -> records) to the instance's record with the platform's versioned write; when
+    another command wrote in between (the platform refuses the stale version), read again and apply it again."""
+    for attempt in range(CONTEXT_WRITE_ATTEMPTS):
+        context, version = get_integration_context_with_version()
+        records = change(copy.deepcopy((context or {}).get(CONTAINMENT_KEY) or {}))
+        try:
+            set_integration_context({**(context or {}), CONTAINMENT_KEY: records}, version=version)
+            return
+        except ValueError as exc:   # the platform's answer to a stale version
+            demisto.debug(f'AWS-ILM: the containment record changed meanwhile ({exc}); attempt {attempt + 2}')
+            pause(random.uniform(0.05, 0.25))
+    raise DemistoException(f'the containment record kept changing under {CONTEXT_WRITE_ATTEMPTS} attempts')
+
+
+def record_containment(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
+    """Add each user's removed groups to the record (kept with those of an earlier containment: a second Block
+    Account finds no group left); a failure to write is told in each change."""
+    stamp = datetime.now(UTC).isoformat(timespec='seconds')
+
+    def added(records: dict) -> dict:
+        for user_id, change in changes.items():
+            if change.done:
+                held = {g['id']: g for g in (records.get(user_id) or {}).get('groups') or []}
+                held.update({g['id']: {'id': g['id'], 'displayName': g.get('displayName')} for g in change.done})
+                records[user_id] = {'userName': change.user_name, 'groups': list(held.values()), 'containedAt': stamp}
+        return records
+    return written_or_told(added, changes, 'The groups removed could not be recorded for restore-groups')
+
+
+def record_restores(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
+    """Drop the restored groups and the groups that no longer exist from the record (a user with none left is
+    dropped); a failure to write is told in each change."""
+    def cleared(records: dict) -> dict:
+        for user_id, change in changes.items():
+            settled = {g['id'] for g in change.done} | {g['id'] for g in change.not_done
+                                                         if g['reason'] == 'the group no longer exists'}
+            left = [g for g in (records.get(user_id) or {}).get('groups') or [] if g['id'] not in settled]
+            if left:
+                records[user_id] = {**records[user_id], 'groups': left}
+            else:
+                records.pop(user_id, None)
+        return records
+    return written_or_told(cleared, changes, 'The record of the restored groups could not be updated')
+
+
+def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str) -> dict[str, MembershipChange]:
+    if not any(c.done or c.not_done for c in changes.values()):
+        return changes
+    try:
+        change_containment_records(change)
+        return changes
+    except Exception as exc:  # the platform's context store: the groups changed all the same, so say so
+        demisto.error(f'AWS-ILM: {failure}: {exc}')
+        return {user_id: replace(c, remark=f'{c.remark} {failure} ({exc}); keep this list.'.strip())
+                for user_id, c in changes.items()}
+
+
+# ----- what the analyst reads of groups and of what stays open ----------------------------------------------------
+def membership_report(command: str, outcomes: list[UserOutcome],
+                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
+    """The readable text and the context of the users' group changes ('' and {} when there are none)."""
+    if not changes:
+        return '', {}
+    if command == 'iam-disable-user':
+        rows = [containment_context(change) for change in changes.values()]
+        markdown = containment_markdown(next(iter(changes.values()))) if len(outcomes) == 1 else \
+            containment_table(list(changes.values()))
+        return markdown, {'AWSILM.Containment(val.userId && val.userId == obj.userId)': rows}
+    rows = [restore_context(change) for change in changes.values()]
+    return (''.join(restore_markdown(change) for change in changes.values()),
+            {'AWSILM.Restore(val.userId && val.userId == obj.userId)': rows})
+
+
+def containment_context(change: MembershipChange) -> dict[str, Any]:
+    return {'userId': change.user_id, 'userName': change.user_name, 'groupsRemoved': change.done,
+            'groupsNotRemoved': change.not_done, 'complete': not change.remark and not change.not_done,
+            'remark': change.remark}
+
+
+def restore_context(change: MembershipChange) -> dict[str, Any]:
+    """A restore's groups, or the groups an enable without restore-groups left out."""
+    if change.left_out:
+        return {'userId': change.user_id, 'userName': change.user_name, 'groupsLeftOut': change.left_out}
+    return {'userId': change.user_id, 'userName': change.user_name, 'groupsRestored': change.done,
+            'groupsNotRestored': change.not_done, 'remark': change.remark}
+
+
+def group_names(groups: list[dict]) -> str:
+    return ', '.join(f'{g.get("displayName") or "(no name)"} ({g["id"]})' for g in groups[:MEMBERS_SHOWN]) + \
+        (f' and {len(groups) - MEMBERS_SHOWN} more' if len(groups) > MEMBERS_SHOWN else '')
+
+
+def containment_markdown(change: MembershipChange) -> str:
+    text = f'\n#### Groups of {change.user_name or change.user_id}\n'
+    if change.done:
+        text += f'Removed from {len(change.done)} group{"s" if len(change.done) > 1 else ""}: {group_names(change.done)}.\n'
+    elif not change.not_done and not change.remark:
+        text += 'In no group: nothing to remove.\n'
+    for group in change.not_done:
+        text += f'**Not removed** from {group_names([group])}: {group["reason"]}.\n'
+    if change.remark:
+        text += f'**{change.remark}**\n'
+    if change.done:
+        text += ('The groups removed are recorded on this instance: !iam-enable-user user-profile='
+                 f'{change.user_name or change.user_id} restore-groups=true puts the user back into them.\n')
+    return text
+
+
+def containment_table(changes: list[MembershipChange]) -> str:
+    """Several users' groups: one row a user, those with a group not removed first."""
+    rows = sorted(({'username': c.user_name, 'id': c.user_id, 'removed': len(c.done),
+                    'not removed': '; '.join(f'{group_names([g])}: {g["reason"]}' for g in c.not_done) or c.remark,
+                    'groups removed': group_names(c.done)} for c in changes), key=lambda row: not row['not removed'])
+    removed = sum(len(c.done) for c in changes)
+    return (f'\n### Groups: {removed} membership{"s" if removed != 1 else ""} removed from {len(changes)} users\n'
+            + tableToMarkdown('', rows, headers=['username', 'id', 'removed', 'not removed', 'groups removed'],
+                              removeNull=True)
+            + ('\nThe groups removed are recorded on this instance: iam-enable-user restore-groups=true puts a user '
+               'back into them.\n' if removed else ''))
+
+
+def restore_markdown(change: MembershipChange) -> str:
+    name = change.user_name or change.user_id
+    if change.left_out:
+        return (f'\n**{name} is back without the groups a containment removed**: {group_names(change.left_out)}. '
+                f'To restore them: !iam-enable-user user-profile={name} restore-groups=true\n')
+    text = f'\n#### Groups of {name}\n'
+    if change.done:
+        text += f'Restored {len(change.done)} group{"s" if len(change.done) > 1 else ""}: {group_names(change.done)}.\n'
+    for group in change.not_done:
+        text += f'**Not restored**: {group_names([group])}: {group["reason"]}.\n'
+    return text + (f'{change.remark}\n' if change.remark else '')
+
+
+def deny_statement(user_ids: list[str]) -> dict[str, Any]:
+    """A service control policy statement that denies every action to these Identity Center users (the condition
+    key AWS advises, identitystore:userId, holds their Identity Store user ids: the SCIM ids)."""
+    return {'Sid': 'DenyCompromisedIdentityCenterUsers', 'Effect': 'Deny', 'Action': '*', 'Resource': '*',
+            'Condition': {'StringEquals': {'identitystore:userId': user_ids}}}
+
+
+def stays_open_report(outcomes: list[UserOutcome],
+                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
+    """What a disable does not close, said once for all the users it found: live sessions, the groups it did not
+    remove, and the Deny statement keyed on their user ids (also in AWSILM.DenyStatement)."""
+    users = [(outcome.vendor['username'], outcome.vendor['id']) for outcome in outcomes
+             if outcome.vendor['id'] and outcome.kind() in ('disabled', 'already disabled', 'failed')]
+    if not users:
+        return '', {}
+    ids = list(dict.fromkeys(user_id for _, user_id in users))
+    named = ', '.join(f'{name} ({user_id})' for name, user_id in users[:MEMBERS_SHOWN]) + \
+        (f' and {len(users) - MEMBERS_SHOWN} more' if len(users) > MEMBERS_SHOWN else '')
+    groups = ('' if changes else '- **Groups**: every group membership stays (and with it the permission sets '
+              'assigned through it); run again with remove-from-groups=true to remove them.\n')
+    statement = json.dumps(deny_statement(ids), indent=2)
+    return (f'\n### What stays open\nIdentity Store user id{"s" if len(ids) > 1 else ""} (SCIM id): {named}.\n'
+            '- **Sessions**: a disabled user cannot sign in again, but a live AWS access portal session stays valid '
+            'until it expires (the session duration of the tenant: 8 hours by default, up to 90 days) and can still '
+            'assume roles; a role session already started lasts its permission set\'s session duration (at most 12 '
+            'hours). No API ends them: delete them in the console, IAM Identity Center > Users > the user > Active '
+            'sessions.\n' + groups +
+            '- **Assignments made to the user directly** (not through a group) stay: remove them in IAM Identity '
+            'Center > AWS accounts (they need AWS credentials, not the SCIM token).\n'
+            '- **Deny now** with this statement in a service control policy of your organization (also in '
+            f'AWSILM.DenyStatement):\n```json\n{statement}\n```\n',
+            {'AWSILM.DenyStatement': deny_statement(ids)})
 
 
 # ----- group commands -------------------------------------------------------------------------
@@ -1901,7 +2318,7 @@ GROUP_COMMANDS: dict = {
 }
 
 
-def run_group_command(command: str, client: Client, args: dict) -> CommandResults:
+def run_group_command(command: str, client: Client, args: dict) -> CommandResults | dict:
     """Run a group command.
 
     Args:
@@ -1910,13 +2327,68 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
         args: the command's arguments.
 
     Returns:
-        Its one group output, failures included (success false, with the code and a message).
+        Its one group output, failures included (success false, with the code and a message); a dry run's entry,
+        listing the requests that would be sent, instead.
     """
     try:
-        return GROUP_COMMANDS[command](client, args)
+        result = GROUP_COMMANDS[command](client, args)
     except Exception as exc:
         code, message = logged_failure(command, exc, client.token)
-        return group_result(command, False, error_code=code, error_message=message)
+        result = group_result(command, False, error_code=code, error_message=message)
+    if client.would_send is not None:
+        return dry_run_entry(command, client.would_send, [dry_run_group(command, result)])
+    return result
+
+
+# ----- dry runs: every read as usual, the writes listed instead of sent -------------------------------------
+DRY_RUN_COMMANDS = ('iam-create-user', 'iam-update-user', 'iam-disable-user', 'iam-enable-user', 'iam-create-group',
+                    'iam-update-group', 'iam-delete-group')
+
+
+def dry_run_entry(command: str, would_send: list[dict], subjects: list[dict]) -> dict[str, Any]:
+    """A dry run's one entry: titled as a dry run, the requests that would be sent (method, path, body) and what
+    the command would do to each user or group; its context (AWSILM.DryRun, changed false) holds no IAM or group
+    result, so that no playbook can take it for a change."""
+    brand, _ = calling_instance()
+    rows = [{'#': number, 'method': request['method'], 'path': request['path'],
+             'body': json.dumps(request['body']) if request['body'] is not None else ''}
+            for number, request in enumerate(would_send, 1)]
+    count = f'{len(rows)} request{"s" if len(rows) != 1 else ""} would be sent' if rows else 'No request would be sent'
+    readable = (f'### Dry run of {command} ({brand}): nothing was changed\n**{count}**; every read was made as usual.\n'
+                + (tableToMarkdown('Requests that would be sent', rows, headers=['#', 'method', 'path', 'body'])
+                   if rows else '')
+                + tableToMarkdown('What the command would do', subjects, headers=list(subjects[0]), removeNull=True))
+    context = {'command': command, 'dryRun': True, 'changed': False, 'requests': would_send, 'subjects': subjects}
+    return {'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.JSON, 'Contents': context,
+            'HumanReadable': readable, 'EntryContext': {'AWSILM.DryRun': context}}
+
+
+def dry_run_user(outcome: UserOutcome, changes: dict[str, MembershipChange]) -> dict[str, Any]:
+    """What a user command would do to one user, read from its outcome in the dry run."""
+    vendor, found = outcome.vendor, outcome.found or {}
+    if not outcome.reached or not vendor['success']:
+        would = f'fail ({vendor["errorCode"]}): {vendor["errorMessage"]}'
+    elif vendor['skipped']:
+        would = f'nothing to {vendor["action"]}: {vendor["reason"]}'
+    else:
+        would = vendor['action'] + (f' (notes: {vendor["notes"]})' if vendor.get('notes') else '')
+    change = changes.get(vendor['id'] or '')
+    groups = ''
+    if change and (change.done or change.not_done):
+        verb = 'leave' if vendor['action'] == 'disable' else 'rejoin'
+        groups = f'{verb} {group_names(change.done)}' + ''.join(f'; not {group_names([g])}: {g["reason"]}'
+                                                                 for g in change.not_done)
+    return {'username': vendor['username'], 'id': vendor['id'] if vendor['id'] != DRY_RUN_ID else None,
+            'activeNow': found.get('active'), 'would': would, 'groups': groups or (change.remark if change else '')}
+
+
+def dry_run_group(command: str, result: CommandResults) -> dict[str, Any]:
+    """What a group command would do, read from its result in the dry run."""
+    data = result.raw_response if isinstance(result.raw_response, dict) else {}
+    action = command.split('-')[1]
+    would = action if data.get('success') else f'fail ({data.get("errorCode")}): {data.get("errorMessage")}'
+    group_id = data.get('id') if data.get('id') != DRY_RUN_ID else None
+    return {'group': data.get('displayName'), 'id': group_id, 'would': would}
 
 
 # ----- listings: aws-ilm-list-users, aws-ilm-list-groups (and iam-get-group's members) -----------
@@ -2102,8 +2574,9 @@ def main() -> None:
     try:
         settings = Settings.from_params(params)
         token = settings.token
+        dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
         client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
-                        else COMMAND_BUDGET_SECONDS)
+                        else COMMAND_BUDGET_SECONDS, dry_run)
         if command in USER_COMMANDS:
             entries = run_user_command(command, client, args, settings)
             return_results(entries[0] if len(entries) == 1 else entries)

@@ -1574,7 +1574,8 @@ def test_seed_command_examples(requests_mock, example):
     context = entries[0]["EntryContext"]
     if example["prefix"] == "IAM.Vendor":
         assert sorted(vendor(entries)) == example["keys"] and vendor(entries)["success"] is True
-        assert set(context) == {AWS_ILM.IAM_USER_PROFILE_KEY, AWS_ILM.IAM_VENDOR_KEY}
+        added = {"AWSILM.DenyStatement"} if example["command"] == "iam-disable-user" else set()   # what stays open
+        assert set(context) == {AWS_ILM.IAM_USER_PROFILE_KEY, AWS_ILM.IAM_VENDOR_KEY} | added
         if example["command"] != "iam-get-user":
             assert user_profile(entries) == json.loads(example["args"]["user-profile"])
     else:
@@ -1601,7 +1602,7 @@ def test_yml_declares_every_seed_argument_and_output():
     params = {p["name"] for p in yml["configuration"]}
     assert params == {"url", "credentials", "tenant_id", "authentication_token", "create_user_enabled",
                       "update_user_enabled", "enable_user_enabled", "disable_user_enabled", "create_if_not_exists",
-                      "mapper_in", "mapper_out", "insecure", "proxy"}
+                      "mapper_in", "mapper_out", "insecure", "proxy", "remove_from_groups"}   # and the new checkbox
     assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)
 
 

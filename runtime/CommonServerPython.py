@@ -267,6 +267,73 @@ def return_error(message, error="", outputs=None):
     sys.exit(0)
 
 
+# ----- the server's version and the integration context -------------------------------------------------
+MIN_VERSION_FOR_VERSIONED_CONTEXT = "6.0.0"
+
+
+class GetDemistoVersion:
+    """demisto.demistoVersion(), asked once per execution and kept (as the platform's helper does)."""
+
+    def __init__(self):
+        self._version = None
+
+    def __call__(self):
+        if self._version is None:
+            if not hasattr(demisto, "demistoVersion"):
+                raise AttributeError("demistoVersion attribute not found.")
+            self._version = demisto.demistoVersion()
+        return self._version
+
+
+get_demisto_version = GetDemistoVersion()
+
+
+def is_demisto_version_ge(version, build_number=""):
+    """Whether the server is at `version` (and `build_number`) or later; version parts compare as numbers."""
+    def parts(text):
+        return tuple(piece.zfill(8) for piece in str(text).split("."))
+
+    try:
+        server = get_demisto_version()
+        if parts(server.get("version")) != parts(version):
+            return parts(server.get("version")) > parts(version)
+        return not build_number or int(server.get("buildNumber")) >= int(build_number)
+    except AttributeError:
+        if version >= "5.0.0":
+            return False
+        raise
+    except ValueError:   # a development build's version does not compare
+        return True
+
+
+def is_versioned_context_available():
+    return is_demisto_version_ge(MIN_VERSION_FOR_VERSIONED_CONTEXT)
+
+
+def get_integration_context(sync=True, with_version=False):
+    """The instance's integration context; with_version: {'context': ..., 'version': n} on servers that keep one."""
+    if not is_versioned_context_available():
+        return demisto.getIntegrationContext()
+    versioned = demisto.getIntegrationContextVersioned(sync)
+    return versioned if with_version else versioned.get("context", {})
+
+
+def set_integration_context(context, sync=True, version=-1):
+    """Store the integration context; a server that keeps versions refuses a stale `version` (ValueError)."""
+    demisto.debug("Setting integration context")
+    if is_versioned_context_available():
+        return demisto.setIntegrationContextVersioned(context, version, sync)
+    return demisto.setIntegrationContext(context)
+
+
+def get_integration_context_with_version(sync=True):
+    """(context, version); the version is -1 where the server keeps none (or when not read straight from it)."""
+    held = get_integration_context(sync, with_version=True)
+    if not is_versioned_context_available():
+        return held, -1
+    return held.get("context", {}), held.get("version", 0) if sync else -1
+
+
 # ----- HTTP -----------------------------------------------------------------------------------
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
 

@@ -61,6 +61,20 @@ def setIntegrationContext(context: dict) -> None:
     integrationContext = context
 
 
+def getIntegrationContextVersioned(refresh: bool = False) -> dict:
+    """Content's test double returns the plain context here (its demistoVersion is too old to use versions)."""
+    return integrationContext
+
+
+def setIntegrationContextVersioned(context: dict, version: int = -1, sync: bool = False) -> None:
+    global integrationContext
+    integrationContext = context
+
+
+def demistoVersion() -> dict:
+    return {"version": "5.5.0", "buildNumber": "12345"}
+
+
 def mapObject(obj: Any, mapper: str, mapper_type: str) -> dict:
     """The platform applies the named mapper; content's test double maps nothing: tests patch it."""
     return {}

@@ -4,17 +4,20 @@ runner, benchmarks and docs tooling (never shipped, and not used by AWS_ILM_test
 
 `execute(main, command, params, args)` runs `main()` as the server does: the instance's params, the command
 and its arguments, the calling context (brand, instance name), the named mappers applied from the shipped
-mapper files (`Classifiers/`), and every entry and log line collected. The platform's functions of
-`demistomock` are patched only for the run and restored after it.
+mapper files (`Classifiers/`), the instance's integration context kept between runs with its version
+(`CONTEXTS`), and every entry and log line collected. The platform's functions of `demistomock` are patched only
+for the run and restored after it.
 """
 import copy
 import json
 import os
 import re
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import CommonServerPython
 import demistomock as demisto
 
 MAPPERS_DIR = Path(os.environ.get("AWS_ILM_MAPPERS_DIR", Path(__file__).resolve().parent.parent / "Classifiers"))
@@ -32,6 +35,42 @@ class Run:
 
 _last = Run()
 _settings = {"instance": DEFAULT_INSTANCE}
+SERVER_VERSION = {"version": "8.9.0", "buildNumber": "1234567"}
+
+
+class IntegrationContexts:
+    """The server's integration context of each instance, kept between runs, with its version: a write that gives
+    a version other than the current one is refused with ValueError (another execution wrote meanwhile), as the
+    platform refuses a stale version. `others` are writes of other executions, each made just before one of the
+    next writes of the run (to replay a conflict)."""
+
+    def __init__(self):
+        self.held: dict = {}
+        self.lock = threading.Lock()
+        self.others: list = []
+
+    def get(self, instance: str) -> dict:
+        with self.lock:
+            held = self.held.get(instance) or {"context": {}, "version": 0}
+            return copy.deepcopy(held)
+
+    def set(self, instance: str, context: dict, version: int = -1) -> None:
+        with self.lock:
+            held = self.held.setdefault(instance, {"context": {}, "version": 0})
+            if self.others:   # another execution's write lands first
+                held["context"] = self.others.pop(0)(copy.deepcopy(held["context"]))
+                held["version"] += 1
+            if version not in (-1, held["version"]):
+                raise ValueError(f"DB version mismatch: {version} is not the current {held['version']}")
+            held["context"], held["version"] = copy.deepcopy(context), held["version"] + 1
+
+    def clear(self) -> None:
+        with self.lock:
+            self.held.clear()
+            self.others.clear()
+
+
+CONTEXTS = IntegrationContexts()
 
 
 def set_instance_name(name: str) -> None:
@@ -45,6 +84,8 @@ def platform(command: str = "", params: dict | None = None, args: dict | None = 
     emitted and logged, and (with `mappers`) applies the shipped mappers; restored afterwards."""
     global _last
     run = _last = Run()
+    instance = _settings["instance"]
+    CommonServerPython.get_demisto_version._version = None   # a run is a fresh execution: it asks again
     patched = {
         "params": lambda: {} if params is None else params,
         "args": lambda: {} if args is None else args,
@@ -54,6 +95,12 @@ def platform(command: str = "", params: dict | None = None, args: dict | None = 
         "info": lambda msg, *a: run.logs.append(("info", str(msg))),
         "error": lambda msg, *a: run.logs.append(("error", str(msg))),
         "callingContext": {"context": {"IntegrationBrand": BRAND, "IntegrationInstance": _settings["instance"]}},
+        "demistoVersion": lambda: dict(SERVER_VERSION),
+        "getIntegrationContextVersioned": lambda refresh=False: CONTEXTS.get(instance),
+        "setIntegrationContextVersioned": lambda context, version=-1, sync=False: CONTEXTS.set(instance, context,
+                                                                                               version),
+        "getIntegrationContext": lambda: CONTEXTS.get(instance)["context"],
+        "setIntegrationContext": lambda context: CONTEXTS.set(instance, context),
     }
     if mappers:
         patched["mapObject"] = map_object

@@ -21,7 +21,8 @@ layers AWS's documented rules on top (../shared/reference/aws-scim.md):
   100 member changes, no replace or remove-all of members, answering 204; GET never lists members;
 - errors in AWS's body shape (`schema` and `schemas`, `status` as a string, `detail`);
 - an optional request-rate limit (a token bucket): a request over it is answered 429 with
-  `Retry-After`, as AWS throttles, and counted, not served;
+  `Retry-After`, as AWS throttles, and counted, not served; or AWS's published quotas, a bucket for
+  each API (40 requests a second for each read API, 25 for each write API);
 - HTTP/1.1 keep-alive, so a client's connection reuse can be measured;
 - fault hooks: an error status (e.g. 429 with Retry-After) or an HTML or non-JSON answer for the
   next N matching requests, added latency, a dropped connection, a hang, a lost answer (the
@@ -42,7 +43,7 @@ from http import HTTPStatus
 from io import BytesIO
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, make_server
 
-from scim2_models import (ConflictException, InvalidFilterException, InvalidValueException, NotFoundException, ScimPolicy,
+from scim2_models import (ConflictException, Context, InvalidFilterException, InvalidValueException, NotFoundException, ScimPolicy,
                           ScimProvider, Uniqueness)
 from scim2_server.memory import InMemoryStorage
 from scim2_server.requests import ScimRequest
@@ -106,6 +107,8 @@ class AwsRules(BearerTokenApplication):
             raise InvalidValueException(detail=UNPARSABLE)
         if endpoint == "/Groups" and method == "PATCH":
             check_group_patch(body)
+            if resource_id and members_only(body):
+                return self.change_members(resource_id, body["Operations"])
         if method == "GET" and endpoint in ("/Users", "/Groups") and not resource_id:
             return self.listing(request, endpoint)
         response = self.handler.handle(request)
@@ -141,7 +144,18 @@ class AwsRules(BearerTokenApplication):
         stored groups (scim2-server keeps no User.groups)."""
         member_of = membership_value(r"groups\.value", scim_filter)
         has_member = membership_value(r"members\.value", scim_filter)
+        if has_member is not None:   # read from the stored groups, without rendering their members
+            groups = [r for r in list(self.storage.resources) if type(r).__name__ == "Group"]
+            if not any(r.id == has_member and type(r).__name__ != "Group" for r in list(self.storage.resources)):
+                raise NotFoundException(detail="Specified member does not exist")
+            shown = [group.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, exclude={"members"})
+                     for group in groups if any(m.value == has_member for m in group.members or [])]
+            for resource in shown:
+                as_aws_shows(resource, hide_members=True)
+            return shown
         plain = {"filter": scim_filter} if scim_filter and member_of is None and has_member is None else {}
+        if endpoint == "/Groups":   # AWS never lists members: do not render them
+            plain["excludedAttributes"] = "members"
         listed = self.handler.handle(ScimRequest("GET", request.base_url, endpoint, {**plain, "count": str(10 ** 9)},
                                                  request.headers)).body.get("Resources") or []
         for resource in listed:
@@ -149,11 +163,28 @@ class AwsRules(BearerTokenApplication):
         if member_of is not None:
             by_id = {user["id"]: user for user in listed}
             return [by_id[member] for member in self.members_of(member_of) if member in by_id]
-        if has_member is not None:
-            if not any(r.id == has_member and type(r).__name__ != "Group" for r in self.storage.resources):
-                raise NotFoundException(detail="Specified member does not exist")
-            return [group for group in listed if has_member in self.members_of(group["id"])]
         return listed
+
+    def change_members(self, group_id: str, operations: list) -> ScimResponse:
+        """Members added and removed on the stored group in place (scim2-server copies a whole group, members and
+        all, for each change: slow for large groups); 204, as AWS answers."""
+        with self.storage.lock:
+            group = next((r for r in self.storage.resources if r.id == group_id and type(r).__name__ == "Group"),
+                         None)
+            if group is None:
+                raise NotFoundException(detail="Specified group does not exist")
+            members = [member.value for member in group.members or []]
+            for op in operations:
+                values = [item.get("value") for item in op.get("value") or [] if isinstance(item, dict)]
+                if str(op.get("op")).lower() == "add":
+                    members += [value for value in values if value not in members]
+                else:
+                    members = [member for member in members if member not in values]
+            member_type = type(group).get_field_root_type("members")
+            group.members = [member_type(value=member) for member in members]
+            group.meta.last_modified = self.storage.clock()
+            group.meta.version = self.storage.next_version()
+        return ScimResponse(HTTPStatus.NO_CONTENT, None)
 
     def check_unique_email(self, emails, user_id: str) -> None:
         """AWS: e-mail addresses are unique across users, like user names (409)."""
@@ -266,6 +297,13 @@ def check_user_patch(body: dict) -> None:
             check_single_value(path, op.get("value"))
 
 
+def members_only(body: dict) -> bool:
+    """A group PATCH that only adds or removes members given by value (the form every AWS client sends)."""
+    operations = body.get("Operations") or []
+    return bool(operations) and all(str(op.get("op", "")).lower() in ("add", "remove") and op.get("path") == "members"
+                                    and isinstance(op.get("value"), list) for op in operations)
+
+
 def check_group_patch(body: dict) -> None:
     changes = 0
     for op in body.get("Operations") or []:
@@ -317,6 +355,17 @@ class Fault:
             (self.path is None or path.startswith(self.path))
 
 
+def aws_operation(method: str, path: str) -> str:
+    """The AWS API a request calls (GetUser, ListUsers, PatchGroup, ...), whose quota it counts against."""
+    resource, _, resource_id = path.strip("/").partition("/")
+    noun = {"Users": "User", "Groups": "Group"}.get(resource)
+    if noun is None:
+        return f"Get{resource}"
+    if method == "GET":
+        return f"Get{noun}" if resource_id else f"List{resource}"
+    return {"POST": "Create", "PUT": "Put", "PATCH": "Patch", "DELETE": "Delete"}.get(method, method) + noun
+
+
 class TokenBucket:
     """A request-rate limit as AWS applies one: `rate` requests a second, bursts of up to `burst`. A request
     that finds the bucket empty is refused with the whole seconds until a token is back (Retry-After)."""
@@ -345,13 +394,26 @@ class Hooks:
     connections: int = 0
     throttled: int = 0                    # requests refused with 429 by the rate limit
     rate_limit: TokenBucket | None = None
+    quotas: dict | None = None            # AWS operation -> its TokenBucket, when AWS's per-API quotas apply
+    quota_rates: tuple = (40.0, 25.0)     # (reads, writes) a second, each API its own bucket
+    throttled_by_api: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def over_rate(self) -> int | None:
+    def over_rate(self, method: str, path: str) -> int | None:
+        """The Retry-After of a request over the rate limit or over its API's quota (None when it may go)."""
         with self.lock:
-            wait = self.rate_limit.take() if self.rate_limit else None
+            bucket = self.rate_limit
+            if self.quotas is not None:
+                api = aws_operation(method, path)
+                if api not in self.quotas:
+                    rate = self.quota_rates[0] if method == "GET" else self.quota_rates[1]
+                    self.quotas[api] = TokenBucket(rate, rate)
+                bucket = self.quotas[api]
+            wait = bucket.take() if bucket else None
             if wait is not None:
                 self.throttled += 1
+                if self.quotas is not None:
+                    self.throttled_by_api[api] = self.throttled_by_api.get(api, 0) + 1
             return wait
 
     def take_fault(self, method: str, path: str, kinds: tuple):
@@ -382,7 +444,7 @@ class AwsFront:
             return self.answer(start_response, 401 if path.count("/") >= 3 else 404,
                                aws_error_body(401, "The request could not be authenticated."))
         relative = path[len(self.prefix) + 3:] or "/"
-        wait = self.hooks.over_rate()
+        wait = self.hooks.over_rate(method, relative)
         if wait is not None:
             return self.answer(start_response, 429, aws_error_body(429, "Too many requests exceeded the limits."),
                                headers=[("Retry-After", str(wait))])
@@ -422,6 +484,7 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     def setup(self):
         super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # headers and body leave at once
         with self.server.hooks.lock:
             self.server.hooks.connections += 1
 
@@ -552,12 +615,24 @@ class AwsScimServer:
             self.hooks.latency = 0.0
             self.hooks.throttled = 0
             self.hooks.rate_limit = None
+            self.hooks.quotas = None
+            self.hooks.throttled_by_api = {}
 
     def limit_rate(self, rate: float | None, burst: float | None = None) -> None:
         """Answer 429 with Retry-After beyond `rate` requests a second (None: no limit)."""
         with self.hooks.lock:
             self.hooks.rate_limit = TokenBucket(rate, burst) if rate else None
             self.hooks.throttled = 0
+
+    def apply_quotas(self, reads: float | None = 40.0, writes: float = 25.0) -> None:
+        """AWS's published SCIM quotas: each API (GetUser, ListUsers, PatchUser, PatchGroup, ...) a bucket of its
+        own, `reads` requests a second for a read API and `writes` for a write API, a second's worth at once;
+        over it, 429 with Retry-After (None: no quotas)."""
+        with self.hooks.lock:
+            self.hooks.quotas = {} if reads else None
+            self.hooks.quota_rates = (reads or 0.0, writes)
+            self.hooks.throttled = 0
+            self.hooks.throttled_by_api = {}
 
     def add_fault(self, kind: str, **kwargs) -> Fault:
         fault = Fault(kind, **kwargs)

@@ -111,6 +111,34 @@ def listing_scenarios(server) -> list:
         ("aws-ilm-list-users", {"externalId": "E-1"}), ("aws-ilm-list-users", {"groupId": "g", "nextToken": ""}),
         ("aws-ilm-list-groups", {"limit": "1"}), ("aws-ilm-list-groups", {"memberId": kim}),
         ("aws-ilm-list-groups", {"displayName": "Team", "externalId": "", "nextToken": ""}),
+    ] + containment_scenarios() + dry_run_scenarios()
+
+
+def containment_scenarios() -> list:
+    """Kim (in Team and Pair) contained, then enabled by each command that can enable a user, with and without
+    restore-groups."""
+    kim, profile = {"user-profile": "kim@example.com"}, json.dumps(NEW)
+    return [
+        ("iam-disable-user", {**kim, "remove-from-groups": "true"}),
+        ("iam-update-user", {"user-profile": profile, "allow-enable": "true"}),        # enabled: groups left out
+        ("iam-disable-user", kim), ("iam-create-user", {"user-profile": profile}),       # a hire that enables
+        ("iam-disable-user", kim), ("iam-enable-user", kim),
+        ("iam-disable-user", kim), ("iam-enable-user", {**kim, "restore-groups": "true"}),
+        ("iam-enable-user", {**kim, "restore-groups": "true"}),                          # nothing recorded
+    ]
+
+
+def dry_run_scenarios() -> list:
+    dry = {"dry-run": "true"}
+    return [
+        ("iam-create-user", {"user-profile": json.dumps({**NEW, "username": "d@example.com", "email": "d@example.com"}),
+                             **dry}),
+        ("iam-update-user", {"user-profile": json.dumps({**NEW, "title": "Dry"}), **dry}),
+        ("iam-disable-user", {"user-profile": "kim@example.com", "remove-from-groups": "true", **dry}),
+        ("iam-enable-user", {"user-profile": "kim@example.com", "restore-groups": "true", **dry}),
+        ("iam-create-group", {"scim": '{"displayName": "Dry"}', **dry}),
+        ("iam-update-group", {"scim": '{"displayName": "Team"}', "memberIdsToAdd": "kim@example.com", **dry}),
+        ("iam-delete-group", {"scim": '{"displayName": "Team"}', **dry}),
     ]
 
 

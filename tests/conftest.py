@@ -39,10 +39,13 @@ def _aws_server():
 
 @pytest.fixture
 def aws(_aws_server):
-    """The AWS-flavoured SCIM server (tests/scimtest), emptied before each test."""
+    """The AWS-flavoured SCIM server (tests/scimtest), emptied before each test, with the instance's integration
+    context."""
     _aws_server.reset()
+    xsoar_server.CONTEXTS.clear()
     yield _aws_server
     _aws_server.reset()
+    xsoar_server.CONTEXTS.clear()
 
 
 def run_on(server, command: str, args: dict | None = None, **param_overrides) -> list:

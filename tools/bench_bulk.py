@@ -3,7 +3,13 @@ AWS-flavoured server with latency added to every request (as from a real XSOAR e
 request-rate limit that answers 429 + Retry-After beyond it, as AWS throttles.
 
     python tools/bench_bulk.py [--users 100 600 1000] [--latency 0.15] [--rates 0 10] [--root DIR]
-                                                                                    (make bench-bulk)
+                               [--contain 600 --groups 3]                           (make bench-bulk)
+
+`--contain N --groups G` adds the containment row: N users, each in the same G groups (which also hold 20 other
+members), disabled with remove-from-groups=true against the server applying AWS's published quotas (each API
+its own bucket: 40 requests a second for a read API, 25 for a write API); it prints the wall time against the
+least time those quotas allow for the requests the command needed, the 429s, the group requests, and whether the
+state is exact (every user disabled and in no group, every other member still in every group, every user named).
 
 For each size and rate (0: no limit) it prints the command's wall time, the requests the server served and the
 429s it sent, how many users the server holds disabled afterwards, how many results are failures, and how many
@@ -26,7 +32,7 @@ for folder in (HERE / "runtime", HERE / "scimtest", HERE, HERE / "tools"):
 
 import requests  # noqa: E402
 
-from aws_scim_server import AwsScimServer  # noqa: E402
+from aws_scim_server import AwsScimServer, aws_operation  # noqa: E402
 
 NOT_REACHED = "before this user was reached"
 
@@ -46,18 +52,38 @@ class BulkRun:
     state_exact: bool       # every user reported disabled is disabled on the server, every other one active
 
 
-def user_names(count: int) -> list:
-    return [f"bulk{i:04d}@example.com" for i in range(count)]
+BYSTANDERS = 20   # members of the containment row's groups who are not blocked
+QUOTAS = {"read": 40.0, "write": 25.0}   # AWS's published SCIM quotas, requests a second per API
 
 
-def prepare(server: AwsScimServer, count: int) -> None:
-    """`count` active users, made straight on the server."""
+def user_names(count: int, prefix: str = "bulk") -> list:
+    return [f"{prefix}{i:04d}@example.com" for i in range(count)]
+
+
+def prepare(server: AwsScimServer, count: int, prefix: str = "bulk") -> list:
+    """`count` active users, made straight on the server; their ids."""
     with requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {server.token}"
-        for name in user_names(count):
-            session.post(server.scim_url + "Users", json={
-                "userName": name, "name": {"givenName": "B", "familyName": name[:8]}, "displayName": name,
-                "emails": [{"value": name, "type": "work", "primary": True}]}).raise_for_status()
+        return [session.post(server.scim_url + "Users", json={
+            "userName": name, "name": {"givenName": "B", "familyName": name[:8]}, "displayName": name,
+            "active": True, "emails": [{"value": name, "type": "work", "primary": True}]}).json()["id"]
+            for name in user_names(count, prefix)]
+
+
+def prepare_groups(server: AwsScimServer, count: int, member_ids: list) -> list:
+    """`count` groups, each holding every member (added 100 at a time, as AWS allows); their ids."""
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {server.token}"
+        group_ids = []
+        for number in range(count):
+            group_id = session.post(server.scim_url + "Groups", json={"displayName": f"Bulk group {number}"}).json()["id"]
+            for start in range(0, len(member_ids), 100):
+                session.patch(server.scim_url + f"Groups/{group_id}", json={
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+                        {"op": "add", "path": "members",
+                         "value": [{"value": i} for i in member_ids[start:start + 100]]}]}).raise_for_status()
+            group_ids.append(group_id)
+        return group_ids
 
 
 def run(server: AwsScimServer, count: int, latency: float, rate: float, root: Path = HERE,
@@ -86,22 +112,85 @@ def run(server: AwsScimServer, count: int, latency: float, rate: float, root: Pa
                    state_exact=all((name in reported_disabled) == (value is False) for name, value in active.items()))
 
 
-def worker(params: dict, count: int, root: Path, budget: float | None) -> int:
+def worker(params: dict, count: int, root: Path, budget: float | None, contain: bool = False) -> int:
     """Run one iam-disable-user of `count` users with the AWS_ILM.py of `root`; print its results as JSON."""
     sys.path[:0] = [str(root / "runtime"), str(root)]
     import AWS_ILM
     import xsoar_server
     if budget:
         AWS_ILM.COMMAND_BUDGET_SECONDS = budget
+    args = {"user-profile": user_names(count), **({"remove-from-groups": "true"} if contain else {})}
     started = time.perf_counter()
-    entries = xsoar_server.execute(AWS_ILM.main, "iam-disable-user", params, {"user-profile": user_names(count)})
+    entries = xsoar_server.execute(AWS_ILM.main, "iam-disable-user", params, args)
     seconds = time.perf_counter() - started
-    flat = [entry for batch in entries for entry in (batch if isinstance(batch, list) else [batch])]
-    vendors = [value for entry in flat for key, value in entry["EntryContext"].items() if key.startswith("IAM.Vendor")]
+    context = xsoar_server.Context().add(entries)
     results = [{key: vendor.get(key) for key in ("username", "success", "skipped", "errorMessage")}
-               for value in vendors for vendor in (value if isinstance(value, list) else [value])]
-    print(json.dumps({"seconds": seconds, "results": results}))
+               for vendor in context.objects("IAM.Vendor")]
+    contained = [{"userName": row["userName"], "removed": len(row["groupsRemoved"]), "notRemoved": len(
+        row["groupsNotRemoved"])} for row in context.objects("AWSILM.Containment")]
+    print(json.dumps({"seconds": seconds, "results": results, "contained": contained}))
     return 0
+
+
+@dataclass
+class ContainmentRun:
+    users: int
+    groups: int
+    seconds: float
+    bound: float            # the least time AWS's quotas allow for the requests the command sent
+    throttled: int
+    by_api: dict            # requests served, by AWS API
+    state_exact: bool       # every user disabled and in no group; every other member in every group
+    named: bool             # one result and one containment row naming each user, every group removed
+
+
+def quota_bound(by_api: dict) -> float:
+    """The least time AWS's quotas allow for these requests: each API's bucket starts with a second's worth, then
+    refills at its quota; the slowest API sets the time."""
+    def rate(api: str) -> float:
+        return QUOTAS["read"] if api.startswith(("Get", "List")) else QUOTAS["write"]
+    return max((max(0.0, count - rate(api)) / rate(api) for api, count in by_api.items()), default=0.0)
+
+
+def run_containment(server: AwsScimServer, count: int, groups: int, latency: float, root: Path = HERE) -> ContainmentRun:
+    server.reset()
+    blocked = prepare(server, count)
+    bystanders = prepare(server, BYSTANDERS, prefix="stay")
+    group_ids = prepare_groups(server, groups, blocked + bystanders)
+    with server.hooks.lock:
+        server.hooks.requests.clear()
+        server.hooks.latency = latency
+    server.apply_quotas(QUOTAS["read"], QUOTAS["write"])
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(server.params()), str(count),
+               "--root", str(root), "--contain-worker"]
+    answer = json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout)
+    by_api: dict = {}
+    for request in list(server.hooks.requests):
+        api = aws_operation(request.method, request.path)
+        by_api[api] = by_api.get(api, 0) + 1
+    throttled = server.hooks.throttled
+    with server.hooks.lock:
+        server.hooks.latency = 0.0
+    server.apply_quotas(None)
+    users = {user["id"]: user for user in server.resources("User")}
+    members = {group_id: server.member_ids(group_id) for group_id in group_ids}
+    state_exact = (all(users[i].get("active") is False for i in blocked)
+                   and all(users[i].get("active") is True for i in bystanders)
+                   and all(not (ids & set(blocked)) and set(bystanders) <= ids for ids in members.values()))
+    named = (sorted(r["username"] for r in answer["results"]) == sorted(user_names(count))
+             and sorted(c["userName"] for c in answer["contained"]) == sorted(user_names(count))
+             and all(c["removed"] == groups and not c["notRemoved"] for c in answer["contained"]))
+    return ContainmentRun(count, groups, answer["seconds"], quota_bound(by_api), throttled, by_api, state_exact, named)
+
+
+def containment_table(runs: list, latency: float) -> str:
+    lines = [f"Containment (remove-from-groups=true) under AWS's quotas, {latency * 1000:.0f} ms a request", "",
+             "| users | groups each | wall time | quota bound | wall / bound | 429s | requests by API | group requests "
+             "| state exact, each named |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r.users} | {r.groups} | {r.seconds:.1f} s | {r.bound:.1f} s | {r.seconds / r.bound:.2f} | "
+              f"{r.throttled} | {', '.join(f'{api} {n}' for api, n in sorted(r.by_api.items()))} | "
+              f"{r.by_api.get('PatchGroup', 0)} | {'yes' if r.state_exact and r.named else 'NO'} |" for r in runs]
+    return "\n".join(lines)
 
 
 def table(runs: list, latency: float) -> str:
@@ -116,19 +205,28 @@ def table(runs: list, latency: float) -> str:
 
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, nargs="+", default=[100, 600, 1000])
+    parser.add_argument("--users", type=int, nargs="*", default=[100, 600, 1000])
     parser.add_argument("--latency", type=float, default=0.15, help="seconds added to every request (0.15)")
-    parser.add_argument("--rates", type=float, nargs="+", default=[0, 10], help="requests/s limits (0: none)")
+    parser.add_argument("--rates", type=float, nargs="*", default=[0, 10], help="requests/s limits (0: none)")
     parser.add_argument("--root", type=Path, default=HERE, help="the folder of the AWS_ILM.py to measure")
     parser.add_argument("--budget", type=float, help="the command's time budget, when not AWS_ILM's")
+    parser.add_argument("--contain", type=int, nargs="*", default=[], help="users of the containment rows")
+    parser.add_argument("--groups", type=int, default=3, help="groups each contained user is in (3)")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--contain-worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.worker:
-        return worker(json.loads(options.worker[0]), int(options.worker[1]), options.root, options.budget)
+        return worker(json.loads(options.worker[0]), int(options.worker[1]), options.root, options.budget,
+                      options.contain_worker)
     with AwsScimServer() as server:
         runs = [run(server, count, options.latency, rate, options.root, options.budget)
                 for rate in options.rates for count in options.users]
-    print(table(runs, options.latency))
+        contained = [run_containment(server, count, options.groups, options.latency, options.root)
+                     for count in options.contain]
+    if runs:
+        print(table(runs, options.latency))
+    if contained:
+        print(("\n\n" if runs else "") + containment_table(contained, options.latency))
     return 0
 
 

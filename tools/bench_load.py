@@ -140,7 +140,8 @@ def worker(command: str, args: dict, root: Path) -> int:
         time.sleep(0.01)
     entries = xsoar_server.execute(AWS_ILM.main, command, params, args)
     flat = [e for batch in entries for e in (batch if isinstance(batch, list) else [batch])]
-    results = [v for e in flat for k, v in (e.get("EntryContext") or {}).items() if not k.startswith("IAM.UserProfile")]
+    results = [v for e in flat for k, v in (e.get("EntryContext") or {}).items()
+               if isinstance(v, dict) and "success" in v]   # IAM.Vendor and the group outputs
     success = bool(results) and all(r.get("success") is True for r in results) and all(e.get("Type") != 4 for e in flat)
     message = "; ".join(str(r.get("errorMessage") or r.get("reason") or "") for r in results) or json.dumps(flat)[:300]
     print(json.dumps({"success": success, "message": message}))

@@ -86,6 +86,13 @@ def platform(mocker):
     mocker.patch.object(AWS_ILM, "time", types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(paused)))
     mocker.patch.object(demisto, "callingContext",
                         {"context": {"IntegrationBrand": "AWS-ILM", "IntegrationInstance": "AWS-ILM_instance_1"}})
+    stored: dict = {}   # the instance's integration context, for this test only
+
+    def set_context(context: dict) -> None:
+        stored.clear()
+        stored.update(json.loads(json.dumps(context)))
+    mocker.patch.object(demisto, "getIntegrationContext", side_effect=lambda: json.loads(json.dumps(stored)))
+    mocker.patch.object(demisto, "setIntegrationContext", side_effect=set_context)
 
 
 def run_command(command: str, args: dict | None = None, params: dict | None = None, token: str = TOKEN) -> list:
@@ -484,6 +491,167 @@ def test_block_account_names_each_user_whatever_happened(requests_mock):
         ("ann@example.com", True, ""), ("bob@example.com", True, AWS_ILM.ALREADY_DISABLED),
         ("ghost@example.com", True, AWS_ILM.USER_NOT_FOUND)]
     assert "**0 failed, 0 not reached, 1 skipped, 1 already disabled, 1 disabled**" in entries[0]["HumanReadable"]
+
+
+# ----- Block Account that contains; enable with restore-groups; the dry run ------------------------------
+def memberships(requests_mock, groups_of: dict):
+    """AWS's ListGroups answering `members.value eq <user id>` from {user id: [groups]}."""
+    def listing(request, context):
+        _, _, value = filter_of(request).partition(" eq ")
+        found = groups_of.get(json.loads(value or '""'), [])
+        return {**load("empty_list.json"), "Resources": found, "totalResults": len(found)}
+    return requests_mock.get(API + "Groups", json=listing)
+
+
+def group(number: int, name: str) -> dict:
+    return {**GROUP, "id": f"g-{number}", "displayName": name}
+
+
+def stored_context() -> dict:
+    return demisto.getIntegrationContext()
+
+
+def test_a_contained_user_is_disabled_first_then_leaves_each_group_alone(requests_mock):
+    """Given jdoe is active and a member of Admins-Prod and Developers,
+    When iam-disable-user runs with remove-from-groups=true,
+    Then the user is disabled first, then each group gets a remove of jdoe only; the groups removed are named in the
+    result and recorded in the integration context for a restore."""
+    jdoe = aws_user(1, "jdoe@example.com", "E1")
+    directory(requests_mock, jdoe)
+    requests_mock.patch(API + f"Users/{uid(1)}", json={**jdoe, "active": False})
+    memberships(requests_mock, {uid(1): [group(1, "Admins-Prod"), group(2, "Developers")]})
+    patches = [requests_mock.patch(API + f"Groups/g-{n}", status_code=204) for n in (1, 2)]
+    entries = run_command("iam-disable-user", {"user-profile": "jdoe@example.com", "remove-from-groups": "true"})
+    sent = [(r.method, r.path) for r in requests_mock.request_history if r.method == "PATCH"]
+    assert sent[0] == ("PATCH", f"/{TENANT}/scim/v2/users/{uid(1)}".lower())
+    assert all(p.last_request.json()["Operations"] == [{"op": "remove", "path": "members", "value": [{"value": uid(1)}]}]
+               for p in patches)
+    contained = entries[0]["EntryContext"]["AWSILM.Containment(val.userId && val.userId == obj.userId)"][0]
+    assert [g["displayName"] for g in contained["groupsRemoved"]] == ["Admins-Prod", "Developers"]
+    assert contained["complete"] is True and "Admins-Prod (g-1)" in entries[0]["HumanReadable"]
+    assert [g["id"] for g in stored_context()["containedUsers"][uid(1)]["groups"]] == ["g-1", "g-2"]
+
+
+def test_several_users_of_one_group_leave_it_in_one_patch(requests_mock):
+    """Given three users, all members of Prod,
+    When Block Account disables them with remove-from-groups=true,
+    Then Prod gets one PATCH removing the three, and each user's row names Prod."""
+    people = [aws_user(n, f"u{n}@example.com", f"E{n}") for n in (1, 2, 3)]
+    directory(requests_mock, *people)
+    for person in people:
+        requests_mock.patch(API + f"Users/{person['id']}", json={**person, "active": False})
+    memberships(requests_mock, {person["id"]: [group(1, "Prod")] for person in people})
+    prod = requests_mock.patch(API + "Groups/g-1", status_code=204)
+    entries = run_command("iam-disable-user", {"user-profile": ["u1@example.com", "u2@example.com", "u3@example.com"],
+                                               "remove-from-groups": "true"})
+    assert prod.call_count == 1
+    assert sorted(v["value"] for v in prod.last_request.json()["Operations"][0]["value"]) == sorted(
+        p["id"] for p in people)
+    rows = entries[0]["EntryContext"]["AWSILM.Containment(val.userId && val.userId == obj.userId)"]
+    assert [row["userName"] for row in rows] == ["u1@example.com", "u2@example.com", "u3@example.com"]
+    assert "3 memberships removed from 3 users" in entries[0]["HumanReadable"]
+
+
+@pytest.mark.parametrize("params, args, contained", [
+    ({}, {}, False), ({"remove_from_groups": True}, {}, True), ({"remove_from_groups": True},
+                                                               {"remove-from-groups": "false"}, False)])
+def test_containment_is_off_unless_the_argument_or_the_instance_asks(requests_mock, params, args, contained):
+    """Given jdoe in a group, When iam-disable-user runs with the instance's checkbox and the argument as given,
+    Then the groups are read and changed only when asked (the argument wins), and the Deny statement is there
+    either way."""
+    directory(requests_mock, USER)
+    requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "active": False})
+    listing = memberships(requests_mock, {USER_ID: [group(1, "Prod")]})
+    requests_mock.patch(API + "Groups/g-1", status_code=204)
+    entries = run_command("iam-disable-user", {"user-profile": "jdoe@example.com", **args}, {**PARAMS, **params})
+    assert listing.called is contained
+    statement = entries[0]["EntryContext"]["AWSILM.DenyStatement"]
+    assert statement["Condition"] == {"StringEquals": {"identitystore:userId": [USER_ID]}}
+    assert "Active sessions" in entries[0]["HumanReadable"]
+
+
+def test_the_record_is_written_again_when_another_command_wrote_it_meanwhile(requests_mock, mocker):
+    """Given another command records a containment between this one's read and its write (the platform refuses
+    the stale version with ValueError),
+    When jdoe is contained,
+    Then the record is read again and written with both users."""
+    other = {"containedUsers": {"other-id": {"userName": "x", "groups": [{"id": "g-9"}]}}}
+    mocker.patch.object(AWS_ILM, "get_integration_context_with_version", side_effect=[({}, 4), (other, 5)])
+    write = mocker.patch.object(AWS_ILM, "set_integration_context", side_effect=[ValueError("stale version"), None])
+    directory(requests_mock, USER)
+    requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "active": False})
+    memberships(requests_mock, {USER_ID: [group(1, "Prod")]})
+    requests_mock.patch(API + "Groups/g-1", status_code=204)
+    run_command("iam-disable-user", {"user-profile": "jdoe@example.com", "remove-from-groups": "true"})
+    (context,), kwargs = write.call_args
+    assert set(context["containedUsers"]) == {"other-id", USER_ID} and kwargs == {"version": 5}
+
+
+def test_restore_groups_puts_the_user_back_and_names_a_group_that_is_gone(requests_mock):
+    """Given jdoe was contained out of Prod and Dev, and Dev has since been deleted,
+    When iam-enable-user runs with restore-groups=true,
+    Then jdoe is enabled and added back to Prod, Dev is named as no longer existing, and the record is cleared."""
+    demisto.setIntegrationContext({"containedUsers": {USER_ID: {"userName": "jdoe@example.com", "groups": [
+        {"id": "g-1", "displayName": "Prod"}, {"id": "g-2", "displayName": "Dev"}], "containedAt": "2026-12-01"}}})
+    directory(requests_mock, {**USER, "active": False})
+    requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
+    prod = requests_mock.patch(API + "Groups/g-1", status_code=204)
+    requests_mock.patch(API + "Groups/g-2", status_code=404, json=load("error_404.json"))
+    entries = run_command("iam-enable-user", {"user-profile": "jdoe@example.com", "restore-groups": "true"})
+    restored = entries[0]["EntryContext"]["AWSILM.Restore(val.userId && val.userId == obj.userId)"][0]
+    assert prod.last_request.json()["Operations"] == [{"op": "add", "path": "members", "value": [{"value": USER_ID}]}]
+    assert [g["displayName"] for g in restored["groupsRestored"]] == ["Prod"]
+    assert restored["groupsNotRestored"] == [{"id": "g-2", "displayName": "Dev", "reason": "the group no longer exists"}]
+    assert stored_context() == {"containedUsers": {}}
+
+
+def test_an_enable_without_restore_groups_names_the_groups_left_out(requests_mock):
+    """Given jdoe was contained out of Prod, When iam-enable-user runs without restore-groups,
+    Then jdoe is enabled, no group is changed, and the result names Prod and the argument restore-groups."""
+    demisto.setIntegrationContext({"containedUsers": {USER_ID: {"userName": "jdoe@example.com", "groups": [
+        {"id": "g-1", "displayName": "Prod"}]}}})
+    directory(requests_mock, {**USER, "active": False})
+    requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
+    entries = run_command("iam-enable-user", {"user-profile": "jdoe@example.com"})
+    assert "Prod (g-1)" in entries[0]["HumanReadable"] and "restore-groups=true" in entries[0]["HumanReadable"]
+    assert not [r for r in requests_mock.request_history if "/groups" in r.path]
+    assert list(stored_context()["containedUsers"]) == [USER_ID]
+
+
+def test_a_dry_run_reads_as_usual_and_sends_no_write(requests_mock):
+    """Given jdoe, active, in Prod,
+    When iam-disable-user runs with remove-from-groups=true and dry-run=true,
+    Then the user and the groups are read, nothing is written, and the result lists the two PATCHes that would
+    be sent, under AWSILM.DryRun only, titled as a dry run."""
+    directory(requests_mock, USER)
+    memberships(requests_mock, {USER_ID: [group(1, "Prod")]})
+    entries = run_command("iam-disable-user", {"user-profile": "jdoe@example.com", "remove-from-groups": "true",
+                                               "dry-run": "true"})
+    assert {r.method for r in requests_mock.request_history} == {"GET"}
+    assert list(entries[0]["EntryContext"]) == ["AWSILM.DryRun"] and stored_context() == {}
+    dry = entries[0]["EntryContext"]["AWSILM.DryRun"]
+    assert [(r["method"], r["path"]) for r in dry["requests"]] == [("PATCH", f"/Users/{USER_ID}"),
+                                                                   ("PATCH", "/Groups/g-1")]
+    assert entries[0]["HumanReadable"].startswith("### Dry run of iam-disable-user (AWS-ILM): nothing was changed")
+
+
+@pytest.mark.parametrize("method, path, api", [
+    ("GET", "Users/x", "GetUser"), ("GET", "Users", "ListUsers"), ("PATCH", "Users/x", "PatchUser"),
+    ("POST", "Groups", "CreateGroup"), ("GET", "Groups", "ListGroups"), ("DELETE", "Groups/x", "DeleteGroup"),
+    ("GET", "ServiceProviderConfig", "GetServiceProviderConfig")])
+def test_each_request_is_counted_against_its_aws_api(method, path, api):
+    assert AWS_ILM.scim_api(method, path) == api
+
+
+def test_requests_of_one_api_start_no_faster_than_its_quota():
+    """Given the pace of one command, When 30 PatchUser and 5 ListUsers start at once,
+    Then a few PatchUser start at once and the others each wait their turn at 25 a second; ListUsers, another
+    API, does not wait for them."""
+    pace = AWS_ILM.Pace()
+    waits = [pace.turn("PatchUser", AWS_ILM.WRITE_QUOTA) for _ in range(30)]
+    assert waits[:int(AWS_ILM.PACE_BURST)] == [0.0] * int(AWS_ILM.PACE_BURST)
+    assert waits[-1] == pytest.approx((30 - AWS_ILM.PACE_BURST) / AWS_ILM.WRITE_QUOTA, abs=0.01)
+    assert [pace.turn("ListUsers", AWS_ILM.READ_QUOTA) for _ in range(5)] == [0.0] * 5
 
 
 # ----- iam-get-user -----------------------------------------------------------------------------

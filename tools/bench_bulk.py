@@ -70,13 +70,13 @@ def prepare(server: AwsScimServer, count: int, prefix: str = "bulk") -> list:
             for name in user_names(count, prefix)]
 
 
-def prepare_groups(server: AwsScimServer, count: int, member_ids: list) -> list:
-    """`count` groups, each holding every member (added 100 at a time, as AWS allows); their ids."""
+def prepare_groups(server: AwsScimServer, names: list, member_ids: list) -> list:
+    """A group of each name, each holding every member (added 100 at a time, as AWS allows); their ids."""
     with requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {server.token}"
         group_ids = []
-        for number in range(count):
-            group_id = session.post(server.scim_url + "Groups", json={"displayName": f"Bulk group {number}"}).json()["id"]
+        for group_name in names:
+            group_id = session.post(server.scim_url + "Groups", json={"displayName": group_name}).json()["id"]
             for start in range(0, len(member_ids), 100):
                 session.patch(server.scim_url + f"Groups/{group_id}", json={
                     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
@@ -156,7 +156,7 @@ def run_containment(server: AwsScimServer, count: int, groups: int, latency: flo
     server.reset()
     blocked = prepare(server, count)
     bystanders = prepare(server, BYSTANDERS, prefix="stay")
-    group_ids = prepare_groups(server, groups, blocked + bystanders)
+    group_ids = prepare_groups(server, [f"Bulk group {n}" for n in range(groups)], blocked + bystanders)
     with server.hooks.lock:
         server.hooks.requests.clear()
         server.hooks.latency = latency

@@ -46,9 +46,26 @@ LEGACY_ENTERPRISE_SCHEMA = 'urn:scim:schemas:extension:enterprise:1.0'
 GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group'
 PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 
-SINGLE_VALUED_LISTS = ('emails', 'phoneNumbers', 'addresses')   # AWS keeps exactly one value of each
-ENTERPRISE_ATTRIBUTES = ('employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager')
-NEVER_SENT = ('id', 'meta', 'schemas', 'password', 'groups')
+# AWS's user schema (IAM Identity Center SCIM developer guide, its supported attributes and constraints): every
+# attribute AWS keeps and its shape. 'text' and 'boolean' are one value; 'object' is one object of the sub-attributes
+# named; 'one of' is a multi-valued attribute of which AWS keeps one object (primary) of the sub-attributes named.
+# Anything else a mapper gives is left out and named. get-mapping-fields offers what this table accepts.
+MULTI_VALUE_SUBS = ('value', 'type', 'primary')
+AWS_USER_SCHEMA: dict[str, tuple[str, tuple[str, ...]]] = {
+    'userName': ('text', ()), 'externalId': ('text', ()), 'displayName': ('text', ()), 'nickName': ('text', ()),
+    'profileUrl': ('text', ()), 'title': ('text', ()), 'userType': ('text', ()), 'preferredLanguage': ('text', ()),
+    'locale': ('text', ()), 'timezone': ('text', ()), 'active': ('boolean', ()),
+    'name': ('object', ('formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix')),
+    'emails': ('one of', MULTI_VALUE_SUBS), 'phoneNumbers': ('one of', MULTI_VALUE_SUBS),
+    'roles': ('one of', MULTI_VALUE_SUBS),
+    'addresses': ('one of', ('formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type',
+                             'primary')),
+    ENTERPRISE_SCHEMA: ('object', ('employeeNumber', 'costCenter', 'organization', 'division', 'department',
+                                   'manager')),
+}
+SINGLE_VALUED_LISTS = tuple(name for name, (shape, _) in AWS_USER_SCHEMA.items() if shape == 'one of')
+TYPED_LISTS = ('emails', 'phoneNumbers', 'addresses')   # a new one without a type is sent as 'work'
+NEVER_SENT = ('id', 'meta', 'schemas')
 LOOKUP_ATTRIBUTES = ('id', 'userName', 'externalId')            # precedence of the user lookup
 MAX_MEMBER_CHANGES = 100                                        # per PATCH /Groups request
 MAX_PAGE = 100                                                  # ListUsers / ListGroups count: 1-100
@@ -62,9 +79,8 @@ MAX_PROFILE_CHARACTERS = 2 * 1024 * 1024                        # text or JSON; 
 MAX_USER_NAME_CHARACTERS = 128                                  # AWS's rules for the text it accepts
 MAX_TEXT_CHARACTERS = 1024
 USER_NAME_FORBIDDEN = '<>;:%'
+EXTERNAL_ID_FORBIDDEN = ':'                                     # seen refused with AWS's generic 400
 AWS_USER_ID = re.compile(r'(?:[0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', re.IGNORECASE)
-TEXT_ATTRIBUTES = ('userName', 'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage',
-                   'locale', 'timezone', 'externalId')
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 OK_STATUSES = tuple(range(200, 300))   # BaseClient hands any other answer to Client.refuse
@@ -106,6 +122,10 @@ GROUP_OUTPUTS = {   # command -> (context prefix, readable title)
 
 DISABLED = 'Command is disabled.'
 USER_NOT_FOUND = 'User does not exist'
+FIND_MEMBER_HINT = ('Give each member as its AWS user name (usually the sign-in e-mail) or its AWS user id: '
+                    '!aws-ilm-list-users userName=<name> finds a user, !iam-get-group lists a group\'s members.')
+FIND_USER_HINT = ('Give the user as its AWS user name (usually the sign-in e-mail), its employee ID mapped to '
+                  'externalId, or its AWS user id; !aws-ilm-list-users userName=<name> finds it.')
 ALREADY_DISABLED = 'User is already disabled.'
 ALREADY_ENABLED = 'User is already enabled.'
 GROUP_NOT_FOUND = 'Group Not Found'
@@ -114,7 +134,7 @@ AUTH_FAILED = ('Authorization failed (401): check the Tenant ID and the Authenti
                'expire one year after they are created; generate a new one in IAM Identity Center > '
                'Settings > Identity source > Manage provisioning.')
 
-BUILTIN_USER_FIELDS = {   # get-mapping-fields when GET /Schemas is not available
+BUILTIN_USER_FIELDS = {   # get-mapping-fields: what AWS_USER_SCHEMA accepts, described (AWS's words when it gives them)
     'id': 'AWS user id (used only to find the user).',
     'userName': 'Unique user name, usually the sign-in e-mail. Required.',
     'externalId': 'Identifier of the user in the identity provider.',
@@ -135,6 +155,7 @@ BUILTIN_USER_FIELDS = {   # get-mapping-fields when GET /Schemas is not availabl
     'active': 'Whether the user can sign in.',
     'emails': 'E-mail address (AWS keeps one, sent as the primary work e-mail).',
     'phoneNumbers': 'Phone number (AWS keeps one, sent as the primary work number).',
+    'roles': 'Role (AWS keeps one, sent as the primary role).',
     'addresses.streetAddress': 'Street address.',
     'addresses.locality': 'City.',
     'addresses.region': 'State or region.',
@@ -146,10 +167,9 @@ BUILTIN_USER_FIELDS = {   # get-mapping-fields when GET /Schemas is not availabl
     f'{ENTERPRISE_SCHEMA}.organization': 'Organization.',
     f'{ENTERPRISE_SCHEMA}.division': 'Division.',
     f'{ENTERPRISE_SCHEMA}.department': 'Department.',
-    f'{ENTERPRISE_SCHEMA}.manager.value': 'AWS user id of the manager.',
+    f'{ENTERPRISE_SCHEMA}.manager.value': 'The manager: user name (usually the e-mail) or AWS user id; sent as the '
+                                          'manager\'s AWS user id.',
 }
-UNMAPPABLE_ATTRIBUTES = ('password', 'groups', 'ims', 'photos', 'entitlements', 'x509Certificates', 'meta')
-NOT_MAPPED_SUB_ATTRIBUTES = ('type', 'primary', 'display', '$ref', 'displayName')
 
 
 # ----- errors ---------------------------------------------------------------------------------
@@ -781,64 +801,124 @@ def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
     raise InputError(f'{name} must be true or false, not {value!r}.')
 
 
-def single_primary(attribute: str, value: Any) -> list[dict]:
-    """AWS keeps one email, phone number and address, and that one must be primary. The type is kept only when
-    the profile gives one (an update then keeps AWS's; a new user gets 'work')."""
-    if isinstance(value, str) and value.strip().startswith(('[', '{')):
-        try:
-            value = without_empty(json.loads(value))
-        except ValueError:
-            pass
-    items = [item if isinstance(item, dict) else {'value': str(item)}
-             for item in (value if isinstance(value, list) else [value])]
-    items = [item for item in items if item]
-    if not items:
-        return []
-    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
-    if len(items) > 1:
-        demisto.debug(f'AWS-ILM: AWS keeps one of {attribute}; sending the primary one only.')
-    return [{**{k: v for k, v in chosen.items() if k not in ('display', 'primary')}, 'primary': True}]
+@dataclass(frozen=True)
+class MappedUser:
+    """The outgoing mapper's result as an AWS user. `user`: what AWS supports, in AWS's shapes (see AWS_USER_SCHEMA);
+    `dropped`: what AWS does not support and was left out, each named (a create or update says so in its notes);
+    `problems`: values of a shape AWS cannot take, each naming the attribute and the shape expected (a create or
+    update refuses them with 400 before any request)."""
+    user: dict
+    dropped: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def dropped_note(self) -> str:
+        return (f'Not sent (AWS does not support it): {"; ".join(self.dropped)}.' if self.dropped else '')
 
 
-def normalise_user(mapped: Any) -> dict[str, Any]:
-    """Make the outgoing mapper's result a valid AWS user body (without `schemas`). Whole objects (`name`,
+def normalise_user(mapped: Any) -> MappedUser:
+    """Make the outgoing mapper's result an AWS user (without `schemas`), by AWS_USER_SCHEMA. Whole objects (`name`,
     `addresses`, an enterprise URN) are laid down first and the dotted fields over them, whatever the order the
-    platform returns them in."""
+    platform returns them in; the 1.0 enterprise URN counts as the 2.0 one."""
     user: dict = {}
     pairs = [(key, value) for key, value in (mapped.items() if isinstance(mapped, dict) else []) if isinstance(key, str)
              and key]
     for key, value in sorted(pairs, key=lambda pair: len(split_attribute_path(pair[0]))):
         put_path(user, split_attribute_path(key), value)
-    user = without_empty(user)
-    for attribute in SINGLE_VALUED_LISTS:
-        if attribute in user:
-            user[attribute] = single_primary(attribute, user[attribute])
-            if not user[attribute]:
-                del user[attribute]
-    if ENTERPRISE_SCHEMA in user:
-        user[ENTERPRISE_SCHEMA] = supported_enterprise(user[ENTERPRISE_SCHEMA])
-        if not user[ENTERPRISE_SCHEMA]:
-            del user[ENTERPRISE_SCHEMA]
-    if 'active' in user:
-        user['active'] = read_boolean(user['active'], 'The mapped "active" field')
-    for attribute in TEXT_ATTRIBUTES:
-        if isinstance(user.get(attribute), (dict, list, bool)):
-            raise InputError(f'"{attribute}" must be text, not {json.dumps(user[attribute])[:100]}: check the '
-                             'user profile field mapped to it.')
-    return user
+    shaped: dict = {}
+    dropped: list[str] = []
+    problems: list[str] = []
+    for attribute, value in without_empty(user).items():
+        if attribute == 'id':   # an AWS user id: it finds the user, it is never sent
+            shaped['id'] = value
+        elif attribute in AWS_USER_SCHEMA:
+            kept, left_out, wrong = shaped_value(attribute, value)
+            dropped += left_out
+            problems += wrong
+            if kept is not None:
+                shaped[attribute] = kept
+        elif attribute not in ('schemas', 'meta'):
+            dropped.append(attribute)
+    return MappedUser(shaped, tuple(dropped), tuple(problems))
 
 
-def supported_enterprise(enterprise: dict) -> dict[str, Any]:
-    """The enterprise attributes AWS supports (a manager given as text is its `value`); the others are dropped."""
-    if isinstance(enterprise.get('manager'), str):
-        enterprise['manager'] = {'value': enterprise['manager']}
-    dropped = sorted(set(enterprise) - set(ENTERPRISE_ATTRIBUTES))
-    if dropped:
-        demisto.debug(f'AWS-ILM: AWS does not support the enterprise attributes {dropped}; not sent.')
-    return {k: v for k, v in enterprise.items() if k in ENTERPRISE_ATTRIBUTES}
+def shaped_value(attribute: str, value: Any) -> tuple[Any, list[str], list[str]]:
+    """One attribute in the shape AWS_USER_SCHEMA gives it: (the value to send or None, what was left out, what
+    is of a shape AWS cannot take)."""
+    shape, subs = AWS_USER_SCHEMA[attribute]
+    if shape == 'boolean':
+        if isinstance(value, bool) or str(value).strip().lower() in ('true', 'false'):
+            return read_boolean(value, attribute), [], []
+        return None, [], [f'"{attribute}" must be true or false, not {json.dumps(value)[:100]}.']
+    if shape == 'text':
+        return text_value(attribute, value)
+    if shape == 'object':
+        return object_value(attribute, subs, value)
+    return one_value(attribute, subs, value)
 
 
-def map_user(profile: dict, mapper: str, mapping_type: str) -> dict[str, Any]:
+def text_value(path: str, value: Any) -> tuple[Any, list[str], list[str]]:
+    if isinstance(value, (dict, list, bool)):
+        return None, [], [f'"{path}" must be text, not {json.dumps(value)[:100]}.']
+    return value, [], []
+
+
+def object_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
+    """One object of these sub-attributes (each text; an enterprise manager as `manager_value` reads it)."""
+    if not isinstance(single_object(value), dict):
+        return None, [], [f'"{path}" must be an object of {", ".join(subs)}, not {json.dumps(value)[:100]}: map '
+                          f'its parts, as {path}.{subs[1]}.']
+    kept: dict = {}
+    dropped: list[str] = []
+    problems: list[str] = []
+    for sub, sub_value in single_object(value).items():
+        if sub not in subs:
+            dropped.append(f'{path}.{sub}')
+            continue
+        shaped, left_out, wrong = manager_value(sub_value) if sub == 'manager' else text_value(f'{path}.{sub}',
+                                                                                                sub_value)
+        dropped, problems = dropped + left_out, problems + wrong
+        if shaped is not None:
+            kept[sub] = shaped
+    return kept or None, dropped, problems
+
+
+def manager_value(value: Any) -> tuple[Any, list[str], list[str]]:
+    """The manager as given (its user name, e-mail, AWS user id, or display name): {'value'} and/or
+    {'displayName'}, which only find the manager's AWS user id (with_manager_id); nothing else is kept."""
+    value = value[0] if isinstance(value, list) and len(value) == 1 else value
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return {'value': str(value)}, [], []
+    if isinstance(value, dict):
+        found = {key: str(value[key]) for key in ('value', 'displayName') if isinstance(value.get(key), (str, int))}
+        return found or None, [f'{ENTERPRISE_SCHEMA}.manager.{key}' for key in value if key not in found], []
+    return None, [], [f'"{ENTERPRISE_SCHEMA}.manager" must be the manager\'s user name, e-mail or AWS user id (text), '
+                      f'not {json.dumps(value)[:100]}.']
+
+
+def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
+    """A multi-valued attribute of which AWS keeps one object, primary: text is its value (an address's formatted
+    text), JSON text is read, of several the primary one (else the first) is kept and the others left out."""
+    if isinstance(value, str) and value.strip().startswith(('[', '{')):
+        try:
+            value = without_empty(json.loads(value))
+        except ValueError:
+            pass
+    plain = 'formatted' if path == 'addresses' else 'value'
+    items = [item if isinstance(item, dict) else {plain: item} for item in (value if isinstance(value, list) else [value])
+             if not is_empty(item)]
+    if not items:
+        return None, [], []
+    if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
+        return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
+    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
+    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
+               if item is not chosen]
+    dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
+    kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
+    return [{**kept, 'primary': True}], dropped, []
+
+
+def map_user(profile: dict, mapper: str, mapping_type: str) -> MappedUser:
     source = {k: v for k, v in profile.items() if k != 'olduserdata'}
     with PLATFORM_LOCK:   # from the threads of a command working on several users
         return normalise_user(demisto.mapObject(source, mapper, mapping_type))
@@ -846,7 +926,7 @@ def map_user(profile: dict, mapper: str, mapping_type: str) -> dict[str, Any]:
 
 def user_body(user: dict) -> dict[str, Any]:
     body = {k: v for k, v in user.items() if k not in NEVER_SENT}
-    for attribute in SINGLE_VALUED_LISTS:
+    for attribute in TYPED_LISTS:
         if attribute in body:
             body[attribute] = [{'type': 'work', **item} for item in body[attribute]]
     body['schemas'] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in body else [])
@@ -897,16 +977,17 @@ class UserRequest:
     old: dict
     names: tuple[str | None, str | None]
     may_enable: bool = False
+    mapping: MappedUser = MappedUser({})
 
 
 def read_user_request(profile: dict, action: str, args: dict, settings: 'Settings') -> UserRequest:
-    """The profile mapped once, its olduserdata and the command's allow-enable checked, and the user named (see
-    `profile_names`)."""
-    mapped = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
+    """The profile mapped once (what AWS does not support left out, values of a wrong shape noted), its olduserdata
+    and the command's allow-enable checked, and the user named (see `profile_names`)."""
+    mapping = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
     old = old_user_data(profile) if 'olduserdata' in profile else {}
     may_enable = action in ('create', 'update') and settings.enable_enabled and \
         read_boolean(args.get('allow-enable'), 'allow-enable', default=True)
-    return UserRequest(profile, mapped, old, profile_names(profile, mapped), may_enable)
+    return UserRequest(profile, mapping.user, old, profile_names(profile, mapping.user), may_enable, mapping)
 
 
 def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
@@ -934,13 +1015,13 @@ def resolve_user(client: 'Client', request: UserRequest, mapper: str, use_old_da
     identifiers (olduserdata) first, kept when the employee id proves them; else the current ones; two different
     users that nothing tells apart are a conflict (nobody is changed). Users whose externalId contradicts the
     profile's are never the person."""
-    old_mapped = map_user(request.old, mapper, UPDATE_MAPPING_TYPE) if use_old_data and request.old else {}
+    old_mapped = map_user(request.old, mapper, UPDATE_MAPPING_TYPE).user if use_old_data and request.old else {}
     current = identifier_pairs(request.profile, request.mapped)
     previous = identifier_pairs(request.old, old_mapped) if old_mapped else []
     if not current and not previous:
-        raise InputError('The user profile has no identifier AWS can search by: it must map (through the outgoing '
-                         f'mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; give a '
-                         'username.')
+        raise InputError(' '.join(request.mapping.problems + (
+            'The user profile has no identifier AWS can search by: it must map (through the outgoing '
+            f'mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; give a username.',)))
     external_id = request.mapped.get('externalId')
     search = UserSearch(client, {v for v in (external_id, old_mapped.get('externalId')) if v})
     before = search.first_person(previous)
@@ -1045,12 +1126,14 @@ def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
 
 
 def with_manager_id(client: 'Client', user: dict, existing: dict | None = None) -> tuple[dict, str]:
-    """`user` with its mapped manager (the manager's AWS userName, or an AWS user id) as the manager's AWS user id,
-    and what the result must say of it ('' when applied). A manager that is unknown, or is the user being written
-    (`existing` on update), is left out, never blocking the user; on update AWS's current manager then stays."""
+    """`user` with its mapped manager (the manager's AWS userName, usually the e-mail, or an AWS user id; a display
+    name is tried as a user name) as {'value': the manager's AWS user id}, and what the result must say of it (''
+    when applied). A manager that is unknown, or is the user being written (`existing` on update), is left out,
+    never blocking the user; on update AWS's current manager then stays. manager.displayName is never sent."""
     enterprise = dict(user.get(ENTERPRISE_SCHEMA) or {})
-    manager = (enterprise.get('manager') or {}).get('value')
-    if not manager:   # a manager object without an id: sent as mapped
+    given = enterprise.get('manager') or {}
+    manager = given.get('value') or given.get('displayName')
+    if not manager:
         return user, ''
     own = {str(v).casefold() for v in ((existing or {}).get('id'), (existing or user).get('userName')) if v}
     found, reason = None, 'it is the user themself'
@@ -1058,7 +1141,9 @@ def with_manager_id(client: 'Client', user: dict, existing: dict | None = None) 
         try:
             found = client.search('Users', 'userName', manager) or client.get('Users', manager)
             reason = 'it is the user themself' if found and existing and found['id'] == existing.get('id') else \
-                'no AWS user has that userName or id'
+                'no AWS user has that userName or id' + ('' if given.get('value') else (
+                    '; AWS cannot find a user by display name: map the manager\'s user name (usually the e-mail) '
+                    f'or AWS user id to {ENTERPRISE_SCHEMA}.manager.value'))
         except (ScimError, InputError) as exc:
             reason = f'it could not be looked up ({exc.detail if isinstance(exc, ScimError) else exc})'
     if found and reason != 'it is the user themself':
@@ -1096,14 +1181,16 @@ def text_problems(path: str, value: Any) -> list[str]:
         return []
     user_name = path == 'userName'
     limit = MAX_USER_NAME_CHARACTERS if user_name else MAX_TEXT_CHARACTERS
+    forbidden = USER_NAME_FORBIDDEN if user_name else EXTERNAL_ID_FORBIDDEN if path == 'externalId' else ''
     rule = (f'AWS allows in userName only letters, marks, symbols, numbers and punctuation (no spaces, no control or '
             f'format characters, none of {" ".join(USER_NAME_FORBIDDEN)}), at most {limit} characters' if user_name
-            else f'AWS allows no control or format characters in its text attributes, at most {limit} characters')
+            else f'AWS allows no control or format characters in its text attributes, at most {limit} characters'
+            + (f', and refuses {" ".join(forbidden)} in externalId' if forbidden else ''))
     if len(value) > limit:
         return [f'"{path}" is {len(value):,} characters long: {rule}.']
     for position, char in enumerate(value, 1):
         category = unicodedata.category(char)
-        if category in ('Cc', 'Cf') or (user_name and (category.startswith('Z') or char in USER_NAME_FORBIDDEN)):
+        if category in ('Cc', 'Cf') or char in forbidden or (user_name and category.startswith('Z')):
             return [f'"{path}" has U+{ord(char):04X} {unicodedata.name(char, "(a control character)")} at position '
                     f'{position}: {rule}.']
     return []
@@ -1143,7 +1230,8 @@ def calling_instance() -> tuple[str, str]:
 
 
 def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
-                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '') -> dict[str, Any]:
+                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '',
+                  mapped: dict | None = None) -> dict[str, Any]:
     """The IAM.Vendor result of one user.
 
     Args:
@@ -1153,6 +1241,7 @@ def vendor_result(action: str, user: dict | None, names: tuple[str | None, str |
         error: (code, message) of a failure.
         skip: why the command was skipped ('' when it was not).
         notes: what a successful command did not apply (emitted only when there are any).
+        mapped: the profile mapped through the outgoing mapper: the details when AWS's user is not known.
 
     Returns:
         The result in VENDOR_KEYS' order. It always names the user: AWS's userName when the user was found, else
@@ -1165,7 +1254,8 @@ def vendor_result(action: str, user: dict | None, names: tuple[str | None, str |
         'brand': brand, 'instanceName': instance, 'action': action, 'success': error is None,
         'active': user.get('active'), 'id': user.get('id'), 'username': user.get('userName') or names[0],
         'email': names[1] or primary_email(user), 'errorCode': error[0] if error else None,
-        'errorMessage': error[1] if error else '', 'details': user or None, 'skipped': bool(skip), 'reason': skip,
+        'errorMessage': error[1] if error else '', 'details': user or mapped or None, 'skipped': bool(skip),
+        'reason': skip,
     }
     return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
 
@@ -1256,10 +1346,22 @@ class UserPlan:
     skip: str = ''
     error: tuple[int, str] | None = None
     notes: str = ''
+    then: list[dict] = field(default_factory=list)   # a second PATCH: userName and active never share one
 
 
 def not_found(resolution: Resolution) -> str:
     return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
+
+
+def joined_notes(*notes: str) -> str:
+    return ' '.join(note for note in notes if note)
+
+
+def refuse_wrong_shapes(mapping: MappedUser, mapper: str) -> None:
+    """A create or update whose mapped values AWS cannot take is refused (400) before any request, naming each."""
+    if mapping.problems:
+        raise InputError(f'{" ".join(mapping.problems)} Correct the outgoing mapper "{mapper}" (or the profile); '
+                         'nothing was sent to AWS.')
 
 
 def plan_user_command(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
@@ -1276,15 +1378,18 @@ def plan_user_command(action: str, client: Client, request: UserRequest, setting
     """
     if not getattr(settings, f'{action}_enabled', True):   # its "Allow ..." checkbox
         return turned_off_plan(action, client, request, settings)
+    if action in ('create', 'update'):
+        refuse_wrong_shapes(request.mapping, settings.mapper_out)
     if action == 'create':
         return plan_create(client, request, settings)
     resolution = resolve_user(client, request, settings.mapper_out)
     if action == 'get':
-        return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)))
+        return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)),
+                        notes='' if resolution.user else FIND_USER_HINT)
     if not resolution.user and action == 'update' and settings.create_if_not_exists:
         return plan_create(client, request, settings)
     if not resolution.user:
-        return UserPlan(action, skip=not_found(resolution))
+        return UserPlan(action, skip=not_found(resolution), notes=FIND_USER_HINT)
     if action == 'update':
         return plan_update(client, request, resolution.user, settings)
     return plan_active_state(action, resolution.user)
@@ -1306,7 +1411,9 @@ def turned_off_plan(action: str, client: Client, request: UserRequest, settings:
 def plan_create(client: Client, request: UserRequest, settings: Settings) -> UserPlan:
     """A new user from the profile mapped for a create; a profile lacking what AWS requires updates the person
     when AWS has them already, and is refused otherwise."""
-    user, missing = creatable(map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE))
+    mapping = map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE)
+    refuse_wrong_shapes(mapping, settings.mapper_out)
+    user, missing = creatable(mapping.user)
     if missing:
         existing = identifier_pairs(request.profile, request.mapped) and \
             resolve_user(client, request, settings.mapper_out, use_old_data=False).user
@@ -1315,25 +1422,67 @@ def plan_create(client: Client, request: UserRequest, settings: Settings) -> Use
         raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
                          f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
                          f'{", ".join(missing)}.')
-    user = {**user, 'active': request.may_enable}
+    active, active_note = created_active(user.get('active'), request)
+    user = {**user, 'active': active}
     check_aws_text_rules(user.items())
     user, notes = with_manager_id(client, user) if 'manager' in user.get(ENTERPRISE_SCHEMA, {}) else (user, '')
-    return UserPlan('create', body=user_body(user), notes=notes)
+    return UserPlan('create', body=user_body(user), notes=joined_notes(mapping.dropped_note(), active_note, notes))
+
+
+def created_active(mapped: bool | None, request: UserRequest) -> tuple[bool, str]:
+    """Whether a new user is active, and what the result says of it: a mapped `active` false creates the user
+    disabled; true, or none mapped, makes it active when allow-enable and "Allow enabling users" let it."""
+    if mapped is False:
+        return False, 'Created disabled: the profile maps active false.'
+    if mapped and not request.may_enable:
+        return False, ('Created disabled although the profile maps active true: allow-enable is false or the '
+                       'instance\'s "Allow enabling users" is cleared.')
+    return request.may_enable, ''
 
 
 def plan_update(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
     """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
-    from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and enabling a disabled user
-    when allowed. Nothing AWS holds and the profile does not give is touched."""
+    from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and the user's state as the
+    mapped `active` and allow-enable ask within the instance's checkboxes (a rename that also changes the state
+    goes in two PATCHes). Nothing AWS holds and the profile does not give is touched."""
     wanted, notes = (with_manager_id(client, request.mapped, existing)
                      if 'manager' in request.mapped.get(ENTERPRISE_SCHEMA, {}) else (request.mapped, ''))
     operations = user_changes(existing, wanted)
     if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
         operations = user_changes(existing, with_followed_parts(existing, wanted))
-    if request.may_enable and existing.get('active') is False:
-        operations.append(replace_operation('active', True))
-    check_aws_text_rules((operation['path'], operation['value']) for operation in operations)
-    return UserPlan('update', existing, operations, notes=notes)
+    state, state_note = state_change(existing, request, settings)
+    check_aws_text_rules((operation['path'], operation['value']) for operation in operations + state)
+    first, then = apart_from_user_name(operations, state)
+    return UserPlan('update', existing, first, notes=joined_notes(request.mapping.dropped_note(), state_note, notes),
+                    then=then)
+
+
+def state_change(existing: dict, request: UserRequest, settings: Settings) -> tuple[list[dict], str]:
+    """The operation that changes the user's state, if any, and what the result says of it: a mapped `active`
+    false disables (when "Allow disabling users" lets it); true, or none mapped with allow-enable, enables a
+    disabled user (when allow-enable and "Allow enabling users" let it)."""
+    wanted, held = request.mapped.get('active'), existing.get('active')
+    if wanted is False:
+        if held is False:
+            return [], ''
+        if not settings.disable_enabled:
+            return [], ('Not disabled although the profile maps active false: the instance\'s "Allow disabling '
+                        'users" is cleared.')
+        return [replace_operation('active', False)], 'Disabled: the profile maps active false.'
+    if held is not False:
+        return [], ''
+    if request.may_enable:
+        return [replace_operation('active', True)], 'Enabled: the profile maps active true.' if wanted else ''
+    return [], ('Not enabled although the profile maps active true: allow-enable is false or the instance\'s '
+                '"Allow enabling users" is cleared.') if wanted else ''
+
+
+def apart_from_user_name(operations: list[dict], state: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The PATCHes to send in order: one, unless userName changes with the state (AWS takes one operation on
+    userName or active per request); then a disable goes first and an enable last."""
+    if not state or not any(operation['path'] == 'userName' for operation in operations):
+        return operations + state, []
+    return (state, operations) if state[0]['value'] is False else (operations, state)
 
 
 def update_instead(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
@@ -1392,27 +1541,50 @@ def write_user(client: Client, plan: UserPlan) -> dict | None:
         return client.create('Users', plan.body)
     if not plan.operations or plan.user is None:
         return plan.user
+    written = patch_user(client, plan.user, plan.operations)
+    if not plan.then:
+        return written
     try:
-        return client.patch('Users', plan.user['id'], plan.operations) or apply_operations(plan.user, plan.operations)
+        return patch_user(client, written, plan.then)
     except ScimError as exc:
-        taken = taken_identifiers(client, plan.user, plan.operations) if exc.status == 409 else ''
+        raise ScimError(exc.status, f'The first of two requests was applied (userName and active cannot change in '
+                                    f'one), the second failed: {exc.detail}', exc.maybe_applied, exc.resent) from exc
+
+
+def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
+    """One PatchUser: the user as AWS holds it afterwards; AWS's 409 names who holds the new identifier."""
+    try:
+        return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
+    except ScimError as exc:
+        taken = taken_identifiers(client, user, operations) if exc.status == 409 else ''
         if not taken:
             raise
         raise ScimError(409, taken, exc.maybe_applied, exc.resent) from exc
 
 
 def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str:
-    """Which new userName or externalId AWS refused (409) because another user holds it; '' when none is known."""
-    taken = []
+    """Which new userName, externalId or e-mail AWS refused (409) because another user holds it, with that user's
+    id ('' when none of them changed). AWS cannot search by e-mail: an e-mail's holder is found when its user name
+    is that e-mail, and otherwise the e-mail is named all the same."""
+    taken, emails = [], []
     for operation in operations:
-        if operation['path'] in ('userName', 'externalId'):
-            try:
-                holder = client.search('Users', operation['path'], operation['value'])
-            except ScimError:
-                continue
-            if holder and holder['id'] != user['id']:
-                taken.append(f'{operation["path"]} "{operation["value"]}" belongs to another AWS user '
-                             f'(id {holder["id"]}, {"active" if holder.get("active") else "disabled"})')
+        path = operation['path']
+        value = primary_email({'emails': operation['value']}) if path == 'emails' else operation['value']
+        if path not in ('userName', 'externalId', 'emails') or not value:
+            continue
+        try:
+            holder = client.search('Users', 'userName' if path == 'emails' else path, value)
+        except ScimError:
+            holder = None
+        if holder and holder['id'] != user['id']:
+            taken.append(f'{"e-mail" if path == "emails" else path} "{value}" belongs to another AWS user '
+                         f'(id {holder["id"]}, userName {holder.get("userName")}, '
+                         f'{"active" if holder.get("active") else "disabled"})')
+        elif path == 'emails':
+            emails.append(value)
+    if not taken and emails:
+        taken.append(f'the e-mail "{emails[0]}" belongs to another AWS user (AWS keeps e-mails unique, and cannot '
+                     'search by e-mail: !aws-ilm-list-users lists each user\'s e-mail)')
     return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
 
 
@@ -1474,29 +1646,45 @@ def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: S
                 raise
             plan = plan_after_conflict(client, request, plan, exc, settings)
             written = write_user(client, plan)
-        vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes)
-        return UserOutcome(vendor, incoming_profile(written, settings) if action == 'get' and written else profile,
-                           found=plan.user)
+        vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes, request.mapped)
+        return UserOutcome(vendor, incoming_profile(client, written, settings) if action == 'get' and written
+                           else profile, found=plan.user)
     except Exception as exc:
-        names = request.names if request else profile_names(profile, {})
-        return failed_outcome(command, exc, plan.user if plan else None, names, profile, client.token)
+        return failed_outcome(command, exc, plan.user if plan else None, request, profile, client.token)
 
 
-def failed_outcome(command: str, exc: Exception, user: dict | None, names: tuple[str | None, str | None],
-                   profile: dict, token: str) -> UserOutcome:
+def failed_outcome(command: str, exc: Exception, user: dict | None, request: UserRequest | None, profile: dict,
+                   token: str) -> UserOutcome:
     """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
-    may have applied the write)."""
+    may have applied the write), else the profile as mapped."""
     found = user
     if isinstance(exc, ScimError) and exc.maybe_applied and user:
         user = {**user, 'active': None}
-    return UserOutcome(vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token)),
-                       profile, found=found)
+    names = request.names if request else profile_names(profile, {})
+    vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
+                           mapped=request.mapped if request else None)
+    return UserOutcome(vendor, profile, found=found)
 
 
-def incoming_profile(user: dict, settings: Settings) -> dict[str, Any]:
-    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user."""
+def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str, Any]:
+    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
+    id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
+    so that a profile read and written back names the same manager."""
     with PLATFORM_LOCK:
-        return demisto.mapObject(user, settings.mapper_in, INCOMING_MAPPING_TYPE)
+        return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
+
+
+def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
+    enterprise = user.get(ENTERPRISE_SCHEMA)
+    manager = enterprise.get('manager') if isinstance(enterprise, dict) else None
+    if not isinstance(enterprise, dict) or not isinstance(manager, dict) or not manager.get('value'):
+        return user
+    try:
+        email = primary_email(client.get('Users', str(manager['value'])))
+    except (ScimError, InputError) as exc:
+        demisto.debug(f'AWS-ILM: the manager {manager["value"]} could not be read: {exc}')
+        email = None
+    return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {**manager, 'email': email}}} if email else user
 
 
 def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list[dict]:
@@ -2189,8 +2377,8 @@ def update_group_command(client: Client, args: dict) -> CommandResults:
     to_add, to_remove, names, unknown = member_ids(client, to_add, to_remove)
     if not to_add and not to_remove and not new_name:
         return group_result('iam-update-group', False, group['id'], group.get('displayName'), error_code=404,
-                            error_message=f'No AWS user is named {", ".join(unknown[:MEMBERS_SHOWN])}; nothing was '
-                                          'changed.', details={'namesNotFound': unknown})
+                            error_message=f'No AWS user has the user name {", ".join(unknown[:MEMBERS_SHOWN])}; '
+                                          f'nothing was changed. {FIND_MEMBER_HINT}', details={'namesNotFound': unknown})
     if new_name:
         group = rename_group(client, group, new_name)
     looked_up = {**({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
@@ -2252,8 +2440,9 @@ def names_note(names: dict[str, str], unknown: list[str]) -> str:
     """What the readable output says of the members given by name."""
     text = ''.join(f'\n{name} is the AWS user {user_id}.' for name, user_id in list(names.items())[:MEMBERS_SHOWN])
     if unknown:
-        text += f'\n**Not changed**: no AWS user is named {", ".join(unknown[:MEMBERS_SHOWN])}' + \
-            (f' (and {len(unknown) - MEMBERS_SHOWN} more)' if len(unknown) > MEMBERS_SHOWN else '') + '.'
+        text += f'\n**Not changed**: no AWS user has the user name {", ".join(unknown[:MEMBERS_SHOWN])}' + \
+            (f' (and {len(unknown) - MEMBERS_SHOWN} more)' if len(unknown) > MEMBERS_SHOWN else '') + \
+            f'. {FIND_MEMBER_HINT}'
     return text + '\n' if text else ''
 
 
@@ -2524,25 +2713,20 @@ def test_module(client: Client) -> str:
     return 'ok'
 
 
-def schema_fields(schema: dict, prefix: str) -> dict[str, Any]:
-    """Mappable fields of one SCIM schema: attributes and `parent.sub` sub-attributes."""
-    fields = {}
+def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
+    """AWS's descriptions of one schema's attributes and sub-attributes (`parent.sub`), by mapping field name."""
+    described = {}
     for attribute in schema.get('attributes') or []:
-        name = attribute.get('name')
-        if not name or name in UNMAPPABLE_ATTRIBUTES or attribute.get('mutability') == 'readOnly':
-            continue
-        description = attribute.get('description') or ''
-        subs = [s for s in attribute.get('subAttributes') or []
-                if s.get('name') not in NOT_MAPPED_SUB_ATTRIBUTES and s.get('mutability') != 'readOnly']
-        if attribute.get('type') == 'complex' and subs and name not in ('emails', 'phoneNumbers'):
-            fields.update({f'{prefix}{name}.{s["name"]}': s.get('description') or '' for s in subs})
-        else:
-            fields[f'{prefix}{name}'] = description
-    return fields
+        name = f'{prefix}{attribute.get("name")}'
+        described[name] = attribute.get('description') or ''
+        described.update({f'{name}.{sub.get("name")}': sub.get('description') or ''
+                          for sub in attribute.get('subAttributes') or []})
+    return described
 
 
 def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
-    """get-mapping-fields: the user attributes a mapper may map, from AWS's GET /Schemas, else the built-in list.
+    """get-mapping-fields: the user attributes a mapper may map, exactly those AWS_USER_SCHEMA accepts (and id, which
+    finds the user), described in AWS's words where GET /Schemas gives them.
 
     Args:
         client: the tenant's SCIM client.
@@ -2550,18 +2734,15 @@ def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
     Returns:
         The fields of the "User Profile" type.
     """
-    fields: dict = {}
+    described: dict = {}
     try:
         for schema in client.schemas().get('Resources') or []:
-            if schema.get('id') == USER_SCHEMA:
-                fields.update(schema_fields(schema, ''))
-            elif schema.get('id') == ENTERPRISE_SCHEMA:
-                fields.update(schema_fields(schema, f'{ENTERPRISE_SCHEMA}.'))
+            prefix = {USER_SCHEMA: '', ENTERPRISE_SCHEMA: f'{ENTERPRISE_SCHEMA}.'}.get(schema.get('id'))
+            if prefix is not None:
+                described.update(schema_descriptions(schema, prefix))
     except ScimError as exc:
-        demisto.debug(f'AWS-ILM: GET /Schemas failed ({exc}); using the built-in field list.')
-    if not fields.get('userName'):
-        fields = dict(BUILTIN_USER_FIELDS)
-    fields.setdefault('id', BUILTIN_USER_FIELDS['id'])
+        demisto.debug(f'AWS-ILM: GET /Schemas failed ({exc}); using the built-in descriptions.')
+    fields = {name: described.get(name) or description for name, description in BUILTIN_USER_FIELDS.items()}
     return GetMappingFieldsResponse([SchemeTypeMapping(type_name=INCOMING_MAPPING_TYPE, fields=fields)])
 
 

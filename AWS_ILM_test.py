@@ -253,7 +253,8 @@ def test_normaliser_builds_a_valid_aws_user():
     """Given the outgoing mapper's result with dotted keys, blanks, several phone numbers, the SCIM 1.0 enterprise
     URN and text booleans,
     When it is normalised,
-    Then it is a valid AWS user: nested, trimmed, one primary value each, the 2.0 extension, a real boolean."""
+    Then it is a valid AWS user: nested, trimmed, one primary value each, the 2.0 extension, a real boolean; what
+    AWS does not keep (the second phone number, managerflag) is named as left out."""
     mapped = {
         "userName": "jdoe", "name.givenName": "Jane", "name.familyName": "Doe", "title": "",
         "emails": "jdoe@example.com", "phoneNumbers": ["+1 555", "+1 666"], "nickName": None,
@@ -261,7 +262,10 @@ def test_normaliser_builds_a_valid_aws_user():
         "urn:ietf:params:scim:schemas:extension:enterprise:2\\.0:User.costCenter": "CC1",
         "addresses.locality": "Paris", "active": "True", "manager": None,
     }
-    user = AWS_ILM.normalise_user(mapped)
+    mapping = AWS_ILM.normalise_user(mapped)
+    user = mapping.user
+    assert mapping.dropped == ('phoneNumbers "+1 666" (AWS keeps one phoneNumber)',
+                               f"{AWS_ILM.ENTERPRISE_SCHEMA}.managerflag") and mapping.problems == ()
     assert user == {
         "userName": "jdoe", "name": {"givenName": "Jane", "familyName": "Doe"},
         "emails": [{"value": "jdoe@example.com", "primary": True}],
@@ -278,7 +282,7 @@ def test_normaliser_keeps_the_primary_of_several_values_and_parses_json_strings(
     When they are normalised,
     Then the primary e-mail is kept and the manager is its value."""
     user = AWS_ILM.normalise_user({"emails": json.dumps([{"value": "a@x"}, {"value": "b@x", "primary": True}]),
-                                   AWS_ILM.ENTERPRISE_SCHEMA + ".manager": "boss-id"})
+                                   AWS_ILM.ENTERPRISE_SCHEMA + ".manager": "boss-id"}).user
     assert user["emails"] == [{"value": "b@x", "primary": True}]
     assert user[AWS_ILM.ENTERPRISE_SCHEMA] == {"manager": {"value": "boss-id"}}
 
@@ -286,16 +290,16 @@ def test_normaliser_keeps_the_primary_of_several_values_and_parses_json_strings(
 def test_normaliser_rejects_a_non_boolean_active():
     """Given a mapped active that is neither true nor false,
     When it is normalised,
-    Then an InputError names it."""
-    with pytest.raises(AWS_ILM.InputError, match="true or false"):
-        AWS_ILM.normalise_user({"active": "maybe"})
+    Then it is a problem naming it, and nothing is kept."""
+    mapping = AWS_ILM.normalise_user({"active": "maybe"})
+    assert mapping.problems == ('"active" must be true or false, not "maybe".',) and mapping.user == {}
 
 
 def test_normaliser_ignores_a_non_dict_mapping():
     """Given a mapper result that is not an object,
     When it is normalised,
     Then it is an empty user."""
-    assert AWS_ILM.normalise_user(["x"]) == {}
+    assert AWS_ILM.normalise_user(["x"]) == AWS_ILM.MappedUser({})
 
 
 def test_user_changes_patch_only_what_differs():
@@ -1420,17 +1424,19 @@ def test_update_group_adds_a_member_given_by_user_name_by_its_id(requests_mock):
 def test_update_group_reports_names_that_match_nobody_and_adds_the_others(requests_mock):
     """Given a member name that matches nobody and an AWS id,
     When iam-update-group runs,
-    Then the id is added and the name is reported as not found."""
+    Then the id is added and the name is reported as not found, saying what to give instead and how to find it."""
     user_search(requests_mock)
     patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
     entries = run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": f"ghost,{uid(1)}"})
     out = group_output(entries, "UpdateGroup")
     assert out["success"] is True and out["details"]["namesNotFound"] == ["ghost"]
     assert patch.last_request.json()["Operations"][0]["value"] == [{"value": uid(1)}]
-    assert "no AWS user is named ghost" in entries[0]["HumanReadable"]
+    assert "no AWS user has the user name ghost" in entries[0]["HumanReadable"]
     only = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": "ghost"}),
                         "UpdateGroup")
-    assert (only["success"], only["errorCode"]) == (False, 404) and "No AWS user is named ghost" in only["errorMessage"]
+    assert (only["success"], only["errorCode"]) == (False, 404) and "No AWS user has the user name ghost" in only[
+        "errorMessage"]
+    assert "AWS user id" in only["errorMessage"] and "!aws-ilm-list-users userName=" in only["errorMessage"]
     assert patch.call_count == 1
 
 
@@ -1838,7 +1844,7 @@ def test_rename_looks_up_the_old_identifiers_first(requests_mock):
     assert filter_of(requests_mock.request_history[0]) == 'userName eq "jane.smith@example.com"'
     assert patch.call_count == 1 and not requests_mock.request_history[-1].url.endswith("former")
     assert (result["success"], result["errorCode"]) == (False, 409)
-    assert 'userName "jane.doe@example.com" belongs to another AWS user (id former, disabled)' in result["errorMessage"]
+    assert 'userName "jane.doe@example.com" belongs to another AWS user (id former, userName jane.doe@example.com, disabled)' in result["errorMessage"]
     assert (result["id"], result["username"]) == ("jane", "jane.smith@example.com")   # the user found stays
 
 

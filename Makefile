@@ -35,7 +35,7 @@ bench-load: $(STAMP)
 	$(BIN)/python tools/bench_load.py --commands 40 --rates 10 3
 
 bench-bulk: $(STAMP)
-	$(BIN)/python tools/bench_bulk.py --users 100 600 1000 --latency 0.15 --rates 0 10
+	$(BIN)/python tools/bench_bulk.py --users 100 600 1000 --latency 0.15 --rates 0 10 --contain 600 --groups 3
 
 callpath: $(STAMP)
 	$(BIN)/python tools/callpath.py

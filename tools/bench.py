@@ -81,6 +81,21 @@ class Directory:
                 "Operations": [{"op": "add", "path": "members", "value": [{"value": i} for i in ids[start:start + 100]]}]})
         return group_id
 
+    def user_in_groups(self, count: int, active: bool = True) -> str:
+        """The bench user, a member of `count` groups."""
+        user_id = self.user(active=active)
+        for number in range(count):
+            self.session.post(self.server.scim_url + "Groups", json={
+                "displayName": f"{GROUP_NAME} {number}", "members": [{"value": user_id}]}).raise_for_status()
+        return user_id
+
+    def contained_user(self, count: int) -> str:
+        """The bench user, disabled and removed from `count` groups by a containment (recorded)."""
+        user_id = self.user_in_groups(count)
+        xsoar_server.execute(AWS_ILM.main, "iam-disable-user", self.server.params(),
+                             user_args({"username": PERSON["username"]}, **{"remove-from-groups": "true"}))
+        return user_id
+
     def listing_token(self, users: int, limit: int) -> str:
         """Set-up of a continued listing: `users` users, and the token of a first listing of `limit`."""
         self.users(users)
@@ -159,6 +174,16 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
     member_scenario(250, False),
     member_scenario(1000, False),
     member_scenario(250, True),
+    ("iam-disable-user, remove-from-groups, user in 3 groups", "iam-disable-user",
+     lambda d: d.user_in_groups(3) and user_args({"username": PERSON["username"]}, **{"remove-from-groups": "true"}),
+     6),
+    ("iam-enable-user, restore-groups, 3 groups recorded", "iam-enable-user",
+     lambda d: d.contained_user(3) and user_args({"username": PERSON["username"]}, **{"restore-groups": "true"}), 5),
+    ("iam-disable-user, dry run of remove-from-groups", "iam-disable-user",
+     lambda d: d.user_in_groups(3) and user_args({"username": PERSON["username"]}, **{"remove-from-groups": "true",
+                                                                                       "dry-run": "true"}), 2),
+    ("iam-update-group, dry run of 250 member changes", "iam-update-group",
+     lambda d: {**member_scenario(250, False)[2](d), "dry-run": "true"}, 0),
 ]
 
 
@@ -173,13 +198,14 @@ def run_scenario(server: AwsScimServer, scenario, latency: float) -> Outcome:
     label, command, prepare, target = scenario[:4]
     settings = scenario[4] if len(scenario) > 4 else {}
     server.reset()
+    xsoar_server.CONTEXTS.clear()
     args = prepare(Directory(server))
     with server.hooks.lock:
         server.hooks.requests.clear()
         server.hooks.connections = 0
         server.hooks.latency = latency
     entries, seconds = execute(command, server.params(**settings), args)
-    several = command == "iam-disable-user" and "users" in label
+    several = command == "iam-disable-user" and ("users" in label or "groups" in label)   # worked in parallel
     return Outcome(label, len(server.hooks.requests), target, server.hooks.connections, seconds,
                    entries != [] and succeeded(entries[0]), AWS_ILM.PARALLEL_USERS if several else 1)
 

@@ -2079,6 +2079,142 @@ def test_an_unknown_manager_never_blocks_a_hire(requests_mock):
     assert result["notes"] in entries[0]["HumanReadable"] and result["reason"] == ""
 
 
+# ----- an administrator's own mapper meets AWS's schema --------------------------------------------------------
+def mapped_as(mocker, mapped: dict):
+    """The outgoing mapper of an admin that maps `mapped` (for create and update); the incoming one as shipped."""
+    mocker.patch.object(demisto, "mapObject", side_effect=lambda obj, mapper, kind: dict(mapped) if mapper ==
+                        AWS_ILM.DEFAULT_MAPPER_OUT else map_object(obj, mapper, kind))
+
+
+JANE_MAPPED = {"userName": "jdoe@example.com", "name.givenName": "Jane", "name.familyName": "Doe",
+               "emails": "jdoe@example.com"}
+
+
+def test_what_aws_does_not_support_is_left_out_and_named(requests_mock, mocker):
+    """Given a mapper that maps photos, ims, entitlements, x509Certificates, a password and two roles, one with
+    display,
+    When iam-create-user runs,
+    Then the POST carries none of them but the primary role (without display), and the notes name each."""
+    mapped_as(mocker, {**JANE_MAPPED, "photos": "p.png", "ims": "chat", "entitlements": "admin",
+                       "x509Certificates": "MII", "password": "secret", "roles": [
+                           {"value": "lead", "primary": True, "display": "Lead"}, {"value": "dev"}]})
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
+    body = post.last_request.json()
+    assert not {"photos", "ims", "entitlements", "x509Certificates", "password"} & set(body)
+    assert body["roles"] == [{"value": "lead", "primary": True}]
+    for named in ("photos", "ims", "entitlements", "x509Certificates", "password", 'roles "dev"', "roles.display"):
+        assert named in result["notes"]
+
+
+def test_a_manager_by_display_name_is_never_sent_and_never_blocks(requests_mock, mocker):
+    """Given a mapper that maps the manager's display name,
+    When iam-create-user runs and AWS has no user of that name,
+    Then the user is created without a manager, and the notes say what to map instead."""
+    mapped_as(mocker, {**JANE_MAPPED, f"{AWS_ILM.ENTERPRISE_SCHEMA}.manager.displayName": "Boss Person"})
+    user_search(requests_mock)
+    requests_mock.get(API + "Users/Boss%20Person", status_code=404, json=load("error_404.json"))
+    post = requests_mock.post(API + "Users", status_code=201, json=USER)
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
+    assert result["success"] is True and AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
+    assert "display name" in result["notes"] and "manager.value" in result["notes"]
+
+
+def test_a_mapped_active_false_creates_the_user_disabled(requests_mock, mocker):
+    """Given a mapper that maps active false, When iam-create-user runs with allow-enable true,
+    Then the user is created disabled and the notes say why."""
+    mapped_as(mocker, {**JANE_MAPPED, "active": "false"})
+    post = requests_mock.post(API + "Users", status_code=201, json={**USER, "active": False})
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE, "allow-enable": "true"}))
+    assert post.last_request.json()["active"] is False and "Created disabled" in result["notes"]
+
+
+@pytest.mark.parametrize("allowed, operations", [(True, [{"op": "replace", "path": "active", "value": False}]),
+                                                 (False, None)])
+def test_a_mapped_active_false_on_update_disables_within_the_checkbox(requests_mock, mocker, allowed, operations):
+    """Given a mapper that maps active false and an active user,
+    When iam-update-user runs with "Allow disabling users" as given,
+    Then the user is disabled when allowed, else nothing is sent and the notes say why."""
+    mapped_as(mocker, {"userName": USER["userName"], "active": False})
+    directory(requests_mock, USER)
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "active": False})
+    result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE},
+                                {**PARAMS, "disable_user_enabled": allowed}))
+    assert (patch.last_request.json()["Operations"] if patch.called else None) == operations
+    assert ("Disabled: the profile maps active false." if allowed else "is cleared") in result["notes"]
+
+
+@pytest.mark.parametrize("mapped, named", [
+    ({AWS_ILM.ENTERPRISE_SCHEMA: "IT"}, f'"{AWS_ILM.ENTERPRISE_SCHEMA}" must be an object'),
+    ({f"{AWS_ILM.ENTERPRISE_SCHEMA}.manager": ["a", "b"]}, f'"{AWS_ILM.ENTERPRISE_SCHEMA}.manager" must be'),
+    ({"title": ["Lead"]}, '"title" must be text'),
+    ({"name": "Jane Doe"}, '"name" must be an object')])
+def test_a_value_of_the_wrong_shape_is_a_400_before_any_request(requests_mock, mocker, mapped, named):
+    """Given a mapper that maps a value of a shape AWS cannot take,
+    When iam-create-user and iam-update-user run,
+    Then each is a 400 naming the attribute and the shape, with the mapped profile in details, and no request."""
+    mapped_as(mocker, {**{k: v for k, v in JANE_MAPPED.items() if k.split(".")[0] not in mapped}, **mapped})
+    for command in ("iam-create-user", "iam-update-user"):
+        result = vendor(run_command(command, {"user-profile": NEW_HIRE}))
+        assert (result["errorCode"], result["details"]["userName"]) == (400, "jdoe@example.com")
+        assert named in result["errorMessage"] and "nothing was sent to AWS" in result["errorMessage"]
+    assert requests_mock.call_count == 0
+
+
+def test_a_rename_that_also_enables_sends_two_patches(requests_mock, mocker):
+    """Given a disabled user renamed by the profile,
+    When iam-update-user runs with allow-enable,
+    Then the rename and the enable go in two PATCHes, the rename first."""
+    mapped_as(mocker, {"userName": "new@example.com", "externalId": "701984"})
+    directory(requests_mock, {**USER, "active": False, "externalId": "701984"})
+    patch = requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
+    result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE, "allow-enable": "true"}))
+    assert result["success"] is True
+    assert [[op["path"] for op in r.json()["Operations"]] for r in patch.request_history] == [["userName"], ["active"]]
+
+
+def test_an_email_another_user_holds_is_named_with_its_holder(requests_mock, mocker):
+    """Given the profile's new e-mail is another user's, When AWS refuses the update (409),
+    Then the result names the e-mail and the other user's id."""
+    kim = aws_user(2, "kim@example.com", "E2")
+    mapped_as(mocker, {"userName": USER["userName"], "emails": "kim@example.com"})
+    directory(requests_mock, USER, kim)
+    requests_mock.patch(API + f"Users/{USER_ID}", status_code=409, json=load("error_409.json"))
+    result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE}))
+    assert result["errorCode"] == 409 and f'e-mail "kim@example.com" belongs to another AWS user (id {uid(2)}' in \
+        result["errorMessage"]
+
+
+def test_an_external_id_with_a_colon_is_refused_before_any_request(requests_mock, mocker):
+    mapped_as(mocker, {**JANE_MAPPED, "externalId": "HR:1234"})
+    result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
+    assert result["errorCode"] == 400 and '"externalId" has U+003A COLON at position 3' in result["errorMessage"]
+    assert requests_mock.call_count == 0
+
+
+def test_a_user_not_found_carries_the_mapped_profile_and_says_how_to_find_it(requests_mock):
+    """Given AWS has no such user, When iam-disable-user runs,
+    Then the skip's details are the mapped profile and its notes say what to give and how to find it."""
+    user_search(requests_mock)
+    result = vendor(run_command("iam-disable-user", {"user-profile": NEW_HIRE}))
+    assert result["reason"] == "User does not exist" and result["details"]["userName"] == "jdoe@example.com"
+    assert "!aws-ilm-list-users userName=" in result["notes"]
+
+
+def test_get_user_gives_the_managers_email_back_to_the_incoming_mapper(requests_mock, mocker):
+    """Given a user whose manager AWS holds by id,
+    When iam-get-user runs,
+    Then the manager is read once and the incoming mapper gets the manager's e-mail as manager.email."""
+    boss = aws_user(9, "boss@example.com", "E9")
+    held = {**USER, AWS_ILM.ENTERPRISE_SCHEMA: {"manager": {"value": boss["id"]}}}
+    directory(requests_mock, held, boss)
+    mapper = mocker.patch.object(demisto, "mapObject", side_effect=map_object)
+    run_command("iam-get-user", {"user-profile": {"username": USER["userName"]}})
+    incoming = [c.args[0] for c in mapper.call_args_list if c.args[1] == AWS_ILM.DEFAULT_MAPPER_IN]
+    assert incoming[0][AWS_ILM.ENTERPRISE_SCHEMA]["manager"] == {"value": boss["id"], "email": "boss@example.com"}
+    assert requests_mock.call_count == 2
+
+
 # ----- aws-ilm-list-users, aws-ilm-list-groups ----------------------------------------------------------
 def listing_query(request) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query, keep_blank_values=True).items()}

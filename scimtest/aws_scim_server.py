@@ -261,7 +261,30 @@ def open_cursor(cursor: str, scim_filter: str | None) -> int:
     return offset
 
 
+AWS_USER_ATTRIBUTES = {   # what AWS keeps of a user (anything else: its generic 400)
+    "schemas", "id", "externalId", "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType",
+    "preferredLanguage", "locale", "timezone", "active", "emails", "phoneNumbers", "addresses", "roles", "meta",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}
+ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+def check_user_schema(body: dict) -> None:
+    """AWS's schema: only the attributes it supports, one value of each multi-valued one (without `display`),
+    a manager by its value only."""
+    if set(body) - AWS_USER_ATTRIBUTES:
+        raise InvalidValueException(detail=UNPARSABLE)
+    for attribute in ("roles",):
+        check_single_value(attribute, body.get(attribute))
+    for attribute in ("emails", "phoneNumbers", "addresses", "roles"):
+        if any(isinstance(item, dict) and "display" in item for item in body.get(attribute) or []):
+            raise InvalidValueException(detail=UNPARSABLE)
+    manager = (body.get(ENTERPRISE_URN) or {}).get("manager")
+    if isinstance(manager, dict) and set(manager) - {"value"}:
+        raise InvalidValueException(detail=UNPARSABLE)
+
+
 def check_user(body: dict) -> None:
+    check_user_schema(body)
     name = body.get("name") or {}
     missing = [f for f, v in (("userName", body.get("userName")), ("name.givenName", name.get("givenName")),
                               ("name.familyName", name.get("familyName")),
@@ -285,12 +308,16 @@ def check_single_value(attribute: str, values) -> None:
 
 def check_user_patch(body: dict) -> None:
     operations = body.get("Operations") or []
-    for attribute in ("username", "active"):
-        touching = [op for op in operations if str(op.get("path", "")).lower() == attribute]
-        if len(touching) > 1 or any(str(op.get("op", "")).lower() == "remove" for op in touching):
-            raise InvalidValueException(detail=UNPARSABLE)
+    touching = [op for op in operations if str(op.get("path", "")).lower() in ("username", "active")]
+    if len(touching) > 1 or any(str(op.get("op", "")).lower() == "remove" for op in touching):
+        raise InvalidValueException(detail=UNPARSABLE)   # one operation on userName or active per request
     for op in operations:
         path = str(op.get("path", ""))
+        head, _, sub = path.partition(":") if path.startswith("urn:") else path.partition(".")
+        top = path.rsplit(":", 1)[0] if path.startswith(ENTERPRISE_URN) else head
+        check_user_schema({top: {}} if top == ENTERPRISE_URN else {head: op.get("value") if not sub else {}})
+        if path == f"{ENTERPRISE_URN}:manager":
+            check_user_schema({ENTERPRISE_URN: {"manager": op.get("value")}})
         if path.lower() == "active" and not isinstance(op.get("value"), bool):
             raise InvalidValueException(detail=UNPARSABLE)
         if path in SINGLE_VALUED:

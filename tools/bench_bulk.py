@@ -187,7 +187,7 @@ def containment_table(runs: list, latency: float) -> str:
     lines = [f"Containment (remove-from-groups=true) under AWS's quotas, {latency * 1000:.0f} ms a request", "",
              "| users | groups each | wall time | quota bound | wall / bound | 429s | requests by API | group requests "
              "| state exact, each named |", "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r.users} | {r.groups} | {r.seconds:.1f} s | {r.bound:.1f} s | {r.seconds / r.bound:.2f} | "
+    lines += [f"| {r.users} | {r.groups} | {r.seconds:.1f} s | {r.bound:.1f} s | {r.seconds / max(r.bound, 0.1):.2f} | "
               f"{r.throttled} | {', '.join(f'{api} {n}' for api, n in sorted(r.by_api.items()))} | "
               f"{r.by_api.get('PatchGroup', 0)} | {'yes' if r.state_exact and r.named else 'NO'} |" for r in runs]
     return "\n".join(lines)

@@ -102,7 +102,6 @@ READ_QUOTA = 40.0                  # AWS's published SCIM quotas: requests a sec
 WRITE_QUOTA = 25.0                 # and for each write API, per identity store
 PACE_BURST = 5.0                   # requests of one API that may start at once; AWS's own bucket keeps the rest
 DRY_RUN_ID = '(the id AWS would give it)'
-PLATFORM_LOCK = threading.RLock()  # demisto's functions talk to the server over one channel: one call at a time
 
 IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
 IAM_VENDOR_KEY = ('IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName'
@@ -219,8 +218,8 @@ def backoff_seconds(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
 
 
 def pause(seconds: float) -> None:
-    """Wait `seconds` (on an Event no one sets: content's lint forbids sleep statements)."""
-    threading.Event().wait(seconds)
+    """Wait `seconds`: a retry's backoff, AWS's Retry-After or a request's turn under AWS's quotas."""
+    time.sleep(seconds)  # pylint: disable=E9003
 
 
 @dataclass
@@ -483,6 +482,13 @@ def instance_credentials(params: dict) -> tuple[str, str]:
     return token, tenant
 
 
+def token_forms(params: dict, token: str) -> list[str]:
+    """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
+    credentials = params.get('credentials') if isinstance(params.get('credentials'), dict) else {}
+    held = [credentials.get('password'), params.get('authentication_token')]
+    return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
+
+
 def unquoted(text: str) -> str:
     text = text.strip()
     while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
@@ -613,8 +619,7 @@ class Client(BaseClient):
     def retry_later(self, method: str, path: str, failure: ScimError, wait: float, retry: int) -> None:
         """Log the retry, hold the command's other requests when AWS throttles, and wait."""
         what = f'failed ({failure.cause})' if failure.cause else f'answered {failure.status}'
-        with PLATFORM_LOCK:
-            demisto.debug(f'AWS-ILM: {method} {self._base_url}{path} {what}; retry {retry} in {wait:.1f}s')
+        demisto.debug(f'AWS-ILM: {method} {self._base_url}{path} {what}; retry {retry} in {wait:.1f}s')
         if failure.status == 429:
             self.throttle.hold(wait)
         pause(wait)
@@ -920,8 +925,7 @@ def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[s
 
 def map_user(profile: dict, mapper: str, mapping_type: str) -> MappedUser:
     source = {k: v for k, v in profile.items() if k != 'olduserdata'}
-    with PLATFORM_LOCK:   # from the threads of a command working on several users
-        return normalise_user(demisto.mapObject(source, mapper, mapping_type))
+    return normalise_user(demisto.mapObject(source, mapper, mapping_type))
 
 
 def user_body(user: dict) -> dict[str, Any]:
@@ -1152,8 +1156,7 @@ def with_manager_id(client: 'Client', user: dict, existing: dict | None = None) 
     user = {key: value for key, value in user.items() if key != ENTERPRISE_SCHEMA}
     note = f'Manager "{manager}" not applied: {reason}.' + (" AWS's current manager is left as it is."
                                                               if existing else '')
-    with PLATFORM_LOCK:
-        demisto.info(f'AWS-ILM: {note}')
+    demisto.info(f'AWS-ILM: {note}')
     return ({**user, ENTERPRISE_SCHEMA: enterprise} if enterprise else user), note
 
 
@@ -1403,8 +1406,7 @@ def turned_off_plan(action: str, client: Client, request: UserRequest, settings:
         try:
             user = resolve_user(client, request, settings.mapper_out).user
         except (ScimError, InputError, IdentityConflict) as exc:
-            with PLATFORM_LOCK:
-                demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
+            demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
     return UserPlan(action, user, skip=DISABLED)
 
 
@@ -1670,8 +1672,7 @@ def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str
     """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
     id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
     so that a profile read and written back names the same manager."""
-    with PLATFORM_LOCK:
-        return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
+    return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
 
 
 def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
@@ -1725,10 +1726,19 @@ def run_users(command: str, client: Client, raw_profiles: list, args: dict, sett
         if options.contain and containable(outcome):
             outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
         return outcome
-    if len(raw_profiles) == 1:
-        return [one(raw_profiles[0])]
+    return in_parallel(one, raw_profiles)
+
+
+def in_parallel(function: Any, items: list) -> list:
+    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
+    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
+    the platform's debug logger collects every thread's HTTP lines in one buffer."""
+    if len(items) < 2 or is_debug_mode():
+        return [function(item) for item in items]
+    if getattr(demisto, 'lock', None) is None:
+        support_multithreading()
     with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        return list(pool.map(one, raw_profiles))
+        return list(pool.map(function, items))
 
 
 def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, 'MembershipChange'],
@@ -1839,11 +1849,9 @@ def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
                         'iam-get-user) before running it again.')
     else:
         code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
-        with PLATFORM_LOCK:
-            demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
+        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
     message = redact(message, token)
-    with PLATFORM_LOCK:
-        demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
+    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
     return code, message
 
 
@@ -1949,8 +1957,7 @@ def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, Memb
             groups[group['id']] = group
     batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
                for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
-    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        failures = list(pool.map(lambda batch: remove_members(client, *batch), batches))
+    failures = in_parallel(lambda batch: remove_members(client, *batch), batches)
     refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
                for user_id in user_ids}
     changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
@@ -2755,6 +2762,8 @@ def main() -> None:
     try:
         settings = Settings.from_params(params)
         token = settings.token
+        for form in token_forms(params, token):   # masked in the platform's logs, debug mode's HTTP lines included
+            add_sensitive_log_strs(form)
         dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
         client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
                         else COMMAND_BUDGET_SECONDS, dry_run)

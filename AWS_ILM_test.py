@@ -9,6 +9,7 @@ the plan before the write, the identity rule, Block Account); then one section p
 """
 import json
 import ssl
+import threading
 import time
 import types
 from pathlib import Path
@@ -86,6 +87,8 @@ def platform(mocker):
     mocker.patch.object(AWS_ILM, "time", types.SimpleNamespace(monotonic=lambda: time.monotonic() + sum(paused)))
     mocker.patch.object(demisto, "callingContext",
                         {"context": {"IntegrationBrand": "AWS-ILM", "IntegrationInstance": "AWS-ILM_instance_1"}})
+    # content's test demistomock has no channel to lock (the platform's object has): content's tests patch this
+    mocker.patch.object(AWS_ILM, "support_multithreading")
     stored: dict = {}   # the instance's integration context, for this test only
 
     def set_context(context: dict) -> None:
@@ -495,6 +498,22 @@ def test_block_account_names_each_user_whatever_happened(requests_mock):
         ("ann@example.com", True, ""), ("bob@example.com", True, AWS_ILM.ALREADY_DISABLED),
         ("ghost@example.com", True, AWS_ILM.USER_NOT_FOUND)]
     assert "**0 failed, 0 not reached, 1 skipped, 1 already disabled, 1 disabled**" in entries[0]["HumanReadable"]
+    AWS_ILM.support_multithreading.assert_called_once_with()   # the channel locked before the threads start
+
+
+def test_in_debug_mode_several_users_are_worked_one_at_a_time(requests_mock, mocker):
+    """Given debug mode, where the platform's logger collects every thread's HTTP lines in one buffer,
+    When Block Account disables two users,
+    Then they are worked one after the other on this thread, and no lock is needed."""
+    mocker.patch.object(demisto, "is_debug", True, create=True)
+    directory(requests_mock, aws_user(1, "ann@example.com", "E1"), aws_user(2, "bob@example.com", "E2"))
+    threads = set()
+    for number in (1, 2):
+        requests_mock.patch(API + f"Users/{uid(number)}", json=lambda request, context: threads.add(
+            threading.get_ident()) or {**USER, "active": False})
+    entries = run_command("iam-disable-user", {"user-profile": ["ann@example.com", "bob@example.com"]})
+    assert [r["success"] for r in entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]] == [True, True]
+    assert threads == {threading.get_ident()} and not AWS_ILM.support_multithreading.called
 
 
 # ----- Block Account that contains; enable with restore-groups; the dry run ------------------------------

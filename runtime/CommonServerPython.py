@@ -4,12 +4,18 @@ Only for tests and local runs: the XSOAR server injects the real module. Names, 
 result shapes follow the upstream public API; behaviour is reduced to what an integration can
 observe (see ../shared/reference/xsoar-runtime-api.md in the project's notes).
 """
+import base64
+import builtins
+import http.client
 import json
+import logging
 import os
 import ssl
 import sys
 import traceback
+from threading import Lock
 from typing import Any
+from urllib.parse import quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -42,6 +48,187 @@ class DemistoException(Exception):
 
     def __str__(self):
         return str(self.message)
+
+
+# ----- logging: debug mode, sensitive strings, threads -------------------------------------------------------
+MASK = "<XX_REPLACED>"
+SENSITIVE_PARAM_WORDS = ("key", "private", "password", "secret", "token", "credentials", "service_account")
+
+
+def is_debug_mode():
+    """Whether the command runs with debug-mode=true (the platform sets demisto.is_debug)."""
+    return hasattr(demisto, "is_debug") and bool(demisto.is_debug)
+
+
+def b64_encode(text):
+    return base64.b64encode(text.encode("utf-8")).decode("utf-8") if text else ""
+
+
+def stringEscape(st):
+    return st.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def stringUnEscape(st):
+    return st.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
+
+
+def censor_request_logs(request_log):
+    """http.client's `send:` / `header:` text with the word after an Authorization, Cookie, Token, username,
+    password or apiKey keyword masked (the word after Bearer or Basic when one of those follows the keyword)."""
+    keywords = ("authorization:", "cookie", "token", "username", "password", "apikey")
+    prefix = "send: b'" if request_log.startswith("send: b'") else ""
+    words = request_log[len(prefix):].replace("\\r\\n", " \\r\\n").split()
+    for position, word in enumerate(words):
+        if any(keyword in word.lower() for keyword in keywords) and position + 1 < len(words):
+            following = words[position + 1]
+            if following.lower() in ("bearer", "basic") and position + 2 < len(words):
+                words[position + 2] = MASK
+            elif following.endswith("}'"):
+                words[position + 1] = f'"{MASK}"}}\''
+            else:
+                words[position + 1] = MASK
+    return (prefix + " ".join(words)).replace(" \\r\\n", "\\r\\n")
+
+
+class IntegrationLogger:
+    """The platform's logger (LOG): masks the registered sensitive strings (and, from the start, the values of the
+    instance's parameters whose names look secret) in everything it logs. As a file (`write`), it collects text up to
+    a line end in one buffer shared by every thread, then logs that text with demisto.info, censoring the lines
+    http.client starts with send: or header: in debug mode."""
+
+    def __init__(self, debug_logging=False):
+        self.messages = []
+        self.write_buf = []
+        self.replace_strs = []
+        self.buffering = True
+        self.debug_logging = debug_logging
+        if not os.getenv("COMMON_SERVER_NO_AUTO_REPLACE_STRS") and hasattr(demisto, "getParam") and demisto.params():
+            self._add_sensitive_params(demisto.params())
+
+    def _add_sensitive_params(self, params):
+        for key, value in params.items():
+            if isinstance(value, dict):
+                self._add_sensitive_params(value)
+                if value.get("identifier") and value.get("password"):
+                    self.add_replace_strs(b64_encode(f"{value.get('identifier')}:{value.get('password')}"))
+            elif isinstance(value, str) and any(word in key.lower() for word in SENSITIVE_PARAM_WORDS):
+                self.add_replace_strs(value, b64_encode(value))
+
+    def encode(self, message):
+        text = str(message)
+        for sensitive in self.replace_strs:
+            text = text.replace(sensitive, MASK)
+        return text
+
+    def __call__(self, message):
+        text = self.encode(message)
+        if self.buffering:
+            self.messages.append(text)
+            if self.debug_logging:
+                demisto.debug(text)
+        else:
+            demisto.info(text)
+        return text
+
+    def add_replace_strs(self, *args):
+        for value in args:
+            if value:
+                value = self.encode(value)
+                dumped = json.dumps(value)
+                self.replace_strs += [stringEscape(value), stringUnEscape(value), dumped[1:-1], quote_plus(value)]
+
+    def set_buffering(self, state):
+        self.buffering = state
+
+    def write(self, msg):
+        msg = self.encode(msg)
+        ends_line = "\n" in msg
+        self.write_buf.append(msg[:-1] if msg.endswith("\n") else msg)
+        if not ends_line:
+            return
+        text = "".join(self.write_buf)
+        self.write_buf = []
+        if self.buffering:
+            self.messages.append(text)
+            return
+        if is_debug_mode() and text.startswith(("send:", "header:")):
+            text = censor_request_logs(text.replace('send: b"', "send: b'"))
+        demisto.info(text)
+
+    def print_override(self, *args, **kwargs):
+        """print() for http.client: what it prints to stdout or stderr goes to this logger."""
+        target = kwargs.get("file")
+        if not target or target in (sys.stdout, sys.stderr):
+            kwargs["file"] = self
+        builtins.print(*args, **kwargs)  # noqa: T201
+
+
+class DemistoHandler(logging.Handler):
+    """Python logging records to an IntegrationLogger (or demisto.debug)."""
+
+    def __init__(self, int_logger=None):
+        super().__init__()
+        self.int_logger = int_logger
+
+    def emit(self, record):
+        message = self.format(record)
+        try:
+            (self.int_logger or demisto.debug)(message)
+        except Exception:  # logging must never fail the command
+            pass
+
+
+class DebugLogger:
+    """debug-mode: http.client prints every request and answer line (send:, reply:, header:) and every Python log
+    record at DEBUG goes, through an unbuffered IntegrationLogger, to demisto.info."""
+
+    def __init__(self):
+        self.int_logger = IntegrationLogger()
+        self.int_logger.set_buffering(False)
+        http.client.HTTPConnection.debuglevel = 1
+        http.client.print = self.int_logger.print_override   # module-level print, found before the builtin
+        self.handler = DemistoHandler(self.int_logger)
+        self.handler.setFormatter(logging.Formatter("python logging: %(levelname)s [%(name)s] - %(message)s"))
+        root = logging.getLogger()
+        root.setLevel(logging.DEBUG)
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        root.addHandler(self.handler)
+
+    def log_start_debug(self):
+        message = "debug-mode started.\n#### Params: " + json.dumps(demisto.params(), indent=2)
+        self.int_logger.write(message + "\n")
+
+
+_requests_logger = None
+if is_debug_mode():
+    _requests_logger = DebugLogger()
+    _requests_logger.log_start_debug()
+LOG = IntegrationLogger(debug_logging=is_debug_mode())
+
+
+def add_sensitive_log_strs(sensitive_str):
+    """Mask this string (and its escaped, JSON and URL forms) in every log line from now on."""
+    if _requests_logger:
+        _requests_logger.int_logger.add_replace_strs(sensitive_str)
+    LOG.add_replace_strs(sensitive_str)
+
+
+def support_multithreading():
+    """One call at a time on the platform's channel: a lock around demisto's request/reply function (the object
+    the platform injects has it; content's test demistomock does not, so tests patch this function)."""
+    previous_do = demisto._Demisto__do
+    demisto.lock = Lock()
+
+    def locked_do(cmd):
+        if demisto.lock.acquire(timeout=60):
+            try:
+                return previous_do(cmd)
+            finally:
+                demisto.lock.release()
+        raise RuntimeError("Failed acquiring lock")
+
+    demisto._Demisto__do = locked_do
 
 
 # ----- argument helpers -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 integrationContext: dict = {}
 callingContext: dict = {}
+is_debug = False   # the platform sets it for debug-mode=true
 
 
 def params() -> dict:
@@ -22,6 +23,10 @@ def params() -> dict:
 
 def args() -> dict:
     return {}
+
+
+def getParam(param: str) -> Any:
+    return params().get(param)
 
 
 def command() -> str:

@@ -101,17 +101,24 @@ def platform(command: str = "", params: dict | None = None, args: dict | None = 
                                                                                                version),
         "getIntegrationContext": lambda: CONTEXTS.get(instance)["context"],
         "setIntegrationContext": lambda context: CONTEXTS.set(instance, context),
+        "_Demisto__do": lambda cmd: None,   # the channel the platform's object has (support_multithreading locks it)
+        "is_debug": False,
     }
     if mappers:
         patched["mapObject"] = map_object
-    saved = {name: getattr(demisto, name) for name in patched}
+    saved = {name: getattr(demisto, name, None) for name in patched}
     for name, value in patched.items():
         setattr(demisto, name, value)
     try:
         yield run
     finally:
         for name, value in saved.items():
-            setattr(demisto, name, value)
+            if value is None:
+                delattr(demisto, name)
+            else:
+                setattr(demisto, name, value)
+        if hasattr(demisto, "lock"):   # a run's support_multithreading(): the next run starts without it
+            del demisto.lock
 
 
 def execute(main, command: str, params: dict | None = None, args: dict | None = None) -> list:

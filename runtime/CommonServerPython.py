@@ -147,13 +147,13 @@ class IntegrationLogger:
         if not ends_line:
             return
         text = "".join(self.write_buf)
-        self.write_buf = []
         if self.buffering:
             self.messages.append(text)
-            return
-        if is_debug_mode() and text.startswith(("send:", "header:")):
-            text = censor_request_logs(text.replace('send: b"', "send: b'"))
-        demisto.info(text)
+        else:
+            if is_debug_mode() and text.startswith(("send:", "header:")):
+                text = censor_request_logs(text.replace('send: b"', "send: b'"))
+            demisto.info(text)
+        self.write_buf = []   # emptied once the line is logged (the platform's order: meanwhile, other threads add)
 
     def print_override(self, *args, **kwargs):
         """print() for http.client: what it prints to stdout or stderr goes to this logger."""

@@ -287,8 +287,8 @@ class RequestRecord:
         if failure.retry_after is not None and failure.retry_after > left:
             self.refused_wait = (failure.retry_after, max(left, 0.0))
             return None
-        wait = failure.retry_after if failure.retry_after is not None else \
-            backoff_seconds(self.retries, SERVER_ERROR_BACKOFF_CAP if kind == 'server error' else BACKOFF_CAP_SECONDS)
+        wait = (failure.retry_after if failure.retry_after is not None else
+                backoff_seconds(self.retries, SERVER_ERROR_BACKOFF_CAP if kind == 'server error' else BACKOFF_CAP_SECONDS))
         if wait >= left:
             self.budget_spent = True
             return None
@@ -359,8 +359,8 @@ def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bo
                               '"Use system proxy settings".', cause='proxy refusal')
     if has(urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
            requests.exceptions.ConnectTimeout):
-        what = 'the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else \
-            'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made'
+        what = ('the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else
+                'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made')
         return ScimError(502, f'Could not connect to {host} ({what}): check the Base URL and the network path to '
                               'AWS.', cause='failed connection')
     if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
@@ -484,8 +484,8 @@ def instance_credentials(params: dict) -> tuple[str, str]:
 
 def token_forms(params: dict, token: str) -> list[str]:
     """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
-    credentials = params.get('credentials') if isinstance(params.get('credentials'), dict) else {}
-    held = [credentials.get('password'), params.get('authentication_token')]
+    credentials = params.get('credentials')
+    held = [credentials.get('password') if isinstance(credentials, dict) else None, params.get('authentication_token')]
     return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
 
 
@@ -519,8 +519,8 @@ def scim_base_url(url: str, tenant_id: str) -> str:
                          'https:// (https://scim.<region>.amazonaws.com).')
     segments = [segment for segment in parts.path.split('/') if segment]
     endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
-    segments = segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim'] \
-        else segments
+    segments = (segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim']
+                else segments)
     url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
     if url_tenant and tenant_id and url_tenant != tenant_id:
         raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
@@ -530,8 +530,8 @@ def scim_base_url(url: str, tenant_id: str) -> str:
         raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
                          '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
     prefix = segments[:-1] if url_tenant else segments
-    return f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix) + \
-        f'{quote(tenant, safe="")}/scim/v2/'
+    return (f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix)
+            + f'{quote(tenant, safe="")}/scim/v2/')
 
 
 def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
@@ -600,8 +600,8 @@ class Client(BaseClient):
                 response = self._http_request(method, url_suffix=path, json_data=body, params=params,
                                               resp_type='response', error_handler=self.refuse, timeout=self.timeout_pair)
             except Exception as exc:  # AWS's error answer (`refuse`), or requests' and BaseClient's failures
-                failure = exc if isinstance(exc, ScimError) else \
-                    transport_failure(exc, self.host, self.timeout_pair[1], self._verify, write=method != 'GET')
+                failure = (exc if isinstance(exc, ScimError) else
+                           transport_failure(exc, self.host, self.timeout_pair[1], self._verify, write=method != 'GET'))
                 if not isinstance(failure, ScimError):
                     raise   # not a failure to get an answer: a defect, reported as unexpected
                 wait = record.wait_before_retry(failure, self.deadline)
@@ -654,8 +654,8 @@ class Client(BaseClient):
             params['cursor'] = cursor
         listing = self.send('GET', resource, params={**params, 'count': count})
         next_cursor = (listing or {}).get('nextCursor')
-        return scim_resources(listing, resource[:-1].lower(), True), \
-            next_cursor if isinstance(next_cursor, str) and next_cursor else None
+        return (scim_resources(listing, resource[:-1].lower(), True),
+                next_cursor if isinstance(next_cursor, str) and next_cursor else None)
 
     def patch(self, resource: str, resource_id: str, operations: list[dict]) -> dict | None:
         """PatchUser / PatchGroup: the resource as AWS answers it (None when AWS answers 204)."""
@@ -989,8 +989,8 @@ def read_user_request(profile: dict, action: str, args: dict, settings: 'Setting
     and the command's allow-enable checked, and the user named (see `profile_names`)."""
     mapping = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
     old = old_user_data(profile) if 'olduserdata' in profile else {}
-    may_enable = action in ('create', 'update') and settings.enable_enabled and \
-        read_boolean(args.get('allow-enable'), 'allow-enable', default=True)
+    may_enable = (action in ('create', 'update') and settings.enable_enabled
+                  and read_boolean(args.get('allow-enable'), 'allow-enable', default=True))
     return UserRequest(profile, mapping.user, old, profile_names(profile, mapping.user), may_enable, mapping)
 
 
@@ -1051,8 +1051,8 @@ class UserSearch:
         """The first user an identifier leads to whose externalId does not contradict the profile's."""
         for attribute, value in pairs:
             if (attribute, value) not in self.found:
-                self.found[(attribute, value)] = self.client.get('Users', value) if attribute == 'id' else \
-                    self.client.search('Users', attribute, value)
+                self.found[(attribute, value)] = (self.client.get('Users', value) if attribute == 'id' else
+                                                  self.client.search('Users', attribute, value))
             user = self.found[(attribute, value)]
             held = (user or {}).get('externalId')
             if user and held and self.known_external_ids and held not in self.known_external_ids:
@@ -1115,8 +1115,8 @@ def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
     wanted = copy.deepcopy(wanted)
     old_name = current.get('name') or {}
     new_name = {**old_name, **(wanted.get('name') or {})}
-    if not wanted.get('displayName') and wanted.get('name') and \
-            current.get('displayName') == built_display_name(old_name) != built_display_name(new_name):
+    if (not wanted.get('displayName') and wanted.get('name')
+            and current.get('displayName') == built_display_name(old_name) != built_display_name(new_name)):
         wanted['displayName'] = built_display_name(new_name)
     pairs = [(current.get('name'), wanted.get('name'))]
     if wanted.get('addresses') and isinstance(current.get('addresses'), list) and current['addresses']:
@@ -1144,10 +1144,11 @@ def with_manager_id(client: 'Client', user: dict, existing: dict | None = None) 
     if str(manager).casefold() not in own:
         try:
             found = client.search('Users', 'userName', manager) or client.get('Users', manager)
-            reason = 'it is the user themself' if found and existing and found['id'] == existing.get('id') else \
-                'no AWS user has that userName or id' + ('' if given.get('value') else (
-                    '; AWS cannot find a user by display name: map the manager\'s user name (usually the e-mail) '
-                    f'or AWS user id to {ENTERPRISE_SCHEMA}.manager.value'))
+            by_name = '' if given.get('value') else (
+                '; AWS cannot find a user by display name: map the manager\'s user name (usually the e-mail) or AWS '
+                f'user id to {ENTERPRISE_SCHEMA}.manager.value')
+            reason = ('it is the user themself' if found and existing and found['id'] == existing.get('id')
+                      else f'no AWS user has that userName or id{by_name}')
         except (ScimError, InputError) as exc:
             reason = f'it could not be looked up ({exc.detail if isinstance(exc, ScimError) else exc})'
     if found and reason != 'it is the user themself':
@@ -1417,8 +1418,8 @@ def plan_create(client: Client, request: UserRequest, settings: Settings) -> Use
     refuse_wrong_shapes(mapping, settings.mapper_out)
     user, missing = creatable(mapping.user)
     if missing:
-        existing = identifier_pairs(request.profile, request.mapped) and \
-            resolve_user(client, request, settings.mapper_out, use_old_data=False).user
+        existing = (identifier_pairs(request.profile, request.mapped)
+                    and resolve_user(client, request, settings.mapper_out, use_old_data=False).user)
         if existing:
             return update_instead(client, request, existing, settings)
         raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
@@ -1554,9 +1555,11 @@ def write_user(client: Client, plan: UserPlan) -> dict | None:
 
 
 def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
-    """One PatchUser: the user as AWS holds it afterwards; AWS's 409 names who holds the new identifier."""
+    """One PatchUser: the user as AWS answers it afterwards (as the operations make it when AWS answers without it);
+    AWS's 409 names who holds the new identifier."""
     try:
-        return client.patch('Users', user['id'], operations) or apply_operations(user, operations)
+        answer = client.patch('Users', user['id'], operations)
+        return answer if answer and answer.get('id') == user['id'] else apply_operations(user, operations)
     except ScimError as exc:
         taken = taken_identifiers(client, user, operations) if exc.status == 409 else ''
         if not taken:
@@ -1705,8 +1708,8 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
     try:
         options = UserOptions.from_args(command, args, settings)
         items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
-        raw_profiles = [items.joined] if items.joined and client.search('Users', 'userName', items.joined) else \
-            items.items   # several names, unless AWS has a user named by the whole text
+        raw_profiles = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
+                        else items.items)   # several names, unless AWS has a user named by the whole text
     except Exception as exc:
         vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
         return [iam_entry(UserOutcome(vendor, {}))]
@@ -1821,8 +1824,8 @@ def user_profile_items(raw: Any, several: bool) -> ProfileItems:
         raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
     items = raw if isinstance(raw, list) else [raw]
     joined = ''
-    if several and isinstance(raw, str) and not looks_like_json(raw) and \
-            len([name for name in raw.split(',') if name.strip()]) > 1:
+    if (several and isinstance(raw, str) and not looks_like_json(raw)
+            and len([name for name in raw.split(',') if name.strip()]) > 1):
         items, joined = raw.split(','), raw.strip()
     given = [item for item in items if not is_empty(item)]
     if len(given) > 1 and not several:
@@ -2084,8 +2087,8 @@ def membership_report(command: str, outcomes: list[UserOutcome],
         return '', {}
     if command == 'iam-disable-user':
         rows = [containment_context(change) for change in changes.values()]
-        markdown = containment_markdown(next(iter(changes.values()))) if len(outcomes) == 1 else \
-            containment_table(list(changes.values()))
+        markdown = (containment_markdown(next(iter(changes.values()))) if len(outcomes) == 1
+                    else containment_table(list(changes.values())))
         return markdown, {'AWSILM.Containment(val.userId && val.userId == obj.userId)': rows}
     rows = [restore_context(change) for change in changes.values()]
     return (''.join(restore_markdown(change) for change in changes.values()),
@@ -2107,8 +2110,13 @@ def restore_context(change: MembershipChange) -> dict[str, Any]:
 
 
 def group_names(groups: list[dict]) -> str:
-    return ', '.join(f'{g.get("displayName") or "(no name)"} ({g["id"]})' for g in groups[:MEMBERS_SHOWN]) + \
-        (f' and {len(groups) - MEMBERS_SHOWN} more' if len(groups) > MEMBERS_SHOWN else '')
+    return some_of([f'{g.get("displayName") or "(no name)"} ({g["id"]})' for g in groups])
+
+
+def some_of(texts: list[str]) -> str:
+    """The first MEMBERS_SHOWN texts, joined, and how many more there are."""
+    more = len(texts) - MEMBERS_SHOWN
+    return ', '.join(texts[:MEMBERS_SHOWN]) + (f' and {more} more' if more > 0 else '')
 
 
 def containment_markdown(change: MembershipChange) -> str:
@@ -2169,8 +2177,7 @@ def stays_open_report(outcomes: list[UserOutcome],
     if not users:
         return '', {}
     ids = list(dict.fromkeys(user_id for _, user_id in users))
-    named = ', '.join(f'{name} ({user_id})' for name, user_id in users[:MEMBERS_SHOWN]) + \
-        (f' and {len(users) - MEMBERS_SHOWN} more' if len(users) > MEMBERS_SHOWN else '')
+    named = some_of([f'{name} ({user_id})' for name, user_id in users])
     groups = ('' if changes else '- **Groups**: every group membership stays (and with it the permission sets '
               'assigned through it); run again with remove-from-groups=true to remove them.\n')
     statement = json.dumps(deny_statement(ids), indent=2)
@@ -2447,9 +2454,7 @@ def names_note(names: dict[str, str], unknown: list[str]) -> str:
     """What the readable output says of the members given by name."""
     text = ''.join(f'\n{name} is the AWS user {user_id}.' for name, user_id in list(names.items())[:MEMBERS_SHOWN])
     if unknown:
-        text += f'\n**Not changed**: no AWS user has the user name {", ".join(unknown[:MEMBERS_SHOWN])}' + \
-            (f' (and {len(unknown) - MEMBERS_SHOWN} more)' if len(unknown) > MEMBERS_SHOWN else '') + \
-            f'. {FIND_MEMBER_HINT}'
+        text += f'\n**Not changed**: no AWS user has the user name {some_of(unknown)}. {FIND_MEMBER_HINT}'
     return text + '\n' if text else ''
 
 

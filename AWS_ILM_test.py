@@ -102,9 +102,9 @@ def run_command(command: str, args: dict | None = None, params: dict | None = No
     """Run one command through main() as the server does; the entries it emitted (token and traceback free)."""
     for name in ("results", "debug", "info", "error"):
         getattr(demisto, name).reset_mock()
-    with mock.patch.object(demisto, "params", return_value=dict(PARAMS if params is None else params)), \
-            mock.patch.object(demisto, "args", return_value=dict(args or {})), \
-            mock.patch.object(demisto, "command", return_value=command):
+    with (mock.patch.object(demisto, "params", return_value=dict(PARAMS if params is None else params)),
+          mock.patch.object(demisto, "args", return_value=dict(args or {})),
+          mock.patch.object(demisto, "command", return_value=command)):
         try:
             AWS_ILM.main()
         except SystemExit:   # return_error ends the execution
@@ -268,7 +268,8 @@ def test_normaliser_builds_a_valid_aws_user():
     mapping = AWS_ILM.normalise_user(mapped)
     user = mapping.user
     assert mapping.dropped == ('phoneNumbers "+1 666" (AWS keeps one phoneNumber)',
-                               f"{AWS_ILM.ENTERPRISE_SCHEMA}.managerflag") and mapping.problems == ()
+                               f"{AWS_ILM.ENTERPRISE_SCHEMA}.managerflag")
+    assert mapping.problems == ()
     assert user == {
         "userName": "jdoe", "name": {"givenName": "Jane", "familyName": "Doe"},
         "emails": [{"value": "jdoe@example.com", "primary": True}],
@@ -295,7 +296,8 @@ def test_normaliser_rejects_a_non_boolean_active():
     When it is normalised,
     Then it is a problem naming it, and nothing is kept."""
     mapping = AWS_ILM.normalise_user({"active": "maybe"})
-    assert mapping.problems == ('"active" must be true or false, not "maybe".',) and mapping.user == {}
+    assert mapping.problems == ('"active" must be true or false, not "maybe".',)
+    assert mapping.user == {}
 
 
 def test_normaliser_ignores_a_non_dict_mapping():
@@ -328,7 +330,8 @@ def test_apply_operations_mirrors_a_patch():
                   {"op": "replace", "path": "active", "value": False}]
     after = AWS_ILM.apply_operations(USER, operations)
     assert after["name"] == {"familyName": "Doe", "givenName": "Janet"}
-    assert after[AWS_ILM.ENTERPRISE_SCHEMA] == {"department": "IT"} and after["active"] is False
+    assert after[AWS_ILM.ENTERPRISE_SCHEMA] == {"department": "IT"}
+    assert after["active"] is False
     assert USER["active"] is True
 
 
@@ -394,7 +397,8 @@ def test_throttling_is_waited_out_honoring_retry_after(requests_mock):
                                       {"status_code": 429, "headers": {"Retry-After": "1"}, "json": load("error_429.json")},
                                       {"json": {**load("user_list.json"), "Resources": [USER]}}])
     assert client().search("Users", "userName", "jdoe@example.com")["id"] == USER_ID
-    assert waits() == [2.0, 1.0] and requests_mock.call_count == 3
+    assert waits() == [2.0, 1.0]
+    assert requests_mock.call_count == 3
 
 
 def test_a_retry_after_longer_than_the_time_left_fails_at_once_naming_the_wait(requests_mock):
@@ -404,9 +408,11 @@ def test_a_retry_after_longer_than_the_time_left_fails_at_once_naming_the_wait(r
     requests_mock.get(API + "Users", status_code=429, headers={"Retry-After": "3600"}, json=load("error_429.json"))
     with pytest.raises(AWS_ILM.ScimError) as failure:
         client(budget_seconds=30).search("Users", "userName", "jdoe@example.com")
-    assert failure.value.status == 429 and "AWS asked to wait 3600 s (Retry-After)" in failure.value.detail
+    assert failure.value.status == 429
+    assert "AWS asked to wait 3600 s (Retry-After)" in failure.value.detail
     assert "more than the 30 s this command has left" in failure.value.detail
-    assert waits() == [] and requests_mock.call_count == 1
+    assert waits() == []
+    assert requests_mock.call_count == 1
 
 
 def test_a_server_error_is_retried_five_times_then_reported(requests_mock):
@@ -416,8 +422,10 @@ def test_a_server_error_is_retried_five_times_then_reported(requests_mock):
     requests_mock.get(API + "Users", status_code=503, json=load("error_500.json"))
     with pytest.raises(AWS_ILM.ScimError) as failure:
         client().search("Users", "userName", "jdoe@example.com")
-    assert failure.value.status == 503 and "gave up after 6 attempts" in failure.value.detail
-    assert requests_mock.call_count == 6 and all(0 <= wait <= AWS_ILM.SERVER_ERROR_BACKOFF_CAP for wait in waits())
+    assert failure.value.status == 503
+    assert "gave up after 6 attempts" in failure.value.detail
+    assert requests_mock.call_count == 6
+    assert all(0 <= wait <= AWS_ILM.SERVER_ERROR_BACKOFF_CAP for wait in waits())
 
 
 def test_a_create_whose_answer_was_lost_is_sent_again_and_recognised(requests_mock):
@@ -431,7 +439,8 @@ def test_a_create_whose_answer_was_lost_is_sent_again_and_recognised(requests_mo
     entries = AWS_ILM.run_user_command("iam-create-user", client(), {"user-profile": json.dumps(NEW_HIRE)}, settings)
     result = entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]
     assert (result["success"], result["action"], result["id"]) == (True, "create", uid(1))
-    assert post.call_count == 2 and not [r for r in requests_mock.request_history if r.method == "PATCH"]
+    assert post.call_count == 2
+    assert not [r for r in requests_mock.request_history if r.method == "PATCH"]
 
 
 def test_a_write_whose_answer_stays_lost_says_aws_may_have_applied_it(requests_mock):
@@ -443,7 +452,8 @@ def test_a_write_whose_answer_stays_lost_says_aws_may_have_applied_it(requests_m
     patch = requests_mock.patch(API + f"Users/{uid(1)}", exc=requests.exceptions.ConnectionError("reset"))
     result = vendor(run_command("iam-disable-user", {"user-profile": "jdoe@example.com"}))
     assert patch.call_count == 1 + AWS_ILM.LOST_ANSWER_RETRIES
-    assert result["errorCode"] == 502 and "AWS may have applied it" in result["errorMessage"]
+    assert result["errorCode"] == 502
+    assert "AWS may have applied it" in result["errorMessage"]
     assert (result["id"], result["username"], result["active"]) == (uid(1), "jdoe@example.com", None)
 
 
@@ -471,7 +481,8 @@ def test_a_stale_olduserdata_never_touches_the_person_who_now_has_the_old_name(r
     profile = {"username": "jsmith@example.com", "employeeid": "E1", "olduserdata": {"username": "jdoe@example.com"}}
     result = vendor(run_command("iam-disable-user", {"user-profile": json.dumps(profile)}))
     assert (result["success"], result["id"], result["active"]) == (True, uid(1), False)
-    assert patch_jane.call_count == 1 and patch_john.call_count == 0
+    assert patch_jane.call_count == 1
+    assert patch_john.call_count == 0
 
 
 def test_a_hire_onto_another_persons_name_changes_nobody(requests_mock):
@@ -481,7 +492,8 @@ def test_a_hire_onto_another_persons_name_changes_nobody(requests_mock):
     requests_mock.post(API + "Users", status_code=409, json=load("error_409.json"))
     directory(requests_mock, aws_user(2, "jdoe@example.com", "E2", active=False))
     result = vendor(run_command("iam-create-user", {"user-profile": json.dumps({**NEW_HIRE, "employeeid": "E3"})}))
-    assert result["errorCode"] == 409 and "belongs to another person (externalId E2" in result["errorMessage"]
+    assert result["errorCode"] == 409
+    assert "belongs to another person (externalId E2" in result["errorMessage"]
     assert result["username"] == "jdoe@example.com"
     assert not [r for r in requests_mock.request_history if r.method == "PATCH"]
 
@@ -513,7 +525,8 @@ def test_in_debug_mode_several_users_are_worked_one_at_a_time(requests_mock, moc
             threading.get_ident()) or {**USER, "active": False})
     entries = run_command("iam-disable-user", {"user-profile": ["ann@example.com", "bob@example.com"]})
     assert [r["success"] for r in entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]] == [True, True]
-    assert threads == {threading.get_ident()} and not AWS_ILM.support_multithreading.called
+    assert threads == {threading.get_ident()}
+    assert not AWS_ILM.support_multithreading.called
 
 
 # ----- Block Account that contains; enable with restore-groups; the dry run ------------------------------
@@ -551,7 +564,8 @@ def test_a_contained_user_is_disabled_first_then_leaves_each_group_alone(request
                for p in patches)
     contained = entries[0]["EntryContext"]["AWSILM.Containment(val.userId && val.userId == obj.userId)"][0]
     assert [g["displayName"] for g in contained["groupsRemoved"]] == ["Admins-Prod", "Developers"]
-    assert contained["complete"] is True and "Admins-Prod (g-1)" in entries[0]["HumanReadable"]
+    assert contained["complete"] is True
+    assert "Admins-Prod (g-1)" in entries[0]["HumanReadable"]
     assert [g["id"] for g in stored_context()["containedUsers"][uid(1)]["groups"]] == ["g-1", "g-2"]
 
 
@@ -607,7 +621,8 @@ def test_the_record_is_written_again_when_another_command_wrote_it_meanwhile(req
     requests_mock.patch(API + "Groups/g-1", status_code=204)
     run_command("iam-disable-user", {"user-profile": "jdoe@example.com", "remove-from-groups": "true"})
     (context,), kwargs = write.call_args
-    assert set(context["containedUsers"]) == {"other-id", USER_ID} and kwargs == {"version": 5}
+    assert set(context["containedUsers"]) == {"other-id", USER_ID}
+    assert kwargs == {"version": 5}
 
 
 def test_restore_groups_puts_the_user_back_and_names_a_group_that_is_gone(requests_mock):
@@ -636,7 +651,8 @@ def test_an_enable_without_restore_groups_names_the_groups_left_out(requests_moc
     directory(requests_mock, {**USER, "active": False})
     requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
     entries = run_command("iam-enable-user", {"user-profile": "jdoe@example.com"})
-    assert "Prod (g-1)" in entries[0]["HumanReadable"] and "restore-groups=true" in entries[0]["HumanReadable"]
+    assert "Prod (g-1)" in entries[0]["HumanReadable"]
+    assert "restore-groups=true" in entries[0]["HumanReadable"]
     assert not [r for r in requests_mock.request_history if "/groups" in r.path]
     assert list(stored_context()["containedUsers"]) == [USER_ID]
 
@@ -651,7 +667,8 @@ def test_a_dry_run_reads_as_usual_and_sends_no_write(requests_mock):
     entries = run_command("iam-disable-user", {"user-profile": "jdoe@example.com", "remove-from-groups": "true",
                                                "dry-run": "true"})
     assert {r.method for r in requests_mock.request_history} == {"GET"}
-    assert list(entries[0]["EntryContext"]) == ["AWSILM.DryRun"] and stored_context() == {}
+    assert list(entries[0]["EntryContext"]) == ["AWSILM.DryRun"]
+    assert stored_context() == {}
     dry = entries[0]["EntryContext"]["AWSILM.DryRun"]
     assert [(r["method"], r["path"]) for r in dry["requests"]] == [("PATCH", f"/Users/{USER_ID}"),
                                                                    ("PATCH", "/Groups/g-1")]
@@ -687,9 +704,13 @@ def test_get_user_by_username(requests_mock):
     result = vendor(entries)
     assert filter_of(search.last_request) == 'userName eq "jdoe@example.com"'
     assert requests_mock.call_count == 1
-    assert result["success"] is True and result["action"] == "get" and result["active"] is True
-    assert result["id"] == USER_ID and result["username"] == "jdoe@example.com"
-    assert result["email"] == "jdoe@example.com" and result["details"] == USER
+    assert result["success"] is True
+    assert result["action"] == "get"
+    assert result["active"] is True
+    assert result["id"] == USER_ID
+    assert result["username"] == "jdoe@example.com"
+    assert result["email"] == "jdoe@example.com"
+    assert result["details"] == USER
     assert user_profile(entries) == {"Username": "jdoe@example.com", "Given Name": "Jane", "Surname": "Doe",
                                      "Display Name": "Jane Doe", "Email": "jdoe@example.com", "Employee ID": "701984"}
     assert entries[0]["HumanReadable"].startswith("### Get User Results (AWS-ILM)")
@@ -702,7 +723,8 @@ def test_get_user_by_id_first(requests_mock):
     Then the user is read by id, in one request."""
     requests_mock.get(API + f"Users/{USER_ID}", json=USER)
     result = vendor(run_command("iam-get-user", {"user-profile": json.dumps({"id": USER_ID, "username": "x"})}))
-    assert result["id"] == USER_ID and requests_mock.call_count == 1
+    assert result["id"] == USER_ID
+    assert requests_mock.call_count == 1
 
 
 def test_get_user_unknown_id_falls_back_to_username(requests_mock):
@@ -712,7 +734,8 @@ def test_get_user_unknown_id_falls_back_to_username(requests_mock):
     requests_mock.get(API + "Users/gone", status_code=404, json=load("error_404.json"))
     user_search(requests_mock, USER)
     result = vendor(run_command("iam-get-user", {"user-profile": {"id": "gone", "username": "jdoe@example.com"}}))
-    assert result["success"] is True and requests_mock.call_count == 2
+    assert result["success"] is True
+    assert requests_mock.call_count == 2
 
 
 def test_get_user_by_external_id(requests_mock):
@@ -758,8 +781,10 @@ def test_get_user_without_identifier_explains(requests_mock):
     When iam-get-user runs,
     Then a 400 says what to map, and nothing is sent."""
     result = vendor(run_command("iam-get-user", {"user-profile": '{"title": "CTO"}'}))
-    assert result["success"] is False and result["errorCode"] == 400
-    assert "userName, externalId or id" in result["errorMessage"] and requests_mock.call_count == 0
+    assert result["success"] is False
+    assert result["errorCode"] == 400
+    assert "userName, externalId or id" in result["errorMessage"]
+    assert requests_mock.call_count == 0
 
 
 def test_get_user_ambiguous_match(requests_mock):
@@ -770,7 +795,8 @@ def test_get_user_ambiguous_match(requests_mock):
     listing["Resources"] = [USER, {**USER, "id": "other"}]
     requests_mock.get(API + "Users", json=listing)
     result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
-    assert result["errorCode"] == 409 and "2 users match" in result["errorMessage"]
+    assert result["errorCode"] == 409
+    assert "2 users match" in result["errorMessage"]
 
 
 def test_get_user_escapes_hostile_username(requests_mock):
@@ -795,7 +821,9 @@ def test_create_user_creates_first(requests_mock):
         "userName": "jdoe@example.com", "name": {"givenName": "Jane", "familyName": "Doe"},
         "displayName": "Jane Doe", "emails": [{"value": "jdoe@example.com", "type": "work", "primary": True}],
         "active": True, "schemas": [AWS_ILM.USER_SCHEMA]}
-    assert result["action"] == "create" and result["success"] is True and result["id"] == USER_ID
+    assert result["action"] == "create"
+    assert result["success"] is True
+    assert result["id"] == USER_ID
     assert user_profile(entries) == NEW_HIRE
     assert entries[0]["HumanReadable"].startswith("### Create User Results (AWS-ILM)")
 
@@ -837,8 +865,10 @@ def test_create_user_missing_required_fields(requests_mock):
     Then a 400 names what is missing and nothing is created."""
     user_search(requests_mock)
     result = vendor(run_command("iam-create-user", {"user-profile": '{"username": "x", "givenname": "X"}'}))
-    assert result["success"] is False and result["errorCode"] == 400
-    assert "name.familyName" in result["errorMessage"] and "displayName" in result["errorMessage"]
+    assert result["success"] is False
+    assert result["errorCode"] == 400
+    assert "name.familyName" in result["errorMessage"]
+    assert "displayName" in result["errorMessage"]
     assert not [r for r in requests_mock.request_history if r.method == "POST"]
 
 
@@ -849,7 +879,8 @@ def test_create_user_partial_profile_of_existing_user_updates(requests_mock):
     user_search(requests_mock, USER)
     patch = requests_mock.patch(API + f"Users/{USER_ID}", json={**USER, "title": "CTO"})
     result = vendor(run_command("iam-create-user", {"user-profile": '{"username": "jdoe@example.com", "title": "CTO"}'}))
-    assert result["action"] == "update" and result["success"] is True
+    assert result["action"] == "update"
+    assert result["success"] is True
     assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "title", "value": "CTO"}]
 
 
@@ -861,7 +892,8 @@ def test_create_existing_user_becomes_update(requests_mock):
     user_search(requests_mock, load("user_inactive.json"))
     patch = requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
     result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
-    assert result["action"] == "update" and result["active"] is True
+    assert result["action"] == "update"
+    assert result["active"] is True
     assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "active", "value": True}]
 
 
@@ -872,7 +904,8 @@ def test_create_conflict_with_someone_else(requests_mock):
     requests_mock.post(API + "Users", status_code=409, json=load("error_409.json"))
     user_search(requests_mock)
     result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
-    assert result["success"] is False and result["errorCode"] == 409
+    assert result["success"] is False
+    assert result["errorCode"] == 409
     assert "another user holds the same" in result["errorMessage"]
 
 
@@ -901,7 +934,8 @@ def test_create_user_rejected_by_aws(requests_mock):
     Then the result carries AWS's detail."""
     requests_mock.post(API + "Users", status_code=400, json=load("error_400.json"))
     result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
-    assert result["errorCode"] == 400 and result["errorMessage"] == load("error_400.json")["detail"]
+    assert result["errorCode"] == 400
+    assert result["errorMessage"] == load("error_400.json")["detail"]
 
 
 # ----- iam-update-user --------------------------------------------------------------------------
@@ -917,7 +951,9 @@ def test_update_user_patches_differences_and_enables_in_one_request(requests_moc
     assert requests_mock.call_count == 2
     assert patch.last_request.json() == {"schemas": [AWS_ILM.PATCH_SCHEMA], "Operations": [
         {"op": "replace", "path": "title", "value": "CTO"}, {"op": "replace", "path": "active", "value": True}]}
-    assert result["action"] == "update" and result["active"] is True and result["details"]["title"] == "CTO"
+    assert result["action"] == "update"
+    assert result["active"] is True
+    assert result["details"]["title"] == "CTO"
     assert entries[0]["HumanReadable"].startswith("### Update User Results (AWS-ILM)")
 
 
@@ -927,7 +963,8 @@ def test_update_user_without_changes_sends_no_patch(requests_mock):
     Then no PATCH is sent."""
     user_search(requests_mock, USER)
     result = vendor(run_command("iam-update-user", {"user-profile": '{"username": "jdoe@example.com"}'}))
-    assert result["success"] is True and requests_mock.call_count == 1
+    assert result["success"] is True
+    assert requests_mock.call_count == 1
 
 
 def test_update_user_does_not_enable_when_not_allowed(requests_mock):
@@ -936,7 +973,8 @@ def test_update_user_does_not_enable_when_not_allowed(requests_mock):
     Then the user stays disabled."""
     user_search(requests_mock, load("user_inactive.json"))
     result = vendor(run_command("iam-update-user", {"user-profile": "jdoe@example.com", "allow-enable": "false"}))
-    assert result["active"] is False and requests_mock.call_count == 1
+    assert result["active"] is False
+    assert requests_mock.call_count == 1
 
 
 def test_update_user_patch_answering_204(requests_mock):
@@ -971,7 +1009,8 @@ def test_update_missing_user_creates_it(requests_mock):
     user_search(requests_mock)
     requests_mock.post(API + "Users", status_code=201, json=USER)
     result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE}))
-    assert result["action"] == "create" and result["success"] is True
+    assert result["action"] == "create"
+    assert result["success"] is True
 
 
 def test_update_missing_user_skipped_when_create_if_not_exists_is_off(requests_mock):
@@ -988,7 +1027,8 @@ def test_update_user_disabled(requests_mock):
     When iam-update-user runs,
     Then the result is the Command is disabled. skip, and nothing is sent."""
     result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE}, {**PARAMS, "update_user_enabled": False}))
-    assert result["reason"] == "Command is disabled." and requests_mock.call_count == 0
+    assert result["reason"] == "Command is disabled."
+    assert requests_mock.call_count == 0
 
 
 def test_update_user_bad_allow_enable(requests_mock):
@@ -997,7 +1037,8 @@ def test_update_user_bad_allow_enable(requests_mock):
     Then a 400 names the argument."""
     user_search(requests_mock, load("user_inactive.json"))
     result = vendor(run_command("iam-update-user", {"user-profile": "jdoe", "allow-enable": "perhaps"}))
-    assert result["errorCode"] == 400 and "allow-enable" in result["errorMessage"]
+    assert result["errorCode"] == 400
+    assert "allow-enable" in result["errorMessage"]
 
 
 def test_update_user_bad_olduserdata(requests_mock):
@@ -1006,7 +1047,8 @@ def test_update_user_bad_olduserdata(requests_mock):
     Then a 400 names olduserdata."""
     user_search(requests_mock)
     result = vendor(run_command("iam-update-user", {"user-profile": {"username": "x", "olduserdata": "{nope"}}))
-    assert result["errorCode"] == 400 and "olduserdata" in result["errorMessage"]
+    assert result["errorCode"] == 400
+    assert "olduserdata" in result["errorMessage"]
 
 
 # ----- iam-disable-user -------------------------------------------------------------------------
@@ -1019,8 +1061,11 @@ def test_disable_user(requests_mock):
     entries = run_command("iam-disable-user", {"user-profile": '{"username": "jdoe@example.com"}'})
     result = vendor(entries)
     assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "active", "value": False}]
-    assert result["action"] == "disable" and result["active"] is False and result["success"] is True
-    assert requests_mock.call_count == 2 and user_profile(entries) == {"username": "jdoe@example.com"}
+    assert result["action"] == "disable"
+    assert result["active"] is False
+    assert result["success"] is True
+    assert requests_mock.call_count == 2
+    assert user_profile(entries) == {"username": "jdoe@example.com"}
     assert entries[0]["HumanReadable"].startswith("### Disable User Results (AWS-ILM)")
 
 
@@ -1042,7 +1087,8 @@ def test_disable_missing_user_is_a_skip(requests_mock):
     entries = run_command("iam-disable-user", {"user-profile": "nobody"})
     result = vendor(entries)
     assert (result["success"], result["skipped"], result["reason"]) == (True, True, "User does not exist")
-    assert "| AWS-ILM |" in entries[0]["HumanReadable"] and "skipped" in entries[0]["HumanReadable"]
+    assert "| AWS-ILM |" in entries[0]["HumanReadable"]
+    assert "skipped" in entries[0]["HumanReadable"]
 
 
 def test_disable_user_disabled_by_param_reports_the_users_real_state(requests_mock):
@@ -1094,8 +1140,10 @@ def test_create_refuses_what_aws_would_refuse_and_sends_nothing(requests_mock, f
     """Given a profile value AWS's rules refuse, when iam-create-user runs, then a 400 names the attribute, the
     character (or the length) and AWS's rule, and no request is sent."""
     result = vendor(run_command("iam-create-user", {"user-profile": {**NEW_HIRE, field: value}}))
-    assert (result["success"], result["errorCode"]) == (False, 400) and expected in result["errorMessage"]
-    assert "AWS allows" in result["errorMessage"] and "nothing was sent" in result["errorMessage"]
+    assert (result["success"], result["errorCode"]) == (False, 400)
+    assert expected in result["errorMessage"]
+    assert "AWS allows" in result["errorMessage"]
+    assert "nothing was sent" in result["errorMessage"]
     assert requests_mock.call_count == 0
 
 
@@ -1107,8 +1155,10 @@ def test_update_refuses_a_control_character_before_the_patch(requests_mock):
     patch = requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
     result = vendor(run_command("iam-update-user", {"user-profile": {"username": "jdoe@example.com",
                                                                      "title": "Lead\u0007"}}))
-    assert result["errorCode"] == 400 and '"title" has U+0007' in result["errorMessage"]
-    assert patch.call_count == 0 and result["username"] == "jdoe@example.com"
+    assert result["errorCode"] == 400
+    assert '"title" has U+0007' in result["errorMessage"]
+    assert patch.call_count == 0
+    assert result["username"] == "jdoe@example.com"
 
 
 def test_letters_marks_and_punctuation_of_any_script_pass():
@@ -1128,7 +1178,8 @@ def test_enable_user_enables_a_disabled_user_in_one_patch(requests_mock):
     result = vendor(entries)
     assert patch.last_request.json()["Operations"] == [{"op": "replace", "path": "active", "value": True}]
     assert (result["action"], result["active"], result["success"], result["id"]) == ("enable", True, True, USER_ID)
-    assert requests_mock.call_count == 2 and entries[0]["HumanReadable"].startswith("### Enable User Results (AWS-ILM)")
+    assert requests_mock.call_count == 2
+    assert entries[0]["HumanReadable"].startswith("### Enable User Results (AWS-ILM)")
 
 
 @pytest.mark.parametrize("found, reason", [(USER, "User is already enabled."), (None, "User does not exist")])
@@ -1173,7 +1224,8 @@ def test_the_login_key_of_get_user_data_finds_the_user(requests_mock):
     search = user_search(requests_mock, USER)
     result = vendor(run_command("iam-get-user", {"user-profile": '{"login": "jdoe@example.com"}',
                                                  "using-brand": "AWS-ILM"}))
-    assert result["success"] is True and result["id"] == USER_ID
+    assert result["success"] is True
+    assert result["id"] == USER_ID
     assert search.last_request.qs["filter"] == ['username eq "jdoe@example.com"']
 
 
@@ -1183,7 +1235,8 @@ def test_blank_users_in_a_list_are_ignored_and_counted(requests_mock):
     Then the blanks are ignored, and the readable output counts them."""
     user_search(requests_mock, load("user_inactive.json"))
     entries = run_command("iam-disable-user", {"user-profile": ["jdoe@example.com", "", None, "  "]})
-    assert len(entries) == 1 and vendor(entries)["success"] is True
+    assert len(entries) == 1
+    assert vendor(entries)["success"] is True
     assert "3 blank items of user-profile ignored" in entries[0]["HumanReadable"]
 
 
@@ -1209,8 +1262,11 @@ def test_get_group_by_id(requests_mock):
     listing = member_pages(requests_mock, 2)
     entries = run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID})})
     out = group_output(entries, "GetGroup")
-    assert out["success"] is True and out["id"] == GROUP_ID and out["displayName"] == "Engineers"
-    assert out["details"] == GROUP and entries[0]["HumanReadable"].startswith("### AWS Get Group:")
+    assert out["success"] is True
+    assert out["id"] == GROUP_ID
+    assert out["displayName"] == "Engineers"
+    assert out["details"] == GROUP
+    assert entries[0]["HumanReadable"].startswith("### AWS Get Group:")
     assert out["members"] == [{"value": "u000", "display": "User 0"}, {"value": "u001", "display": "User 1"}]
     assert filter_of(listing.last_request) == f'groups.value eq "{GROUP_ID}"'
     assert "**2 members**" in entries[0]["HumanReadable"]
@@ -1242,7 +1298,8 @@ def test_get_group_members_fall_back_to_one_page_when_aws_refuses_a_cursor(reque
                                       {"json": {**load("user_list.json"), "Resources": [USER]}}])
     out = group_output(run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID})}), "GetGroup")
     second = parse_qs(urlsplit(requests_mock.request_history[-1].url).query, keep_blank_values=True)
-    assert out["members"] == [{"value": USER_ID, "display": "Jane Doe"}] and "cursor" not in second
+    assert out["members"] == [{"value": USER_ID, "display": "Jane Doe"}]
+    assert "cursor" not in second
 
 
 @pytest.mark.parametrize("include", ["false", False, "FALSE"])
@@ -1253,7 +1310,9 @@ def test_get_group_without_members_is_one_request(requests_mock, include):
     requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
     out = group_output(run_command("iam-get-group", {"scim": json.dumps({"id": GROUP_ID}), "includeMembers": include}),
                        "GetGroup")
-    assert out["success"] is True and out["members"] is None and requests_mock.call_count == 1
+    assert out["success"] is True
+    assert out["members"] is None
+    assert requests_mock.call_count == 1
 
 
 def test_get_group_bad_include_members(requests_mock):
@@ -1261,10 +1320,11 @@ def test_get_group_bad_include_members(requests_mock):
     When iam-get-group runs,
     Then a 400 names the argument."""
     out = group_output(run_command("iam-get-group", {"scim": '{"id": "g"}', "includeMembers": "maybe"}), "GetGroup")
-    assert out["errorCode"] == 400 and "includeMembers must be true or false" in out["errorMessage"]
+    assert out["errorCode"] == 400
+    assert "includeMembers must be true or false" in out["errorMessage"]
 
 
-def test_group_tables_list_columns_as_the_seed_does(requests_mock):
+def test_group_tables_list_columns_as_the_published_examples_do(requests_mock):
     """Given a group,
     When iam-get-group runs,
     Then the readable table has the published columns."""
@@ -1281,7 +1341,8 @@ def test_get_group_by_name(requests_mock):
     member_pages(requests_mock, 0)
     search = requests_mock.get(API + "Groups", json=load("group_list.json"))
     out = group_output(run_command("iam-get-group", {"scim": '{"displayName": "Engineers"}'}), "GetGroup")
-    assert out["id"] == GROUP_ID and filter_of(search.last_request) == 'displayName eq "Engineers"'
+    assert out["id"] == GROUP_ID
+    assert filter_of(search.last_request) == 'displayName eq "Engineers"'
 
 
 @pytest.mark.parametrize("scim", ['{"id": "nope"}', '{"displayName": "nope"}'])
@@ -1304,7 +1365,9 @@ def test_group_bad_scim(requests_mock, scim, message):
     When a group command runs,
     Then a 400 says what to give."""
     out = group_output(run_command("iam-get-group", {"scim": scim}), "GetGroup")
-    assert out["success"] is False and out["errorCode"] == 400 and message in out["errorMessage"]
+    assert out["success"] is False
+    assert out["errorCode"] == 400
+    assert message in out["errorMessage"]
 
 
 def test_create_group(requests_mock):
@@ -1316,7 +1379,8 @@ def test_create_group(requests_mock):
     out = group_output(entries, "CreateGroup")
     assert post.last_request.json() == {"schemas": [AWS_ILM.GROUP_SCHEMA], "displayName": "Engineers",
                                         "externalId": "e-1"}
-    assert out["success"] is True and out["id"] == GROUP_ID
+    assert out["success"] is True
+    assert out["id"] == GROUP_ID
     assert entries[0]["HumanReadable"].startswith("### AWS Create Group:")
 
 
@@ -1329,7 +1393,8 @@ def test_create_group_with_members(requests_mock):
     assert post.last_request.json()["members"] == [{"value": "u1"}]
     out = group_output(run_command("iam-create-group", {"scim": json.dumps(
         {"displayName": "G", "members": [str(i) for i in range(101)]})}), "CreateGroup")
-    assert out["errorCode"] == 400 and "at most 100" in out["errorMessage"]
+    assert out["errorCode"] == 400
+    assert "at most 100" in out["errorMessage"]
 
 
 def test_create_group_conflict(requests_mock):
@@ -1348,7 +1413,9 @@ def test_create_group_needs_display_name(requests_mock):
     When iam-create-group runs,
     Then a 400 asks for it and nothing is sent."""
     out = group_output(run_command("iam-create-group", {"scim": '{"id": "x"}'}), "CreateGroup")
-    assert out["errorCode"] == 400 and "displayName" in out["errorMessage"] and requests_mock.call_count == 0
+    assert out["errorCode"] == 400
+    assert "displayName" in out["errorMessage"]
+    assert requests_mock.call_count == 0
 
 
 def test_create_group_server_error(requests_mock):
@@ -1371,7 +1438,9 @@ def test_update_group_batches_member_changes(requests_mock, count, requests_sent
     out = group_output(entries, "UpdateGroup")
     assert patch.call_count == requests_sent == requests_mock.call_count
     sent = [v["value"] for r in patch.request_history for op in r.json()["Operations"] for v in op["value"]]
-    assert sent == ids and out["success"] is True and out["details"]["membersAdded"] == ids
+    assert sent == ids
+    assert out["success"] is True
+    assert out["details"]["membersAdded"] == ids
     assert all(len(op["value"]) <= 100 for r in patch.request_history for op in r.json()["Operations"])
     assert entries[0]["HumanReadable"].startswith("### AWS Update Group:")
 
@@ -1388,7 +1457,8 @@ def test_update_group_by_name_adds_and_removes(requests_mock):
     assert patch.last_request.json() == {"schemas": [AWS_ILM.PATCH_SCHEMA], "Operations": [
         {"op": "add", "path": "members", "value": [{"value": uid(1)}, {"value": uid(2)}]},
         {"op": "remove", "path": "members", "value": [{"value": uid(3)}]}]}
-    assert out["success"] is True and out["details"] == {"membersAdded": [uid(1), uid(2)], "membersRemoved": [uid(3)]}
+    assert out["success"] is True
+    assert out["details"] == {"membersAdded": [uid(1), uid(2)], "membersRemoved": [uid(3)]}
 
 
 def test_update_group_partial_failure_says_what_was_applied(requests_mock):
@@ -1400,8 +1470,11 @@ def test_update_group_partial_failure_says_what_was_applied(requests_mock):
     ids = [uid(i) for i in range(150)]
     out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": ids}),
                        "UpdateGroup")
-    assert patch.call_count == 2 and out["success"] is False and out["errorCode"] == 400
-    assert out["details"]["membersAdded"] == ids[:100] and out["details"]["notAdded"] == ids[100:]
+    assert patch.call_count == 2
+    assert out["success"] is False
+    assert out["errorCode"] == 400
+    assert out["details"]["membersAdded"] == ids[:100]
+    assert out["details"]["notAdded"] == ids[100:]
     assert "Applied 100 of 150" in out["errorMessage"]
 
 
@@ -1411,7 +1484,8 @@ def test_update_group_failure_without_answer_says_it_may_have_applied(requests_m
     Then the 502 says AWS may have applied it."""
     requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset"))
     out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": uid(1)}), "UpdateGroup")
-    assert out["errorCode"] == 502 and "may have applied it" in out["errorMessage"]
+    assert out["errorCode"] == 502
+    assert "may have applied it" in out["errorMessage"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -1424,7 +1498,9 @@ def test_update_group_input_errors(requests_mock, args, message):
     When iam-update-group runs,
     Then a 400 says what to fix, and nothing is sent."""
     out = group_output(run_command("iam-update-group", args), "UpdateGroup")
-    assert out["errorCode"] == 400 and message in out["errorMessage"] and requests_mock.call_count == 0
+    assert out["errorCode"] == 400
+    assert message in out["errorMessage"]
+    assert requests_mock.call_count == 0
 
 
 def test_update_group_adds_a_member_given_by_user_name_by_its_id(requests_mock):
@@ -1448,14 +1524,17 @@ def test_update_group_reports_names_that_match_nobody_and_adds_the_others(reques
     patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
     entries = run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": f"ghost,{uid(1)}"})
     out = group_output(entries, "UpdateGroup")
-    assert out["success"] is True and out["details"]["namesNotFound"] == ["ghost"]
+    assert out["success"] is True
+    assert out["details"]["namesNotFound"] == ["ghost"]
     assert patch.last_request.json()["Operations"][0]["value"] == [{"value": uid(1)}]
     assert "no AWS user has the user name ghost" in entries[0]["HumanReadable"]
     only = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": "ghost"}),
                         "UpdateGroup")
-    assert (only["success"], only["errorCode"]) == (False, 404) and "No AWS user has the user name ghost" in only[
+    assert (only["success"], only["errorCode"]) == (False, 404)
+    assert "No AWS user has the user name ghost" in only[
         "errorMessage"]
-    assert "AWS user id" in only["errorMessage"] and "!aws-ilm-list-users userName=" in only["errorMessage"]
+    assert "AWS user id" in only["errorMessage"]
+    assert "!aws-ilm-list-users userName=" in only["errorMessage"]
     assert patch.call_count == 1
 
 
@@ -1480,7 +1559,8 @@ def test_update_group_refuses_a_name_another_group_has(requests_mock):
     patch = requests_mock.patch(API + f"Groups/{GROUP_ID}", status_code=204)
     out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "newDisplayName": "Platform",
                                                         "memberIdsToAdd": uid(1)}), "UpdateGroup")
-    assert (out["success"], out["errorCode"]) == (False, 409) and other["id"] in out["errorMessage"]
+    assert (out["success"], out["errorCode"]) == (False, 409)
+    assert other["id"] in out["errorMessage"]
     assert patch.call_count == 0
 
 
@@ -1491,7 +1571,8 @@ def test_an_id_with_another_groups_name_says_how_to_rename(requests_mock):
     requests_mock.get(API + f"Groups/{GROUP_ID}", json=GROUP)
     out = group_output(run_command("iam-update-group", {"scim": {"id": GROUP_ID, "displayName": "Other"},
                                                         "memberIdsToAdd": uid(1)}), "UpdateGroup")
-    assert out["errorCode"] == 400 and "newDisplayName" in out["errorMessage"]
+    assert out["errorCode"] == 400
+    assert "newDisplayName" in out["errorMessage"]
 
 
 def test_a_long_member_list_is_counted_in_the_readable_output(requests_mock):
@@ -1502,7 +1583,8 @@ def test_a_long_member_list_is_counted_in_the_readable_output(requests_mock):
     ids = [uid(i) for i in range(300)]
     entries = run_command("iam-update-group", {"scim": {"id": GROUP_ID}, "memberIdsToAdd": ids})
     assert group_output(entries, "UpdateGroup")["details"]["membersAdded"] == ids
-    assert "and 250 more (300 in all)" in entries[0]["HumanReadable"] and uid(299) not in entries[0]["HumanReadable"]
+    assert "and 250 more (300 in all)" in entries[0]["HumanReadable"]
+    assert uid(299) not in entries[0]["HumanReadable"]
 
 
 def test_update_group_unknown_name(requests_mock):
@@ -1522,7 +1604,9 @@ def test_delete_group(requests_mock):
     delete = requests_mock.delete(API + f"Groups/{GROUP_ID}", status_code=204)
     entries = run_command("iam-delete-group", {"scim": json.dumps({"id": GROUP_ID})})
     out = group_output(entries, "DeleteGroup")
-    assert delete.call_count == 1 == requests_mock.call_count and out["success"] is True and out["id"] == GROUP_ID
+    assert delete.call_count == 1 == requests_mock.call_count
+    assert out["success"] is True
+    assert out["id"] == GROUP_ID
     assert entries[0]["HumanReadable"].startswith("### AWS Delete Group:")
 
 
@@ -1550,7 +1634,8 @@ def test_delete_group_id_cannot_escape(requests_mock):
     When iam-delete-group runs,
     Then they are refused or encoded, and no other resource is reached."""
     out = group_output(run_command("iam-delete-group", {"scim": '{"id": ".."}'}), "DeleteGroup")
-    assert out["errorCode"] == 400 and requests_mock.call_count == 0
+    assert out["errorCode"] == 400
+    assert requests_mock.call_count == 0
     requests_mock.delete(API + "Groups/..%2FUsers", status_code=404, json=load("error_404.json"))
     run_command("iam-delete-group", {"scim": '{"id": "../Users"}'})
     assert requests_mock.last_request.path.endswith("/groups/..%2fusers")
@@ -1562,7 +1647,8 @@ def test_test_module_ok(requests_mock):
     When the Test button runs,
     Then it says ok after one request."""
     requests_mock.get(API + "ServiceProviderConfig", json={"patch": {"supported": True}})
-    assert run_command("test-module") == ["ok"] and requests_mock.call_count == 1
+    assert run_command("test-module") == ["ok"]
+    assert requests_mock.call_count == 1
 
 
 @pytest.mark.parametrize("status, expected", [
@@ -1575,7 +1661,8 @@ def test_test_module_explains_failures(requests_mock, status, expected):
     Then the error says what to check."""
     requests_mock.get(API + "ServiceProviderConfig", status_code=status, json={"detail": "x", "status": str(status)})
     entries = run_command("test-module")
-    assert entries[0]["Type"] == 4 and expected in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4
+    assert expected in entries[0]["Contents"]
 
 
 def test_test_module_connection_error(requests_mock):
@@ -1584,7 +1671,8 @@ def test_test_module_connection_error(requests_mock):
     Then the error points at the Base URL."""
     requests_mock.get(API + "ServiceProviderConfig", exc=requests.exceptions.ConnectionError("refused"))
     entries = run_command("test-module")
-    assert entries[0]["Type"] == 4 and "Base URL" in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4
+    assert "Base URL" in entries[0]["Contents"]
 
 
 def test_test_module_tls_error(requests_mock):
@@ -1593,7 +1681,8 @@ def test_test_module_tls_error(requests_mock):
     Then the error names the certificate problem, without retrying."""
     requests_mock.get(API + "ServiceProviderConfig", exc=requests.exceptions.SSLError("bad cert"))
     entries = run_command("test-module")
-    assert "Trust any certificate" in entries[0]["Contents"] and requests_mock.call_count == 1
+    assert "Trust any certificate" in entries[0]["Contents"]
+    assert requests_mock.call_count == 1
 
 
 # ----- get-mapping-fields -------------------------------------------------------------------------
@@ -1606,7 +1695,9 @@ def test_mapping_fields_from_schemas(requests_mock):
     fields = entries[0]["User Profile"]
     assert {"userName", "name.givenName", "name.familyName", "displayName", "emails", "phoneNumbers",
             "addresses.locality", f"{AWS_ILM.ENTERPRISE_SCHEMA}.department", "id"} <= set(fields)
-    assert "password" not in fields and "groups" not in fields and requests_mock.call_count == 1
+    assert "password" not in fields
+    assert "groups" not in fields
+    assert requests_mock.call_count == 1
 
 
 def test_mapping_fields_fall_back_to_builtin_list(requests_mock):
@@ -1615,7 +1706,8 @@ def test_mapping_fields_fall_back_to_builtin_list(requests_mock):
     Then the built-in field list is returned."""
     requests_mock.get(API + "Schemas", status_code=500, json=load("error_500.json"))
     fields = run_command("get-mapping-fields")[0]["User Profile"]
-    assert fields == AWS_ILM.BUILTIN_USER_FIELDS and "password" not in fields
+    assert fields == AWS_ILM.BUILTIN_USER_FIELDS
+    assert "password" not in fields
 
 
 # ----- main and settings --------------------------------------------------------------------------
@@ -1633,10 +1725,12 @@ def test_missing_configuration_is_named(requests_mock):
     When a command runs,
     Then the error names what is missing."""
     entries = run_command("iam-get-user", {"user-profile": "x"}, params={"url": PARAMS["url"]})
-    assert entries[0]["Type"] == 4 and "missing Authentication Token" in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4
+    assert "missing Authentication Token" in entries[0]["Contents"]
     entries = run_command("iam-get-user", {"user-profile": "x"}, params={"url": PARAMS["url"],
                                                                          "credentials": {"password": TOKEN}})
-    assert entries[0]["Type"] == 4 and "missing the Tenant ID" in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4
+    assert "missing the Tenant ID" in entries[0]["Contents"]
 
 
 def test_unknown_command():
@@ -1644,7 +1738,8 @@ def test_unknown_command():
     When it runs,
     Then the error says it is not implemented."""
     entries = run_command("iam-delete-user")
-    assert entries[0]["Type"] == 4 and "not implemented" in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4
+    assert "not implemented" in entries[0]["Contents"]
 
 
 def test_absent_checkboxes_count_as_enabled(requests_mock):
@@ -1655,7 +1750,8 @@ def test_absent_checkboxes_count_as_enabled(requests_mock):
     settings = AWS_ILM.Settings.from_params(connection)
     assert all([settings.create_enabled, settings.update_enabled, settings.enable_enabled,
                 settings.disable_enabled, settings.create_if_not_exists])
-    assert settings.mapper_in == AWS_ILM.DEFAULT_MAPPER_IN and settings.mapper_out == AWS_ILM.DEFAULT_MAPPER_OUT
+    assert settings.mapper_in == AWS_ILM.DEFAULT_MAPPER_IN
+    assert settings.mapper_out == AWS_ILM.DEFAULT_MAPPER_OUT
     assert AWS_ILM.Settings.from_params({**connection, "create_user_enabled": "false"}).create_enabled is False
     assert AWS_ILM.checkbox({"x": "garbage"}, "x") is True
 
@@ -1665,7 +1761,8 @@ def test_insecure_turns_off_tls_verification():
     When the client is built,
     Then it does not verify certificates, and does without it."""
     client = AWS_ILM.Client(AWS_ILM.Settings.from_params({**PARAMS, "insecure": True}))
-    assert client._verify is False and AWS_ILM.Client(AWS_ILM.Settings.from_params(PARAMS))._verify is True
+    assert client._verify is False
+    assert AWS_ILM.Client(AWS_ILM.Settings.from_params(PARAMS))._verify is True
 
 
 def test_unexpected_error_becomes_an_iam_failure(requests_mock, monkeypatch):
@@ -1676,7 +1773,8 @@ def test_unexpected_error_becomes_an_iam_failure(requests_mock, monkeypatch):
         raise KeyError(TOKEN)
     monkeypatch.setattr(demisto, "mapObject", boom)
     result = vendor(run_command("iam-get-user", {"user-profile": "x"}))
-    assert result["errorCode"] == 500 and "Unexpected error: KeyError" in result["errorMessage"]
+    assert result["errorCode"] == 500
+    assert "Unexpected error: KeyError" in result["errorMessage"]
 
 
 def test_unexpected_error_in_group_command(requests_mock, monkeypatch):
@@ -1685,7 +1783,8 @@ def test_unexpected_error_in_group_command(requests_mock, monkeypatch):
     Then the result is a 500 naming the error."""
     monkeypatch.setattr(AWS_ILM, "parse_scim", lambda raw: 1 / 0)
     out = group_output(run_command("iam-get-group", {"scim": "{}"}), "GetGroup")
-    assert out["errorCode"] == 500 and "ZeroDivisionError" in out["errorMessage"]
+    assert out["errorCode"] == 500
+    assert "ZeroDivisionError" in out["errorMessage"]
 
 
 def test_non_json_and_html_answers(requests_mock):
@@ -1694,7 +1793,8 @@ def test_non_json_and_html_answers(requests_mock):
     Then each failure says what came back."""
     requests_mock.get(API + "Users", status_code=502, text="<html><body>Bad gateway</body></html>")
     result = vendor(run_command("iam-get-user", {"user-profile": "x"}))
-    assert result["errorCode"] == 502 and "web page" in result["errorMessage"]
+    assert result["errorCode"] == 502
+    assert "web page" in result["errorMessage"]
     requests_mock.get(API + "Users", status_code=200, text="not json")
     assert "not JSON" in vendor(run_command("iam-get-user", {"user-profile": "x"}))["errorMessage"]
     requests_mock.get(API + "Users", status_code=418, text=f"teapot {TOKEN}")
@@ -1720,7 +1820,8 @@ def test_a_reset_connection_is_reported_as_502_that_may_have_applied(requests_mo
     Then the 502 says the connection closed and AWS may have applied it."""
     requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError("reset by peer"))
     out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": uid(1)}), "UpdateGroup")
-    assert out["errorCode"] == 502 and "closed before AWS answered" in out["errorMessage"]
+    assert out["errorCode"] == 502
+    assert "closed before AWS answered" in out["errorMessage"]
     assert "AWS may have applied it" in out["errorMessage"]
 
 
@@ -1734,58 +1835,63 @@ def test_retry_policy_limits_each_kind_and_backs_off_within_bounds():
     assert retries(AWS_ILM.ScimError(502, "x", cause="failed connection")) == AWS_ILM.CONNECT_RETRIES == 1
     assert retries(AWS_ILM.ScimError(502, "x", cause="TLS failure")) == 0
     assert [retries(AWS_ILM.ScimError(status, "x")) for status in (500, 502, 503, 504)] == [5] * 4
-    assert retries(AWS_ILM.ScimError(429, "x")) == 50 and retries(AWS_ILM.ScimError(409, "x")) == 0
+    assert retries(AWS_ILM.ScimError(429, "x")) == 50
+    assert retries(AWS_ILM.ScimError(409, "x")) == 0
     waits = [AWS_ILM.backoff_seconds(attempt) for attempt in range(8) for _ in range(20)]
-    assert min(waits) >= 0 and max(waits) <= AWS_ILM.BACKOFF_CAP_SECONDS
+    assert min(waits) >= 0
+    assert max(waits) <= AWS_ILM.BACKOFF_CAP_SECONDS
 
 
-# ----- the seed's command examples ------------------------------------------------------------------
-SEED_USER = {**USER, "id": "123456", "userName": "test", "displayName": "test",
-             "name": {"familyName": "test", "givenName": "test"},
-             "emails": [{"value": "john.doe@example.com", "type": "work", "primary": True}]}
+# ----- the published documentation's command examples ----------------------------------------------------------
+PUBLISHED_USER = {**USER, "id": "123456", "userName": "test", "displayName": "test",
+                  "name": {"familyName": "test", "givenName": "test"},
+                  "emails": [{"value": "john.doe@example.com", "type": "work", "primary": True}]}
 
 
-def seed_server(requests_mock):
-    listing = {**load("user_list.json"), "Resources": [SEED_USER]}
+def published_server(requests_mock):
+    listing = {**load("user_list.json"), "Resources": [PUBLISHED_USER]}
     requests_mock.get(API + "Users", json=listing)
-    requests_mock.post(API + "Users", status_code=201, json={**SEED_USER, "active": False})
-    requests_mock.patch(API + "Users/123456", json={**SEED_USER, "active": False})
+    requests_mock.post(API + "Users", status_code=201, json={**PUBLISHED_USER, "active": False})
+    requests_mock.patch(API + "Users/123456", json={**PUBLISHED_USER, "active": False})
     requests_mock.get(API + "Groups/121212", json={**GROUP, "id": "121212", "displayName": "The best group"})
     requests_mock.post(API + "Groups", status_code=201, json={**GROUP, "id": "111111", "displayName": "The group"})
     requests_mock.patch(API + "Groups/121212", status_code=204)
     requests_mock.delete(API + "Groups/121212", status_code=204)
 
 
-@pytest.mark.parametrize("example", load("seed_examples.json"), ids=lambda e: e["command"])
-def test_seed_command_examples(requests_mock, example):
+@pytest.mark.parametrize("example", load("published_examples.json"), ids=lambda e: e["command"])
+def test_published_command_examples(requests_mock, example):
     """Given the published documentation's command examples,
     When each runs,
     Then its title, context keys and values match the published ones."""
-    seed_server(requests_mock)
+    published_server(requests_mock)
     entries = run_command(example["command"], example["args"])
-    assert len(entries) == 1 and entries[0]["HumanReadable"].startswith(f"### {example['title']}")
+    assert len(entries) == 1
+    assert entries[0]["HumanReadable"].startswith(f"### {example['title']}")
     context = entries[0]["EntryContext"]
     if example["prefix"] == "IAM.Vendor":
-        assert sorted(vendor(entries)) == example["keys"] and vendor(entries)["success"] is True
+        assert sorted(vendor(entries)) == example["keys"]
+        assert vendor(entries)["success"] is True
         added = {"AWSILM.DenyStatement"} if example["command"] == "iam-disable-user" else set()   # what stays open
         assert set(context) == {AWS_ILM.IAM_USER_PROFILE_KEY, AWS_ILM.IAM_VENDOR_KEY} | added
         if example["command"] != "iam-get-user":
             assert user_profile(entries) == json.loads(example["args"]["user-profile"])
     else:
         out = group_output(entries, example["prefix"])
-        assert sorted(out) == example["keys"] and out["success"] is True
+        assert sorted(out) == example["keys"]
+        assert out["success"] is True
 
 
 ALWAYS_NULL_GROUP_KEYS = ("active", "username", "email", "members")   # in the published examples, never declared
 
 
-def test_yml_declares_every_seed_argument_and_output():
+def test_yml_declares_every_published_argument_and_output():
     """Given the published documentation's examples, when the yml is read, then it declares every argument and
     every output they show, except the group results' keys that are always null (emitted, as 1.0.35 does, but not
     declared: a declared output that is always empty tells a playbook author something false)."""
     yml = yaml.safe_load((Path(AWS_ILM.__file__).with_suffix(".yml")).read_text(encoding="utf-8"))
     commands = {c["name"]: c for c in yml["script"]["commands"]}
-    for example in load("seed_examples.json"):
+    for example in load("published_examples.json"):
         command = commands[example["command"]]
         assert set(example["args"]) <= {a["name"] for a in command["arguments"]}
         declared = {o["contextPath"] for o in command["outputs"]}
@@ -1837,7 +1943,8 @@ def test_allow_enable_anything_else_is_a_clear_400(requests_mock, allow_enable):
     Then a 400 names it, and no PATCH is sent."""
     user_search(requests_mock, USER)
     result = vendor(run_command("iam-update-user", {"user-profile": "jdoe@example.com", "allow-enable": allow_enable}))
-    assert result["errorCode"] == 400 and "allow-enable must be true or false" in result["errorMessage"]
+    assert result["errorCode"] == 400
+    assert "allow-enable must be true or false" in result["errorMessage"]
     assert "PATCH" not in [r.method for r in requests_mock.request_history]
 
 
@@ -1861,9 +1968,11 @@ def test_rename_looks_up_the_old_identifiers_first(requests_mock):
                "olduserdata": {"username": "jane.smith@example.com"}}
     result = vendor(run_command("iam-update-user", {"user-profile": profile}))
     assert filter_of(requests_mock.request_history[0]) == 'userName eq "jane.smith@example.com"'
-    assert patch.call_count == 1 and not requests_mock.request_history[-1].url.endswith("former")
+    assert patch.call_count == 1
+    assert not requests_mock.request_history[-1].url.endswith("former")
     assert (result["success"], result["errorCode"]) == (False, 409)
-    assert 'userName "jane.doe@example.com" belongs to another AWS user (id former, userName jane.doe@example.com, disabled)' in result["errorMessage"]
+    assert ('userName "jane.doe@example.com" belongs to another AWS user (id former, userName jane.doe@example.com, '
+            'disabled)') in result["errorMessage"]
     assert (result["id"], result["username"]) == ("jane", "jane.smith@example.com")   # the user found stays
 
 
@@ -1878,8 +1987,10 @@ def test_old_and_new_names_of_two_people_change_nobody(requests_mock):
     result = vendor(run_command("iam-update-user", {"user-profile": profile}))
     assert [r.method for r in requests_mock.request_history] == ["GET", "GET"]
     assert (result["success"], result["errorCode"], result["id"]) == (False, 409, None)
-    assert "Nobody was changed" in result["errorMessage"] and "id jane" in result["errorMessage"]
-    assert "id former" in result["errorMessage"] and "disabled" in result["errorMessage"]
+    assert "Nobody was changed" in result["errorMessage"]
+    assert "id jane" in result["errorMessage"]
+    assert "id former" in result["errorMessage"]
+    assert "disabled" in result["errorMessage"]
 
 
 def test_a_rename_run_again_finds_the_user_by_the_new_name(requests_mock):
@@ -1888,12 +1999,14 @@ def test_a_rename_run_again_finds_the_user_by_the_new_name(requests_mock):
     Then the user is found by the new name and nothing changes."""
     def lookup(request, context):
         found = 'jane@example.com"' in filter_of(request)
-        return {**load("user_list.json"), "Resources": [{**USER, "userName": "jane@example.com"}]} if found \
-            else load("empty_list.json")
+        return ({**load("user_list.json"), "Resources": [{**USER, "userName": "jane@example.com"}]} if found
+                else load("empty_list.json"))
     requests_mock.get(API + "Users", json=lookup)
     profile = {"username": "jane@example.com", "olduserdata": {"username": "jdoe@example.com"}}
     result = vendor(run_command("iam-update-user", {"user-profile": profile}))
-    assert result["success"] is True and result["id"] == USER_ID and requests_mock.call_count == 2
+    assert result["success"] is True
+    assert result["id"] == USER_ID
+    assert requests_mock.call_count == 2
 
 
 def test_a_profile_with_only_the_city_keeps_the_rest_of_the_address(requests_mock):
@@ -1949,9 +2062,12 @@ def test_values_are_trimmed_before_lookup_and_create(requests_mock):
                "title": "   "}
     vendor(run_command("iam-create-user", {"user-profile": profile}))
     body = post.last_request.json()
-    assert body["userName"] == "ws@ex.com" and body["emails"][0]["value"] == "ws@ex.com"
-    assert body["name"] == {"givenName": "W", "familyName": "S"} and body["displayName"] == "W S"
-    assert "title" not in body and search.call_count == 0
+    assert body["userName"] == "ws@ex.com"
+    assert body["emails"][0]["value"] == "ws@ex.com"
+    assert body["name"] == {"givenName": "W", "familyName": "S"}
+    assert body["displayName"] == "W S"
+    assert "title" not in body
+    assert search.call_count == 0
     run_command("iam-get-user", {"user-profile": {"username": "  ws@ex.com\t"}})
     assert filter_of(search.last_request) == 'userName eq "ws@ex.com"'
 
@@ -1980,8 +2096,9 @@ def test_connection_errors_are_told_apart(requests_mock, error, message):
     Then the error names it and the host."""
     requests_mock.get(API + "Users", exc=error)
     result = vendor(run_command("iam-get-user", {"user-profile": "jdoe"}))
-    assert message in result["errorMessage"] and "scim.us-east-1.amazonaws.com" in result["errorMessage"] + \
-        "scim.us-east-1.amazonaws.com" * ("time" in message)
+    assert message in result["errorMessage"]
+    assert "scim.us-east-1.amazonaws.com" in (result["errorMessage"]
+                                              + "scim.us-east-1.amazonaws.com" * ("time" in message))
     assert result["errorCode"] == (504 if "time" in message else 502)
 
 
@@ -1993,7 +2110,8 @@ def test_a_refused_connection_never_says_aws_may_have_applied_a_group_change(req
     requests_mock.patch(API + "Groups/g", exc=requests.exceptions.ConnectionError(
         urllib3.exceptions.MaxRetryError(None, "/", refused)))
     out = group_output(run_command("iam-update-group", {"scim": '{"id": "g"}', "memberIdsToAdd": uid(1)}), "UpdateGroup")
-    assert "Could not connect" in out["errorMessage"] and "may have applied" not in out["errorMessage"]
+    assert "Could not connect" in out["errorMessage"]
+    assert "may have applied" not in out["errorMessage"]
 
 
 @pytest.mark.parametrize("insecure", [False, True])
@@ -2022,7 +2140,9 @@ def test_base_url_refusals_come_before_any_request(requests_mock, url, tenant, m
     Then the error says what to fix and nothing is sent."""
     params = {**PARAMS, "url": url, "credentials": {"identifier": tenant, "password": TOKEN}}
     entries = run_command("iam-get-user", {"user-profile": "jdoe"}, params=params)
-    assert entries[0]["Type"] == 4 and message in entries[0]["Contents"] and requests_mock.call_count == 0
+    assert entries[0]["Type"] == 4
+    assert message in entries[0]["Contents"]
+    assert requests_mock.call_count == 0
 
 
 def test_full_endpoint_with_an_empty_tenant_id_works(requests_mock):
@@ -2045,7 +2165,8 @@ def test_a_401_says_what_to_fix_on_every_command(requests_mock, command, args):
     requests_mock.register_uri(requests_mock_any, requests_mock_any, status_code=401, json=load("error_401.json"))
     entries = run_command(command, args)
     result = next(iter(v for k, v in entries[0]["EntryContext"].items() if "UserProfile" not in k))
-    assert result["errorCode"] == 401 and result["errorMessage"] == AWS_ILM.AUTH_FAILED
+    assert result["errorCode"] == 401
+    assert result["errorMessage"] == AWS_ILM.AUTH_FAILED
     assert ("error", f"AWS-ILM {command} failed (401): {AWS_ILM.AUTH_FAILED}") in logged()
 
 
@@ -2057,8 +2178,8 @@ def test_a_failure_after_the_user_was_found_keeps_the_user(requests_mock):
     requests_mock.patch(API + f"Users/{USER_ID}", status_code=400, json=load("error_400.json"))
     result = vendor(run_command("iam-disable-user", {"user-profile": "jdoe@example.com"}))
     assert (result["success"], result["errorCode"]) == (False, 400)
-    assert (result["id"], result["username"], result["email"], result["active"]) == \
-        (USER_ID, "jdoe@example.com", "jdoe@example.com", True)
+    assert (result["id"], result["username"], result["email"], result["active"]) == (
+        USER_ID, "jdoe@example.com", "jdoe@example.com", True)
 
 
 def test_update_group_on_an_unknown_id_is_group_not_found(requests_mock):
@@ -2079,7 +2200,8 @@ def test_create_with_a_manager_sends_the_manager_id(requests_mock):
     search = requests_mock.get(API + "Users", json={**load("user_list.json"), "Resources": [boss]})
     post = requests_mock.post(API + "Users", status_code=201, json=USER)
     run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "manageremailaddress": "boss@example.com"}})
-    assert filter_of(search.last_request) == 'userName eq "boss@example.com"' and requests_mock.call_count == 2
+    assert filter_of(search.last_request) == 'userName eq "boss@example.com"'
+    assert requests_mock.call_count == 2
     assert post.last_request.json()[AWS_ILM.ENTERPRISE_SCHEMA] == {"manager": {"value": "boss-id"}}
 
 
@@ -2092,10 +2214,12 @@ def test_an_unknown_manager_never_blocks_a_hire(requests_mock):
     post = requests_mock.post(API + "Users", status_code=201, json=USER)
     entries = run_command("iam-create-user", {"user-profile": {**NEW_HIRE, "manageremailaddress": "gone@x.com"}})
     result = vendor(entries)
-    assert result["success"] is True and AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
+    assert result["success"] is True
+    assert AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
     assert by_id.call_count == 1   # looked up as a userName, then as an AWS user id
     assert result["notes"] == 'Manager "gone@x.com" not applied: no AWS user has that userName or id.'
-    assert result["notes"] in entries[0]["HumanReadable"] and result["reason"] == ""
+    assert result["notes"] in entries[0]["HumanReadable"]
+    assert result["reason"] == ""
 
 
 # ----- an administrator's own mapper meets AWS's schema --------------------------------------------------------
@@ -2135,8 +2259,10 @@ def test_a_manager_by_display_name_is_never_sent_and_never_blocks(requests_mock,
     requests_mock.get(API + "Users/Boss%20Person", status_code=404, json=load("error_404.json"))
     post = requests_mock.post(API + "Users", status_code=201, json=USER)
     result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
-    assert result["success"] is True and AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
-    assert "display name" in result["notes"] and "manager.value" in result["notes"]
+    assert result["success"] is True
+    assert AWS_ILM.ENTERPRISE_SCHEMA not in post.last_request.json()
+    assert "display name" in result["notes"]
+    assert "manager.value" in result["notes"]
 
 
 def test_a_mapped_active_false_creates_the_user_disabled(requests_mock, mocker):
@@ -2145,7 +2271,8 @@ def test_a_mapped_active_false_creates_the_user_disabled(requests_mock, mocker):
     mapped_as(mocker, {**JANE_MAPPED, "active": "false"})
     post = requests_mock.post(API + "Users", status_code=201, json={**USER, "active": False})
     result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE, "allow-enable": "true"}))
-    assert post.last_request.json()["active"] is False and "Created disabled" in result["notes"]
+    assert post.last_request.json()["active"] is False
+    assert "Created disabled" in result["notes"]
 
 
 @pytest.mark.parametrize("allowed, operations", [(True, [{"op": "replace", "path": "active", "value": False}]),
@@ -2176,7 +2303,8 @@ def test_a_value_of_the_wrong_shape_is_a_400_before_any_request(requests_mock, m
     for command in ("iam-create-user", "iam-update-user"):
         result = vendor(run_command(command, {"user-profile": NEW_HIRE}))
         assert (result["errorCode"], result["details"]["userName"]) == (400, "jdoe@example.com")
-        assert named in result["errorMessage"] and "nothing was sent to AWS" in result["errorMessage"]
+        assert named in result["errorMessage"]
+        assert "nothing was sent to AWS" in result["errorMessage"]
     assert requests_mock.call_count == 0
 
 
@@ -2200,14 +2328,15 @@ def test_an_email_another_user_holds_is_named_with_its_holder(requests_mock, moc
     directory(requests_mock, USER, kim)
     requests_mock.patch(API + f"Users/{USER_ID}", status_code=409, json=load("error_409.json"))
     result = vendor(run_command("iam-update-user", {"user-profile": NEW_HIRE}))
-    assert result["errorCode"] == 409 and f'e-mail "kim@example.com" belongs to another AWS user (id {uid(2)}' in \
-        result["errorMessage"]
+    assert result["errorCode"] == 409
+    assert f'e-mail "kim@example.com" belongs to another AWS user (id {uid(2)}' in result["errorMessage"]
 
 
 def test_an_external_id_with_a_colon_is_refused_before_any_request(requests_mock, mocker):
     mapped_as(mocker, {**JANE_MAPPED, "externalId": "HR:1234"})
     result = vendor(run_command("iam-create-user", {"user-profile": NEW_HIRE}))
-    assert result["errorCode"] == 400 and '"externalId" has U+003A COLON at position 3' in result["errorMessage"]
+    assert result["errorCode"] == 400
+    assert '"externalId" has U+003A COLON at position 3' in result["errorMessage"]
     assert requests_mock.call_count == 0
 
 
@@ -2216,7 +2345,8 @@ def test_a_user_not_found_carries_the_mapped_profile_and_says_how_to_find_it(req
     Then the skip's details are the mapped profile and its notes say what to give and how to find it."""
     user_search(requests_mock)
     result = vendor(run_command("iam-disable-user", {"user-profile": NEW_HIRE}))
-    assert result["reason"] == "User does not exist" and result["details"]["userName"] == "jdoe@example.com"
+    assert result["reason"] == "User does not exist"
+    assert result["details"]["userName"] == "jdoe@example.com"
     assert "!aws-ilm-list-users userName=" in result["notes"]
 
 
@@ -2251,7 +2381,8 @@ def test_list_users_asks_only_for_what_is_still_needed(requests_mock, limit, cou
     context = entries[0]["EntryContext"]
     users = context["AWSILM.User(val.id && val.id == obj.id)"]
     assert [listing_query(r)["count"] for r in listing.request_history] == counts
-    assert len(users) == min(int(limit or 50), 300) and users[0]["userName"] == "u0@x.com"
+    assert len(users) == min(int(limit or 50), 300)
+    assert users[0]["userName"] == "u0@x.com"
     assert set(users[0]) == {"id", "userName", "displayName", "active", "email", "externalId", "details"}
     assert context.get("AWSILM.UserNextToken") == (str(len(users)) if len(users) < 300 else None)
 
@@ -2264,9 +2395,10 @@ def test_list_users_continues_exactly_after_the_last_user(requests_mock):
     first = run_command("aws-ilm-list-users", {"limit": "120"})[0]["EntryContext"]
     token = first["AWSILM.UserNextToken"]
     rest = run_command("aws-ilm-list-users", {"limit": "120", "nextToken": token})[0]["EntryContext"]
-    ids = [u["id"] for u in first["AWSILM.User(val.id && val.id == obj.id)"]] + \
-        [u["id"] for u in rest["AWSILM.User(val.id && val.id == obj.id)"]]
-    assert ids == [f"u{i:03d}" for i in range(130)] and "AWSILM.UserNextToken" not in rest
+    ids = ([u["id"] for u in first["AWSILM.User(val.id && val.id == obj.id)"]]
+           + [u["id"] for u in rest["AWSILM.User(val.id && val.id == obj.id)"]])
+    assert ids == [f"u{i:03d}" for i in range(130)]
+    assert "AWSILM.UserNextToken" not in rest
     assert listing_query(requests_mock.last_request)["cursor"] == token
 
 
@@ -2284,7 +2416,8 @@ def test_list_filters(requests_mock, command, args, expected):
     Then AWS gets the matching eq filter."""
     listing = requests_mock.get(API + command.split("-")[-1].title(), json=load("empty_list.json"))
     entries = run_command(command, args)
-    assert filter_of(listing.last_request) == expected and entries[0]["EntryContext"] == {}
+    assert filter_of(listing.last_request) == expected
+    assert entries[0]["EntryContext"] == {}
     assert "(0)" in entries[0]["HumanReadable"]
 
 
@@ -2299,7 +2432,9 @@ def test_list_bad_input_is_a_clear_error(requests_mock, args, message):
     When aws-ilm-list-users runs,
     Then the error says what to fix and nothing is sent."""
     entries = run_command("aws-ilm-list-users", args)
-    assert entries[0]["Type"] == 4 and message in entries[0]["Contents"] and requests_mock.call_count == 0
+    assert entries[0]["Type"] == 4
+    assert message in entries[0]["Contents"]
+    assert requests_mock.call_count == 0
 
 
 def test_list_a_refused_token_says_to_start_again(requests_mock):
@@ -2308,7 +2443,8 @@ def test_list_a_refused_token_says_to_start_again(requests_mock):
     Then the error says to start the listing again."""
     requests_mock.get(API + "Groups", status_code=400, json=load("error_400.json"))
     entries = run_command("aws-ilm-list-groups", {"nextToken": "stale"})
-    assert entries[0]["Type"] == 4 and "start the listing again without nextToken" in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4
+    assert "start the listing again without nextToken" in entries[0]["Contents"]
 
 
 def test_list_groups_of_an_unknown_user_is_empty(requests_mock):
@@ -2317,7 +2453,8 @@ def test_list_groups_of_an_unknown_user_is_empty(requests_mock):
     Then the list is empty."""
     requests_mock.get(API + "Groups", status_code=404, json=load("error_404.json"))
     entries = run_command("aws-ilm-list-groups", {"memberId": "ghost"})
-    assert entries[0]["Type"] == 1 and entries[0]["EntryContext"] == {}
+    assert entries[0]["Type"] == 1
+    assert entries[0]["EntryContext"] == {}
 
 
 def test_list_a_401_says_what_to_fix(requests_mock):
@@ -2326,4 +2463,5 @@ def test_list_a_401_says_what_to_fix(requests_mock):
     Then the error says to check the Tenant ID and the token."""
     requests_mock.get(API + "Users", status_code=401, json=load("error_401.json"))
     entries = run_command("aws-ilm-list-users", {})
-    assert entries[0]["Type"] == 4 and AWS_ILM.AUTH_FAILED in entries[0]["Contents"]
+    assert entries[0]["Type"] == 4
+    assert AWS_ILM.AUTH_FAILED in entries[0]["Contents"]

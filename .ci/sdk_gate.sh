@@ -50,6 +50,7 @@ scaffold() {   # copies, not symlinks: xsoar-lint skips symlinked files silently
   git init -q --bare "$WORK/content-origin.git" && git remote add origin "$WORK/content-origin.git" && git push -q origin master
   git checkout -q -b ci
   rm -rf "$PACK_DIR" && cp -r "$TREE" "$PACK_DIR"
+  git checkout -q master -- "Packs/$PACK/Integrations/$INT/${INT}_image.png"   # content's image: left alone
   git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm "AWS-ILM pack, this change"
 }
 

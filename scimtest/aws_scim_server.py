@@ -43,8 +43,8 @@ from http import HTTPStatus
 from io import BytesIO
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, make_server
 
-from scim2_models import (ConflictException, Context, InvalidFilterException, InvalidValueException, NotFoundException, ScimPolicy,
-                          ScimProvider, Uniqueness)
+from scim2_models import (ConflictException, Context, InvalidFilterException, InvalidValueException, NotFoundException,
+                          ScimPolicy, ScimProvider, Uniqueness)
 from scim2_server.memory import InMemoryStorage
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
@@ -361,6 +361,8 @@ class RecordedRequest:
     path: str          # relative to /<tenant>/scim/v2, e.g. /Users
     query: str
     body: bytes
+    fault: "Fault | None" = None   # the fault that answered it, taken under the same lock hold as the record
+    status: int | None = None      # the status it was answered with
 
     def json(self):
         return json.loads(self.body) if self.body else None
@@ -445,14 +447,27 @@ class Hooks:
 
     def take_fault(self, method: str, path: str, kinds: tuple):
         with self.lock:
-            for fault in self.faults:
-                if fault.kind in kinds and fault.matches(method, path):
-                    if fault.after > 0:
-                        fault.after -= 1
-                        continue
-                    fault.times -= 1 if fault.times > 0 else 0
-                    return fault
+            return self.matching_fault(method, path, kinds)
+
+    def matching_fault(self, method: str, path: str, kinds: tuple):
+        """The fault that answers this request, taken (call with the lock held)."""
+        for fault in self.faults:
+            if fault.kind in kinds and fault.matches(method, path):
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
+                fault.times -= 1 if fault.times > 0 else 0
+                return fault
         return None
+
+    def record(self, request: "RecordedRequest", kinds: tuple) -> "RecordedRequest":
+        """Log the request and take the fault that answers it, in one lock hold: the log says which request got
+        which fault, whatever the other threads do."""
+        with self.lock:
+            request.fault = self.matching_fault(request.method, request.path, kinds)
+            request.status = request.fault.status if request.fault else None
+            self.requests.append(request)
+        return request
 
 
 class AwsFront:
@@ -475,14 +490,17 @@ class AwsFront:
         if wait is not None:
             return self.answer(start_response, 429, aws_error_body(429, "Too many requests exceeded the limits."),
                                headers=[("Retry-After", str(wait))])
-        with self.hooks.lock:
-            self.hooks.requests.append(RecordedRequest(method, relative, environ.get("QUERY_STRING", ""), body))
-        fault = self.hooks.take_fault(method, relative, ("status", "html", "nonjson"))
-        if fault:
-            return self.fault_answer(start_response, fault)
+        recorded = self.hooks.record(RecordedRequest(method, relative, environ.get("QUERY_STRING", ""), body),
+                                     ("status", "html", "nonjson"))
+        if recorded.fault:
+            return self.fault_answer(start_response, recorded.fault)
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.prefix
         environ["PATH_INFO"] = path[len(self.prefix):]
-        return self.app(environ, start_response)
+
+        def answered(status: str, headers, *rest):
+            recorded.status = int(status.split()[0])
+            return start_response(status, headers, *rest)
+        return self.app(environ, answered)
 
     @staticmethod
     def answer(start_response, status: int, body, content_type: str = "application/json", headers=()):

@@ -2,6 +2,7 @@
 against the AWS-flavoured server; the server's state is asserted after each run, and every result must name its
 user whatever happened to it (disabled, already disabled, failed, not reached)."""
 import json
+from urllib.parse import parse_qs
 
 import bench_bulk
 from xsoar_server import Context
@@ -35,8 +36,11 @@ def test_a_failed_lookup_is_named_and_the_others_are_disabled(aws):
     aws.add_fault("status", status=400, method="GET", path="/Users", times=1)
     vendors = Context().add(run_on(aws, "iam-disable-user", {"user-profile": names(12)})).objects("IAM.Vendor")
     failed = [v for v in vendors if not v["success"]]
-    assert len(failed) == 1 and failed[0]["username"] in names(12) and failed[0]["errorCode"] == 400
+    faulted = [r for r in aws.hooks.requests if r.fault]   # the request the fault answered, as the server logged it
+    assert len(failed) == 1 and failed[0]["errorCode"] == 400 and len(faulted) == 1
+    assert parse_qs(faulted[0].query)["filter"] == [f'userName eq "{failed[0]["username"]}"']
     state = active_by_name(aws)
+    assert state[failed[0]["username"]] is True   # never written to
     assert all(state[name] is False for name in names(12) if name != failed[0]["username"])
 
 

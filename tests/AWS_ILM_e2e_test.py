@@ -400,16 +400,16 @@ def test_mapping_fields_come_from_the_server_schemas(server):
     assert len(server.hooks.requests) == 1
 
 
-# ----- the seed's command examples over HTTP -------------------------------------------------------
-@pytest.mark.parametrize("example", load("seed_examples.json"), ids=lambda e: e["command"])
-def test_seed_examples_against_the_server(server, example):
-    seed_user = {"email": "john.doe@example.com", "username": "test", "givenname": "test", "surname": "test",
+# ----- the published documentation's command examples over HTTP -------------------------------------------------------
+@pytest.mark.parametrize("example", load("published_examples.json"), ids=lambda e: e["command"])
+def test_published_examples_against_the_server(server, example):
+    published_user = {"email": "john.doe@example.com", "username": "test", "givenname": "test", "surname": "test",
                  "displayname": "test"}
     if example["command"] != "iam-create-user":
-        create(server, seed_user)
+        create(server, published_user)
     group_id = group_output(run_on(server, "iam-create-group", {"scim": '{"displayName": "The best group"}'}),
                             "CreateGroup")["id"]
-    user_id = next((u["id"] for u in server.resources("User")), "")   # the seed's member id "123456" is a user's
+    user_id = next((u["id"] for u in server.resources("User")), "")   # the published example's member id "123456" is a user's
     args = {k: v.replace("121212", group_id).replace("123456", user_id) for k, v in example["args"].items()}
     if example["command"] == "iam-create-group":
         args = {"scim": '{"displayName": "The group"}'}

@@ -9,7 +9,9 @@ The scenario is iam-update-user's happy path: the user exists, one attribute cha
 olduserdata, no manager; over HTTPS, as AWS serves it (the server's certificate from a private CA the run
 trusts through REQUESTS_CA_BUNDLE). Counted are the functions defined with `def` in AWS_ILM.py (methods included;
 lambdas and generator expressions are reported apart); the depth is the number of AWS_ILM.py frames on the
-stack, main() included, when the PATCH leaves for requests.
+stack, main() included, when the PATCH leaves for requests. How the file reads along the path: a reader goes from
+each function's definition to the next one's, in the order they are first run; the lines scrolled are the sum of
+those distances (as a multiple of the file's length), and the jumps back up the file are counted.
 """
 import argparse
 import json
@@ -105,14 +107,25 @@ def main() -> int:
         print(f"the happy path did not succeed: {json.dumps(vendor)[:500]}")
         return 1
     patch_depths = path.depths.get("PATCH", [])
+    scrolled, back, length = reading(path)
     print("iam-update-user, happy path (the user exists, the title changes, no olduserdata, no manager)")
     print(f"  requests sent:                      {requests_sent}")
     print(f"  functions of AWS_ILM.py run:        {len(path.functions)}")
     print(f"  lambdas and generator expressions:  {len(path.anonymous)}")
     print(f"  AWS_ILM.py frames at the PATCH:     {', '.join(map(str, patch_depths)) or 'no PATCH was sent'}")
+    print(f"  lines scrolled reading them:        {scrolled:,} of a {length:,}-line file ({scrolled / length:.1f} times "
+          f"its length), back up the file {back} times")
     if options.list:
         print("\n".join(f"    {name}" for name in path.functions))
     return 0
+
+
+def reading(path: CallPath) -> tuple[int, int, int]:
+    """A reader following the path: from each function's definition to the next function's (in the order first
+    run), the lines scrolled, how often back up the file, and the file's length."""
+    lines = [int(name.rsplit(":", 1)[1]) for name in path.functions]
+    steps = [after - before for before, after in zip(lines, lines[1:], strict=False)]
+    return sum(abs(step) for step in steps), sum(1 for step in steps if step < 0), len(Path(SOURCE).read_text().splitlines())
 
 
 if __name__ == "__main__":

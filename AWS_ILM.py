@@ -9,6 +9,8 @@ A user command flows one way: parse (`read_user_request`: the profile mapped onc
 (`plan_user_command`: who the user is, then what changes, as a `UserPlan`; nothing is written), write
 (`write_user`: the plan's one request), report (`vendor_result`, for success and failure alike).
 """
+from __future__ import annotations
+
 import ast
 import copy
 import email.utils
@@ -442,7 +444,7 @@ class Settings:
     mapper_out: str = DEFAULT_MAPPER_OUT
 
     @classmethod
-    def from_params(cls, params: dict) -> 'Settings':
+    def from_params(cls, params: dict) -> Settings:
         """The settings of `params` (demisto.params()); InputError names what is missing or wrong."""
         token, tenant_id = instance_credentials(params)
         url = (params.get('url') or '').strip()
@@ -984,7 +986,7 @@ class UserRequest:
     mapping: MappedUser = MappedUser({})
 
 
-def read_user_request(profile: dict, action: str, args: dict, settings: 'Settings') -> UserRequest:
+def read_user_request(profile: dict, action: str, args: dict, settings: Settings) -> UserRequest:
     """The profile mapped once (what AWS does not support left out, values of a wrong shape noted), its olduserdata
     and the command's allow-enable checked, and the user named (see `profile_names`)."""
     mapping = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
@@ -1014,7 +1016,7 @@ class Resolution:
         return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
 
 
-def resolve_user(client: 'Client', request: UserRequest, mapper: str, use_old_data: bool = True) -> Resolution:
+def resolve_user(client: Client, request: UserRequest, mapper: str, use_old_data: bool = True) -> Resolution:
     """The identity rule of every user command, spending a request only where a decision needs it: the previous
     identifiers (olduserdata) first, kept when the employee id proves them; else the current ones; two different
     users that nothing tells apart are a conflict (nobody is changed). Users whose externalId contradicts the
@@ -1042,7 +1044,7 @@ def resolve_user(client: 'Client', request: UserRequest, mapper: str, use_old_da
 @dataclass
 class UserSearch:
     """The lookups of one identity decision, each made once; the users found to be someone else."""
-    client: 'Client'
+    client: Client
     known_external_ids: set[str]
     found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
     strangers: dict[str, dict] = field(default_factory=dict)
@@ -1129,7 +1131,7 @@ def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
     return wanted
 
 
-def with_manager_id(client: 'Client', user: dict, existing: dict | None = None) -> tuple[dict, str]:
+def with_manager_id(client: Client, user: dict, existing: dict | None = None) -> tuple[dict, str]:
     """`user` with its mapped manager (the manager's AWS userName, usually the e-mail, or an AWS user id; a display
     name is tried as a user name) as {'value': the manager's AWS user id}, and what the result must say of it (''
     when applied). A manager that is unknown, or is the user being written (`existing` on update), is left out,
@@ -1264,7 +1266,7 @@ def vendor_result(action: str, user: dict | None, names: tuple[str | None, str |
     return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
 
 
-def iam_entry(outcome: 'UserOutcome') -> dict[str, Any]:
+def iam_entry(outcome: UserOutcome) -> dict[str, Any]:
     vendor = outcome.vendor
     title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
     headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
@@ -1281,7 +1283,7 @@ def iam_entry(outcome: 'UserOutcome') -> dict[str, Any]:
 
 def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
                  details: Any = None, error_code: int | None = None, error_message: str | None = None,
-                 members: 'MemberRead | None' = None, remark: str = '') -> CommandResults:
+                 members: MemberRead | None = None, remark: str = '') -> CommandResults:
     prefix, title = GROUP_OUTPUTS[command]
     brand, instance = calling_instance()
     data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
@@ -1613,7 +1615,7 @@ class UserOutcome:
     profile: dict
     reached: bool = True
     found: dict | None = None
-    memberships: 'Memberships | None' = None
+    memberships: Memberships | None = None
 
     def kind(self) -> str:
         """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
@@ -1721,7 +1723,7 @@ def run_user_command(command: str, client: Client, args: dict, settings: Setting
 
 
 def run_users(command: str, client: Client, raw_profiles: list, args: dict, settings: Settings,
-              options: 'UserOptions') -> list[UserOutcome]:
+              options: UserOptions) -> list[UserOutcome]:
     """Each user's outcome, in the order given, several users PARALLEL_USERS at a time on the command's connection
     pool, pace and throttling state; a user to contain has its groups read right after its disable."""
     def one(raw: Any) -> UserOutcome:
@@ -1744,7 +1746,7 @@ def in_parallel(function: Any, items: list) -> list:
         return list(pool.map(function, items))
 
 
-def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, 'MembershipChange'],
+def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
                blanks: int) -> dict[str, Any]:
     """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
     users' groups and, for a disable, what stays open."""
@@ -1872,7 +1874,7 @@ class UserOptions:
     restore: bool = False
 
     @classmethod
-    def from_args(cls, command: str, args: dict, settings: Settings) -> 'UserOptions':
+    def from_args(cls, command: str, args: dict, settings: Settings) -> UserOptions:
         contain = command == 'iam-disable-user' and read_boolean(
             args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
         restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',

@@ -34,7 +34,7 @@ import requests
 import urllib3
 from CommonServerPython import *  # noqa: F401,F403
 
-# ----- constants ------------------------------------------------------------------------------
+# ----- constants and errors -------------------------------------------------------------------
 DEFAULT_BRAND = 'AWS-ILM'
 DEFAULT_MAPPER_IN = 'User Profile - AWS-ILM (Incoming)'
 DEFAULT_MAPPER_OUT = 'User Profile - AWS-ILM (Outgoing)'
@@ -173,7 +173,6 @@ BUILTIN_USER_FIELDS = {   # get-mapping-fields: what AWS_USER_SCHEMA accepts, de
 }
 
 
-# ----- errors ---------------------------------------------------------------------------------
 class InputError(Exception):
     """The command's input cannot be used; the message says what to fix."""
 
@@ -208,22 +207,7 @@ class ScimError(Exception):
         return 'throttled' if self.status == 429 else 'server error' if self.status in RETRY_STATUSES else ''
 
 
-# ----- transport: one request's retries, failure messages -------------------------------------
-def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
-    return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
-
-
-def backoff_seconds(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
-    """Exponential backoff with full jitter: anywhere from 0 to the ceiling, so that many processes throttled at
-    once do not come back in step."""
-    return random.uniform(0, backoff_ceiling(attempt, cap))
-
-
-def pause(seconds: float) -> None:
-    """Wait `seconds`: a retry's backoff, AWS's Retry-After or a request's turn under AWS's quotas."""
-    time.sleep(seconds)  # pylint: disable=E9003
-
-
+# ----- transport: one request's retries and the failure messages ------------------------------
 @dataclass
 class Throttle:
     """The command's throttling state, shared by every request it sends (from several threads when it works on
@@ -236,35 +220,6 @@ class Throttle:
     def hold(self, seconds: float) -> None:
         with self.lock:
             self.until = max(self.until, time.monotonic() + seconds)
-
-
-def scim_api(method: str, path: str) -> str:
-    """The AWS operation a request is (GetUser, ListUsers, PatchGroup, ...): each has its own quota."""
-    resource, _, resource_id = path.partition('/')
-    noun = {'Users': 'User', 'Groups': 'Group'}.get(resource)
-    if noun is None:
-        return f'Get{resource}'
-    if method == 'GET':
-        return f'Get{noun}' if resource_id else f'List{resource}'
-    return {'POST': 'Create', 'PUT': 'Put', 'PATCH': 'Patch', 'DELETE': 'Delete'}.get(method, method.title()) + noun
-
-
-@dataclass
-class Pace:
-    """AWS's published SCIM quotas, kept by the command's own requests: each AWS operation a token bucket of its
-    quota (READ_QUOTA for reads, WRITE_QUOTA for writes), a few at once (PACE_BURST) and then no faster than the
-    quota, so that a command working on many users never causes its own 429s."""
-    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)   # API -> (tokens, when counted)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def turn(self, api: str, quota: float) -> float:
-        """The seconds this request of `api` waits for its turn (0 when it may start now); the turn is taken."""
-        with self.lock:
-            now = time.monotonic()
-            tokens, counted = self.buckets.get(api, (PACE_BURST, now))
-            tokens = min(PACE_BURST, tokens + (now - counted) * quota) - 1
-            self.buckets[api] = (tokens, now)
-        return max(0.0, -tokens / quota)
 
 
 @dataclass
@@ -314,6 +269,21 @@ class RequestRecord:
         spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''
         asked = f'; AWS asked to wait {self.refused_wait[0]:.0f} s more' if self.refused_wait else ''
         return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - self.started:.0f} s{asked})'
+
+
+def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
+
+
+def backoff_seconds(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    """Exponential backoff with full jitter: anywhere from 0 to the ceiling, so that many processes throttled at
+    once do not come back in step."""
+    return random.uniform(0, backoff_ceiling(attempt, cap))
+
+
+def pause(seconds: float) -> None:
+    """Wait `seconds`: a retry's backoff, AWS's Retry-After or a request's turn under AWS's quotas."""
+    time.sleep(seconds)  # pylint: disable=E9003
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -402,30 +372,49 @@ def error_detail(response: requests.Response, token: str) -> str:
     return redact(f'HTTP {response.status_code} {response.reason}: {text[:300]}', token)
 
 
-def scim_object(response: requests.Response) -> dict | None:
-    """The answer's JSON object (None for an empty body); anything else is AWS's fault, reported as 502."""
-    if not response.content:
-        return None
+def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
+    """A dry run's write, recorded as it would be sent (list.append: safe from several threads), answered as AWS
+    would: a new resource with DRY_RUN_ID for its id, no body otherwise."""
+    would_send.append({'method': method, 'path': f'/{path}', 'body': body})
+    return {**body, 'id': DRY_RUN_ID} if method == 'POST' and isinstance(body, dict) else None
+
+
+# ----- main, and the instance settings it reads first -----------------------------------------
+def main() -> None:
+    """Read the settings, build the client, run the command; a failure is an entry saying what to fix."""
+    params, args, command = demisto.params(), demisto.args(), demisto.command()
+    demisto.debug(f'AWS-ILM: running {command}')
+    token = ''
     try:
-        body = response.json()
-    except ValueError:
-        raise ScimError(502, f'AWS answered {response.status_code} with a body that is not JSON.')
-    if not isinstance(body, dict):
-        raise ScimError(502, f'AWS answered {response.status_code} with JSON that is not a SCIM object.')
-    return body
+        settings = Settings.from_params(params)
+        token = settings.token
+        for form in token_forms(params, token):   # masked in the platform's logs, debug mode's HTTP lines included
+            add_sensitive_log_strs(form)
+        dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
+        client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
+                        else COMMAND_BUDGET_SECONDS, dry_run)
+        if command in USER_COMMANDS:
+            entries = run_user_command(command, client, args, settings)
+            return_results(entries[0] if len(entries) == 1 else entries)
+        elif command in GROUP_COMMANDS:
+            return_results(run_group_command(command, client, args))
+        elif command in LIST_COMMANDS:
+            return_results(list_command(command, client, args))
+        elif command == 'test-module':
+            outcome = test_module(client)
+            if outcome != 'ok':
+                raise InputError(outcome)
+            return_results(outcome)
+        elif command == 'get-mapping-fields':
+            return_results(get_mapping_fields(client))
+        else:
+            raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, (InputError, NotImplementedError)) else logged_failure(command, exc, token)[1]
+        return_error(redact(message if command == 'test-module' else f'Failed to execute {command} command. '
+                                                                      f'Error: {message}', token))
 
 
-def scim_resources(body: dict | None, kind: str, listing: bool = False) -> list[dict]:
-    """The users or groups of an answer (a listing's Resources, else the one resource), each with its id."""
-    found = ((body or {}).get('Resources') or []) if listing else [body]
-    if not isinstance(found, list):
-        raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
-    if any(not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'] for item in found):
-        raise ScimError(502, f'AWS answered with a {kind} that has no id.')
-    return found
-
-
-# ----- instance settings ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Settings:
     """The instance configuration, read once from demisto.params(): how to reach the tenant, and what the user
@@ -460,15 +449,6 @@ class Settings:
                    mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
 
 
-USER_FLAGS = ('create_enabled', 'update_enabled', 'enable_enabled', 'disable_enabled')   # the "Allow ..." boxes
-
-
-def checkbox(params: dict, name: str, default: bool = True) -> bool:
-    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
-    its default, never as 'off'."""
-    return {'true': True, 'false': False}.get(str(params.get(name)).strip().lower(), default)
-
-
 def instance_credentials(params: dict) -> tuple[str, str]:
     """(token, Tenant ID). The token is the credentials' password, else the legacy hidden parameter; the quotes
     and `Bearer ` prefix a paste brings are removed, and the spaces, quotes and slashes around the Tenant ID. A
@@ -484,13 +464,6 @@ def instance_credentials(params: dict) -> tuple[str, str]:
     return token, tenant
 
 
-def token_forms(params: dict, token: str) -> list[str]:
-    """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
-    credentials = params.get('credentials')
-    held = [credentials.get('password') if isinstance(credentials, dict) else None, params.get('authentication_token')]
-    return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
-
-
 def unquoted(text: str) -> str:
     text = text.strip()
     while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
@@ -498,14 +471,13 @@ def unquoted(text: str) -> str:
     return text
 
 
-# ----- SCIM client ----------------------------------------------------------------------------
-def is_loopback(host: str) -> bool:
-    if host.lower() == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def checkbox(params: dict, name: str, default: bool = True) -> bool:
+    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
+    its default, never as 'off'."""
+    return {'true': True, 'false': False}.get(str(params.get(name)).strip().lower(), default)
+
+
+USER_FLAGS = ('create_enabled', 'update_enabled', 'enable_enabled', 'disable_enabled')   # the "Allow ..." boxes
 
 
 def scim_base_url(url: str, tenant_id: str) -> str:
@@ -536,26 +508,559 @@ def scim_base_url(url: str, tenant_id: str) -> str:
             + f'{quote(tenant, safe="")}/scim/v2/')
 
 
-def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
-    """A dry run's write, recorded as it would be sent (list.append: safe from several threads), answered as AWS
-    would: a new resource with DRY_RUN_ID for its id, no body otherwise."""
-    would_send.append({'method': method, 'path': f'/{path}', 'body': body})
-    return {**body, 'id': DRY_RUN_ID} if method == 'POST' and isinstance(body, dict) else None
+def is_loopback(host: str) -> bool:
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
-def path_segment(value: Any) -> str:
-    """Percent-encode one URL path segment, so an id like `../Groups` stays inside its resource."""
-    segment = quote(str(value), safe='')
-    if segment in ('', '.', '..'):
-        raise InputError(f'"{value}" is not a valid id.')
-    return segment
+def token_forms(params: dict, token: str) -> list[str]:
+    """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
+    credentials = params.get('credentials')
+    held = [credentials.get('password') if isinstance(credentials, dict) else None, params.get('authentication_token')]
+    return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
 
 
-def filter_value(value: Any) -> str:
-    """Quote a value for an `eq` filter (RFC 7644): escape backslashes and double quotes."""
-    return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
+def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
+    """The one reader of a true/false parameter, argument or field: a boolean, or 'true'/'false' in any case with
+    spaces around it (as the War Room sends it); blank means `default` (required when it is None)."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text in (None, '') and default is not None:
+        return default
+    if isinstance(text, bool) or text in ('true', 'false'):
+        return argToBoolean(text)
+    raise InputError(f'{name} must be true or false, not {value!r}.')
 
 
+# ----- the command's arguments: which users, how many at once ---------------------------------
+USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
+    'iam-get-user': 'get',
+    'iam-create-user': 'create',
+    'iam-update-user': 'update',
+    'iam-disable-user': 'disable',
+    'iam-enable-user': 'enable',
+}
+SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
+STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
+
+
+@dataclass(frozen=True)
+class UserOutcome:
+    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, whether the command reached
+    the user before its time budget ran out, the user as AWS held it before the command (`found`), and, when a
+    containment asked for them, the groups the user was found in (`memberships`)."""
+    vendor: dict
+    profile: dict
+    reached: bool = True
+    found: dict | None = None
+    memberships: Memberships | None = None
+
+    def kind(self) -> str:
+        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
+        if not self.reached:
+            return 'not reached'
+        if not self.vendor['success']:
+            return 'failed'
+        if self.vendor['skipped']:
+            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
+        return f"{self.vendor['action']}d"
+
+
+def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list[dict]:
+    """Every outcome of a user command, failures included, is an IAM result.
+
+    Args:
+        command: the iam-*-user command.
+        client: the tenant's SCIM client (a dry run's client records its writes instead of sending them).
+        args: the command's arguments (user-profile, allow-enable, remove-from-groups, restore-groups).
+        settings: the instance's settings.
+
+    Returns:
+        One entry: one user's IAM result, or, for several users (iam-disable-user), a summary whose context holds one
+        IAM.Vendor per user, in the order given; with what was done to the users' groups and, for a disable, what
+        stays open. A dry run's entry lists the requests that would be sent instead.
+    """
+    try:
+        options = UserOptions.from_args(command, args, settings)
+        items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
+        raw_profiles = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
+                        else items.items)   # several names, unless AWS has a user named by the whole text
+    except Exception as exc:
+        vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
+        return [iam_entry(UserOutcome(vendor, {}))]
+    outcomes = run_users(command, client, raw_profiles, args, settings, options)
+    changes = change_memberships(client, outcomes, options)
+    if client.would_send is not None:
+        return [dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])]
+    return [user_entry(command, outcomes, changes, items.blanks)]
+
+
+@dataclass(frozen=True)
+class UserOptions:
+    """What a user command does to the user's groups: `contain` (iam-disable-user's remove-from-groups, by default
+    the instance's "Remove disabled users from their groups"), `restore` (iam-enable-user's restore-groups)."""
+    contain: bool = False
+    restore: bool = False
+
+    @classmethod
+    def from_args(cls, command: str, args: dict, settings: Settings) -> UserOptions:
+        contain = command == 'iam-disable-user' and read_boolean(
+            args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
+        restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',
+                                                                default=False)
+        return cls(contain, restore)
+
+
+@dataclass(frozen=True)
+class ProfileItems:
+    """The user-profile argument split into the users it gives: `items`, how many blank items were ignored, and
+    `joined`, the whole text when it is several comma-separated names (which may still be one user's name)."""
+    items: list[Any]
+    blanks: int = 0
+    joined: str = ''
+
+
+def user_profile_items(raw: Any, several: bool) -> ProfileItems:
+    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
+    script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
+    dropped in every form, as lists built by transformers have them. No request is sent here."""
+    if isinstance(raw, str) and raw.strip().startswith(('"', '[', '{')) and len(raw) <= MAX_PROFILE_CHARACTERS:
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None   # parse_user_profile names the problem
+        raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
+    items = raw if isinstance(raw, list) else [raw]
+    joined = ''
+    if (several and isinstance(raw, str) and not looks_like_json(raw)
+            and len([name for name in raw.split(',') if name.strip()]) > 1):
+        items, joined = raw.split(','), raw.strip()
+    given = [item for item in items if not is_empty(item)]
+    if len(given) > 1 and not several:
+        raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
+                         'iam-disable-user takes several).')
+    if not given and len(items) != 1:
+        raise InputError('user-profile is an empty list: give at least one user.')
+    if not given:
+        return ProfileItems(items)   # one blank value: parse_user_profile says what is missing
+    return ProfileItems(given, len(items) - len(given), joined)
+
+
+def is_empty(value: Any) -> bool:
+    """None, blank text, [] or {}: a value that was not given."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, (list, dict)) and not value)
+
+
+def run_users(command: str, client: Client, raw_profiles: list, args: dict, settings: Settings,
+              options: UserOptions) -> list[UserOutcome]:
+    """Each user's outcome, in the order given, several users PARALLEL_USERS at a time on the command's connection
+    pool, pace and throttling state; a user to contain has its groups read right after its disable."""
+    def one(raw: Any) -> UserOutcome:
+        outcome = run_user_in_time(command, client, raw, args, settings)
+        if options.contain and containable(outcome):
+            outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
+        return outcome
+    return in_parallel(one, raw_profiles)
+
+
+def in_parallel(function: Any, items: list) -> list:
+    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
+    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
+    the platform's debug logger collects every thread's HTTP lines in one buffer."""
+    if len(items) < 2 or is_debug_mode():
+        return [function(item) for item in items]
+    if getattr(demisto, 'lock', None) is None:
+        support_multithreading()
+    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
+        return list(pool.map(function, items))
+
+
+def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
+    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
+    so and naming it."""
+    if client.time_left() > 0:
+        return run_one_user(command, client, raw, args, settings)
+    try:
+        profile = parse_user_profile(raw)
+    except InputError:
+        profile = {'username': str(raw)}
+    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
+                  'again for it.')
+    vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
+    return UserOutcome(vendor, profile, reached=False)
+
+
+# ----- reading the profile: mapped once, in AWS's shapes --------------------------------------
+def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
+    """One user, start to end: parse the profile, resolve and plan, write, report.
+
+    Args:
+        command, client, args, settings: the command, the tenant's client, its arguments, the instance's settings.
+        raw: the user's profile as given (a JSON object or text, or a bare user name).
+
+    Returns:
+        The user's IAM.Vendor result (naming the user, and the user found when a write failed), and IAM.UserProfile.
+    """
+    action = USER_COMMANDS[command]
+    profile: dict = {}
+    request: UserRequest | None = None
+    plan: UserPlan | None = None
+    try:
+        profile = parse_user_profile(raw)
+        request = read_user_request(profile, action, args, settings)
+        plan = plan_user_command(action, client, request, settings)
+        try:
+            written = write_user(client, plan)
+        except ScimError as exc:
+            if not plan.body or exc.status != 409:
+                raise
+            plan = plan_after_conflict(client, request, plan, exc, settings)
+            written = write_user(client, plan)
+        vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes, request.mapped)
+        return UserOutcome(vendor, incoming_profile(client, written, settings) if action == 'get' and written
+                           else profile, found=plan.user)
+    except Exception as exc:
+        return failed_outcome(command, exc, plan.user if plan else None, request, profile, client.token)
+
+
+def parse_user_profile(raw: Any) -> dict[str, Any]:
+    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
+    if isinstance(raw, list) and len(raw) == 1:
+        raw = raw[0]
+    check_profile_size(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return {'username': str(raw)}
+    if isinstance(raw, str) and looks_like_json(raw):
+        try:
+            profile = json.loads(raw)
+        except ValueError as exc:
+            raise InputError(f'user-profile is not valid JSON ({exc}). Give a JSON object such as '
+                             '{"username": "jdoe@example.com"}.')
+        if isinstance(profile, str):
+            return parse_user_profile(profile)
+    elif isinstance(raw, str) and raw.strip():
+        return {'username': raw.strip()}
+    elif raw is None or isinstance(raw, str):
+        raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
+    else:
+        profile = raw
+    if not isinstance(profile, dict):
+        kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
+        raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '
+                         'per call, e.g. {"username": "jdoe@example.com"}.')
+    if not profile:
+        raise InputError('user-profile is an empty object: give at least a username.')
+    return profile
+
+
+def check_profile_size(raw: Any) -> None:
+    """One limit for a profile given as text or as an object (measured as its JSON)."""
+    try:
+        size = len(raw) if isinstance(raw, str) else len(json.dumps(raw, default=str))
+    except (TypeError, ValueError):
+        size = 0   # not JSON-able: named as such below
+    if size > MAX_PROFILE_CHARACTERS:
+        raise InputError(f'user-profile is {size:,} characters long, over the {MAX_PROFILE_CHARACTERS:,} a profile '
+                         'may have: check that the right field is passed.')
+
+
+def read_user_request(profile: dict, action: str, args: dict, settings: Settings) -> UserRequest:
+    """The profile mapped once (what AWS does not support left out, values of a wrong shape noted), its olduserdata
+    and the command's allow-enable checked, and the user named (see `profile_names`)."""
+    mapping = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
+    old = old_user_data(profile) if 'olduserdata' in profile else {}
+    may_enable = (action in ('create', 'update') and settings.enable_enabled
+                  and read_boolean(args.get('allow-enable'), 'allow-enable', default=True))
+    return UserRequest(profile, mapping.user, old, profile_names(profile, mapping.user), may_enable, mapping)
+
+
+def map_user(profile: dict, mapper: str, mapping_type: str) -> MappedUser:
+    source = {k: v for k, v in profile.items() if k != 'olduserdata'}
+    return normalise_user(demisto.mapObject(source, mapper, mapping_type))
+
+
+def normalise_user(mapped: Any) -> MappedUser:
+    """Make the outgoing mapper's result an AWS user (without `schemas`), by AWS_USER_SCHEMA. Whole objects (`name`,
+    `addresses`, an enterprise URN) are laid down first and the dotted fields over them, whatever the order the
+    platform returns them in; the 1.0 enterprise URN counts as the 2.0 one."""
+    user: dict = {}
+    pairs = [(key, value) for key, value in (mapped.items() if isinstance(mapped, dict) else []) if isinstance(key, str)
+             and key]
+    for key, value in sorted(pairs, key=lambda pair: len(split_attribute_path(pair[0]))):
+        put_path(user, split_attribute_path(key), value)
+    shaped: dict = {}
+    dropped: list[str] = []
+    problems: list[str] = []
+    for attribute, value in without_empty(user).items():
+        if attribute == 'id':   # an AWS user id: it finds the user, it is never sent
+            shaped['id'] = value
+        elif attribute in AWS_USER_SCHEMA:
+            kept, left_out, wrong = shaped_value(attribute, value)
+            dropped += left_out
+            problems += wrong
+            if kept is not None:
+                shaped[attribute] = kept
+        elif attribute not in ('schemas', 'meta'):
+            dropped.append(attribute)
+    return MappedUser(shaped, tuple(dropped), tuple(problems))
+
+
+def split_attribute_path(key: str) -> list[str]:
+    """`name.givenName` -> [name, givenName]; enterprise URNs (1.0 or 2.0) stay one segment."""
+    key = key.replace('\\.', '.')
+    for urn in (ENTERPRISE_SCHEMA, LEGACY_ENTERPRISE_SCHEMA):
+        if key == urn:
+            return [ENTERPRISE_SCHEMA]
+        if key.startswith((urn + '.', urn + ':')):
+            return [ENTERPRISE_SCHEMA] + key[len(urn) + 1:].split('.')
+    return key.split('.')
+
+
+def put_path(target: dict, path: list, value: Any) -> None:
+    for part in path[:-1]:
+        target[part] = single_object(target.get(part))
+        if not isinstance(target[part], dict):
+            target[part] = {}
+        target = target[part]
+    last = path[-1]
+    if isinstance(single_object(value), dict) and isinstance(single_object(target.get(last)), dict):
+        value, target[last] = single_object(value), single_object(target[last])
+    if not isinstance(value, dict):
+        target[last] = value
+        return
+    if not isinstance(target.get(last), dict):
+        target[last] = {}
+    for key, sub in value.items():
+        put_path(target[last], split_attribute_path(str(key)), sub)
+
+
+def single_object(value: Any) -> Any:
+    """A one-item list of an object (a SCIM multi-valued attribute AWS keeps one of) as that object."""
+    return value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) else value
+
+
+def without_empty(value: Any) -> Any:
+    """Strings trimmed, numbers as text, and empty values (after trimming) dropped, at every depth."""
+    if isinstance(value, dict):
+        cleaned = {k: without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if not is_empty(v)}
+    if isinstance(value, list):
+        return [v for v in (without_empty(v) for v in value) if not is_empty(v)]
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def shaped_value(attribute: str, value: Any) -> tuple[Any, list[str], list[str]]:
+    """One attribute in the shape AWS_USER_SCHEMA gives it: (the value to send or None, what was left out, what
+    is of a shape AWS cannot take)."""
+    shape, subs = AWS_USER_SCHEMA[attribute]
+    if shape == 'boolean':
+        if isinstance(value, bool) or str(value).strip().lower() in ('true', 'false'):
+            return read_boolean(value, attribute), [], []
+        return None, [], [f'"{attribute}" must be true or false, not {json.dumps(value)[:100]}.']
+    if shape == 'text':
+        return text_value(attribute, value)
+    if shape == 'object':
+        return object_value(attribute, subs, value)
+    return one_value(attribute, subs, value)
+
+
+def text_value(path: str, value: Any) -> tuple[Any, list[str], list[str]]:
+    if isinstance(value, (dict, list, bool)):
+        return None, [], [f'"{path}" must be text, not {json.dumps(value)[:100]}.']
+    return value, [], []
+
+
+def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
+    """A multi-valued attribute of which AWS keeps one object, primary: text is its value (an address's formatted
+    text), JSON text is read, of several the primary one (else the first) is kept and the others left out."""
+    if isinstance(value, str) and value.strip().startswith(('[', '{')):
+        try:
+            value = without_empty(json.loads(value))
+        except ValueError:
+            pass
+    plain = 'formatted' if path == 'addresses' else 'value'
+    items = [item if isinstance(item, dict) else {plain: item} for item in (value if isinstance(value, list) else [value])
+             if not is_empty(item)]
+    if not items:
+        return None, [], []
+    if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
+        return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
+    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
+    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
+               if item is not chosen]
+    dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
+    kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
+    return [{**kept, 'primary': True}], dropped, []
+
+
+def object_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
+    """One object of these sub-attributes (each text; an enterprise manager as `manager_value` reads it)."""
+    if not isinstance(single_object(value), dict):
+        return None, [], [f'"{path}" must be an object of {", ".join(subs)}, not {json.dumps(value)[:100]}: map '
+                          f'its parts, as {path}.{subs[1]}.']
+    kept: dict = {}
+    dropped: list[str] = []
+    problems: list[str] = []
+    for sub, sub_value in single_object(value).items():
+        if sub not in subs:
+            dropped.append(f'{path}.{sub}')
+            continue
+        shaped, left_out, wrong = manager_value(sub_value) if sub == 'manager' else text_value(f'{path}.{sub}',
+                                                                                                sub_value)
+        dropped, problems = dropped + left_out, problems + wrong
+        if shaped is not None:
+            kept[sub] = shaped
+    return kept or None, dropped, problems
+
+
+def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
+    """(user name, e-mail) the profile gives, trimmed: the mapped ones, else the profile's own keys (`username`,
+    `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
+    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
+    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
+    email = (mapped.get('emails') or [{}])[0].get('value') or profile.get('email')   # normalised: one, primary
+    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
+
+
+# ----- finding the user: the identity rule ----------------------------------------------------
+@dataclass(frozen=True)
+class UserPlan:
+    """What a user command does, decided before anything is written.
+
+    `user`: the AWS user the profile designates (None when nobody is, and before a create); `operations`: the PATCH
+    that brings that user to the profile ([] when nothing changes); `body`: the user to create ({} when none);
+    `skip`: why nothing is done ('' when something is); `error`: (code, message) when the command fails without a
+    write (a user iam-get-user does not find); `notes`: what is not applied (a manager)."""
+    action: str
+    user: dict | None = None
+    operations: list[dict] = field(default_factory=list)
+    body: dict = field(default_factory=dict)
+    skip: str = ''
+    error: tuple[int, str] | None = None
+    notes: str = ''
+    then: list[dict] = field(default_factory=list)   # a second PATCH: userName and active never share one
+
+
+def plan_user_command(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
+    """What `action` does for the request's user: who the user is (the identity rule, once), then what changes.
+
+    Args:
+        action: get, create, update, disable or enable.
+        client: the tenant's SCIM client (the plan reads AWS, it never writes).
+        request: the user's profile, mapped, and its names.
+        settings: the instance's settings.
+
+    Returns:
+        The plan: the user found, and the operations or body to send, or why nothing is done.
+    """
+    if not getattr(settings, f'{action}_enabled', True):   # its "Allow ..." checkbox
+        return turned_off_plan(action, client, request, settings)
+    if action in ('create', 'update'):
+        refuse_wrong_shapes(request.mapping, settings.mapper_out)
+    if action == 'create':
+        return plan_create(client, request, settings)
+    resolution = resolve_user(client, request, settings.mapper_out)
+    if action == 'get':
+        return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)),
+                        notes='' if resolution.user else FIND_USER_HINT)
+    if not resolution.user and action == 'update' and settings.create_if_not_exists:
+        return plan_create(client, request, settings)
+    if not resolution.user:
+        return UserPlan(action, skip=not_found(resolution), notes=FIND_USER_HINT)
+    if action == 'update':
+        return plan_update(client, request, resolution.user, settings)
+    return plan_active_state(action, resolution.user)
+
+
+def refuse_wrong_shapes(mapping: MappedUser, mapper: str) -> None:
+    """A create or update whose mapped values AWS cannot take is refused (400) before any request, naming each."""
+    if mapping.problems:
+        raise InputError(f'{" ".join(mapping.problems)} Correct the outgoing mapper "{mapper}" (or the profile); '
+                         'nothing was sent to AWS.')
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Who a profile designates: `user`, provably the profile's person (None when nobody is), and `others`, the
+    users an identifier led to who are provably someone else (their externalId contradicts the profile's)."""
+    user: dict | None
+    others: list[dict]
+
+    def others_text(self) -> str:
+        return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
+
+
+def resolve_user(client: Client, request: UserRequest, mapper: str, use_old_data: bool = True) -> Resolution:
+    """The identity rule of every user command, spending a request only where a decision needs it: the previous
+    identifiers (olduserdata) first, kept when the employee id proves them; else the current ones; two different
+    users that nothing tells apart are a conflict (nobody is changed). Users whose externalId contradicts the
+    profile's are never the person."""
+    old_mapped = map_user(request.old, mapper, UPDATE_MAPPING_TYPE).user if use_old_data and request.old else {}
+    current = identifier_pairs(request.profile, request.mapped)
+    previous = identifier_pairs(request.old, old_mapped) if old_mapped else []
+    if not current and not previous:
+        raise InputError(' '.join(request.mapping.problems + (
+            'The user profile has no identifier AWS can search by: it must map (through the outgoing '
+            f'mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; give a username.',)))
+    external_id = request.mapped.get('externalId')
+    search = UserSearch(client, {v for v in (external_id, old_mapped.get('externalId')) if v})
+    before = search.first_person(previous)
+    if before and external_id and before.get('externalId') == external_id:
+        return Resolution(before, list(search.strangers.values()))
+    after = search.first_person(current)
+    if before and after and before['id'] != after['id']:
+        if not (external_id and after.get('externalId') == external_id):
+            raise IdentityConflict(identity_conflict(previous, current, before, after))
+        before = None
+    return Resolution(before or after, list(search.strangers.values()))
+
+
+def identifier_pairs(raw: dict, user: dict) -> list[tuple[str, str]]:
+    """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
+    outgoing mappers do not map it), userName, externalId; when the mapped profile has no userName, the mapped
+    e-mail, then the raw profile's user name (`login` from get-user-data, `username`, `user_name`) and e-mail, as
+    userName (AWS userName is usually the e-mail), so that callers reach users whatever the outgoing mapper maps."""
+    pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
+    if not user.get('userName'):
+        names = [primary_email(user)] + [raw.get(key) for key in RAW_NAME_KEYS] + [raw.get('email')]
+        pairs += [('userName', name) for name in names]
+    pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    return list(dict.fromkeys(pair for pair in pairs if pair[1]))
+
+
+@dataclass
+class UserSearch:
+    """The lookups of one identity decision, each made once; the users found to be someone else."""
+    client: Client
+    known_external_ids: set[str]
+    found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    strangers: dict[str, dict] = field(default_factory=dict)
+
+    def first_person(self, pairs: list[tuple[str, str]]) -> dict | None:
+        """The first user an identifier leads to whose externalId does not contradict the profile's."""
+        for attribute, value in pairs:
+            if (attribute, value) not in self.found:
+                self.found[(attribute, value)] = (self.client.get('Users', value) if attribute == 'id' else
+                                                  self.client.search('Users', attribute, value))
+            user = self.found[(attribute, value)]
+            held = (user or {}).get('externalId')
+            if user and held and self.known_external_ids and held not in self.known_external_ids:
+                self.strangers[user['id']] = user
+            elif user:
+                return user
+        return None
+
+
+# ----- the SCIM client: every request through send --------------------------------------------
 class Client(BaseClient):
     """The AWS operations on one Identity Center tenant. Every request goes through `send()`: the platform's
     BaseClient sends it (proxy, certificates, its REQUESTS_TIMEOUT override, its error handler hook) and `send`
@@ -581,6 +1086,14 @@ class Client(BaseClient):
     def time_left(self) -> float:
         """Seconds before the command's deadline (its budget after the client was built)."""
         return self.deadline - time.monotonic()
+
+    def search(self, resource: str, attribute: str, value: Any) -> dict | None:
+        """The one user or group whose `attribute` equals `value` (None when none; 409 when several)."""
+        query = f'{attribute} eq {filter_value(value)}'
+        found = scim_resources(self.send('GET', resource, params={'filter': query}), resource[:-1].lower(), True)
+        if len(found) > 1:
+            raise ScimError(409, f'{len(found)} {resource.lower()} match {query}; give the id instead.')
+        return found[0] if found else None
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> dict | None:
         """One SCIM call (`path` under the SCIM root, ids encoded) through BaseClient, sent again while its own
@@ -639,14 +1152,6 @@ class Client(BaseClient):
         """CreateUser / CreateGroup."""
         return scim_resources(self.send('POST', resource, body=body), resource[:-1].lower())[0]
 
-    def search(self, resource: str, attribute: str, value: Any) -> dict | None:
-        """The one user or group whose `attribute` equals `value` (None when none; 409 when several)."""
-        query = f'{attribute} eq {filter_value(value)}'
-        found = scim_resources(self.send('GET', resource, params={'filter': query}), resource[:-1].lower(), True)
-        if len(found) > 1:
-            raise ScimError(409, f'{len(found)} {resource.lower()} match {query}; give the id instead.')
-        return found[0] if found else None
-
     def list_page(self, resource: str, scim_filter: str | None, cursor: str | None,
                   count: int) -> tuple[list[dict], str | None]:
         """One page of ListUsers / ListGroups: (resources, next cursor). `cursor` '' starts a cursor listing;
@@ -659,11 +1164,6 @@ class Client(BaseClient):
         return (scim_resources(listing, resource[:-1].lower(), True),
                 next_cursor if isinstance(next_cursor, str) and next_cursor else None)
 
-    def patch(self, resource: str, resource_id: str, operations: list[dict]) -> dict | None:
-        """PatchUser / PatchGroup: the resource as AWS answers it (None when AWS answers 204)."""
-        body = {'schemas': [PATCH_SCHEMA], 'Operations': operations}
-        return self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body)
-
     def delete_group(self, group_id: str) -> None:
         self.send('DELETE', f'Groups/{path_segment(group_id)}')
 
@@ -673,141 +1173,78 @@ class Client(BaseClient):
     def service_provider_config(self) -> dict | None:
         return self.send('GET', 'ServiceProviderConfig')
 
-
-# ----- user-profile mapping and identity ------------------------------------------------------
-def parse_user_profile(raw: Any) -> dict[str, Any]:
-    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
-    if isinstance(raw, list) and len(raw) == 1:
-        raw = raw[0]
-    check_profile_size(raw)
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return {'username': str(raw)}
-    if isinstance(raw, str) and looks_like_json(raw):
-        try:
-            profile = json.loads(raw)
-        except ValueError as exc:
-            raise InputError(f'user-profile is not valid JSON ({exc}). Give a JSON object such as '
-                             '{"username": "jdoe@example.com"}.')
-        if isinstance(profile, str):
-            return parse_user_profile(profile)
-    elif isinstance(raw, str) and raw.strip():
-        return {'username': raw.strip()}
-    elif raw is None or isinstance(raw, str):
-        raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
-    else:
-        profile = raw
-    if not isinstance(profile, dict):
-        kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
-        raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '
-                         'per call, e.g. {"username": "jdoe@example.com"}.')
-    if not profile:
-        raise InputError('user-profile is an empty object: give at least a username.')
-    return profile
+    def patch(self, resource: str, resource_id: str, operations: list[dict]) -> dict | None:
+        """PatchUser / PatchGroup: the resource as AWS answers it (None when AWS answers 204)."""
+        body = {'schemas': [PATCH_SCHEMA], 'Operations': operations}
+        return self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body)
 
 
-def check_profile_size(raw: Any) -> None:
-    """One limit for a profile given as text or as an object (measured as its JSON)."""
+def filter_value(value: Any) -> str:
+    """Quote a value for an `eq` filter (RFC 7644): escape backslashes and double quotes."""
+    return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
+def scim_api(method: str, path: str) -> str:
+    """The AWS operation a request is (GetUser, ListUsers, PatchGroup, ...): each has its own quota."""
+    resource, _, resource_id = path.partition('/')
+    noun = {'Users': 'User', 'Groups': 'Group'}.get(resource)
+    if noun is None:
+        return f'Get{resource}'
+    if method == 'GET':
+        return f'Get{noun}' if resource_id else f'List{resource}'
+    return {'POST': 'Create', 'PUT': 'Put', 'PATCH': 'Patch', 'DELETE': 'Delete'}.get(method, method.title()) + noun
+
+
+@dataclass
+class Pace:
+    """AWS's published SCIM quotas, kept by the command's own requests: each AWS operation a token bucket of its
+    quota (READ_QUOTA for reads, WRITE_QUOTA for writes), a few at once (PACE_BURST) and then no faster than the
+    quota, so that a command working on many users never causes its own 429s."""
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)   # API -> (tokens, when counted)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def turn(self, api: str, quota: float) -> float:
+        """The seconds this request of `api` waits for its turn (0 when it may start now); the turn is taken."""
+        with self.lock:
+            now = time.monotonic()
+            tokens, counted = self.buckets.get(api, (PACE_BURST, now))
+            tokens = min(PACE_BURST, tokens + (now - counted) * quota) - 1
+            self.buckets[api] = (tokens, now)
+        return max(0.0, -tokens / quota)
+
+
+def scim_object(response: requests.Response) -> dict | None:
+    """The answer's JSON object (None for an empty body); anything else is AWS's fault, reported as 502."""
+    if not response.content:
+        return None
     try:
-        size = len(raw) if isinstance(raw, str) else len(json.dumps(raw, default=str))
-    except (TypeError, ValueError):
-        size = 0   # not JSON-able: named as such below
-    if size > MAX_PROFILE_CHARACTERS:
-        raise InputError(f'user-profile is {size:,} characters long, over the {MAX_PROFILE_CHARACTERS:,} a profile '
-                         'may have: check that the right field is passed.')
+        body = response.json()
+    except ValueError:
+        raise ScimError(502, f'AWS answered {response.status_code} with a body that is not JSON.')
+    if not isinstance(body, dict):
+        raise ScimError(502, f'AWS answered {response.status_code} with JSON that is not a SCIM object.')
+    return body
 
 
-def looks_like_json(text: str) -> bool:
-    """A JSON document rather than a bare user name: an object, array, string, true/false/null. A bare number is a
-    user name (an employee number used as the user name)."""
-    stripped = text.strip()
-    return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null')
+def scim_resources(body: dict | None, kind: str, listing: bool = False) -> list[dict]:
+    """The users or groups of an answer (a listing's Resources, else the one resource), each with its id."""
+    found = ((body or {}).get('Resources') or []) if listing else [body]
+    if not isinstance(found, list):
+        raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
+    if any(not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'] for item in found):
+        raise ScimError(502, f'AWS answered with a {kind} that has no id.')
+    return found
 
 
-def old_user_data(profile: dict) -> dict[str, Any]:
-    """The profile's previous values (a rename); blank (\'\', null, {}, only blank values) means none."""
-    old = profile.get('olduserdata')
-    if isinstance(old, str) and old.strip():
-        try:
-            old = json.loads(old)
-        except ValueError:
-            raise InputError('olduserdata in user-profile is not valid JSON.')
-    old = without_empty(old)
-    if old and not isinstance(old, dict):
-        raise InputError('olduserdata in user-profile must be a JSON object of the previous values.')
-    return old or {}
+def path_segment(value: Any) -> str:
+    """Percent-encode one URL path segment, so an id like `../Groups` stays inside its resource."""
+    segment = quote(str(value), safe='')
+    if segment in ('', '.', '..'):
+        raise InputError(f'"{value}" is not a valid id.')
+    return segment
 
 
-def split_attribute_path(key: str) -> list[str]:
-    """`name.givenName` -> [name, givenName]; enterprise URNs (1.0 or 2.0) stay one segment."""
-    key = key.replace('\\.', '.')
-    for urn in (ENTERPRISE_SCHEMA, LEGACY_ENTERPRISE_SCHEMA):
-        if key == urn:
-            return [ENTERPRISE_SCHEMA]
-        if key.startswith((urn + '.', urn + ':')):
-            return [ENTERPRISE_SCHEMA] + key[len(urn) + 1:].split('.')
-    return key.split('.')
-
-
-def single_object(value: Any) -> Any:
-    """A one-item list of an object (a SCIM multi-valued attribute AWS keeps one of) as that object."""
-    return value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) else value
-
-
-def put_path(target: dict, path: list, value: Any) -> None:
-    for part in path[:-1]:
-        target[part] = single_object(target.get(part))
-        if not isinstance(target[part], dict):
-            target[part] = {}
-        target = target[part]
-    last = path[-1]
-    if isinstance(single_object(value), dict) and isinstance(single_object(target.get(last)), dict):
-        value, target[last] = single_object(value), single_object(target[last])
-    if not isinstance(value, dict):
-        target[last] = value
-        return
-    if not isinstance(target.get(last), dict):
-        target[last] = {}
-    for key, sub in value.items():
-        put_path(target[last], split_attribute_path(str(key)), sub)
-
-
-def is_blank(value: Any) -> bool:
-    """None, or text of nothing but spaces: an argument or field that was not given."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def is_empty(value: Any) -> bool:
-    """None, blank text, [] or {}: a value that was not given."""
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or (isinstance(value, (list, dict)) and not value)
-
-
-def without_empty(value: Any) -> Any:
-    """Strings trimmed, numbers as text, and empty values (after trimming) dropped, at every depth."""
-    if isinstance(value, dict):
-        cleaned = {k: without_empty(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if not is_empty(v)}
-    if isinstance(value, list):
-        return [v for v in (without_empty(v) for v in value) if not is_empty(v)]
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
-    """The one reader of a true/false parameter, argument or field: a boolean, or 'true'/'false' in any case with
-    spaces around it (as the War Room sends it); blank means `default` (required when it is None)."""
-    text = value.strip().lower() if isinstance(value, str) else value
-    if text in (None, '') and default is not None:
-        return default
-    if isinstance(text, bool) or text in ('true', 'false'):
-        return argToBoolean(text)
-    raise InputError(f'{name} must be true or false, not {value!r}.')
-
-
+# ----- planning the change --------------------------------------------------------------------
 @dataclass(frozen=True)
 class MappedUser:
     """The outgoing mapper's result as an AWS user. `user`: what AWS supports, in AWS's shapes (see AWS_USER_SCHEMA);
@@ -820,157 +1257,6 @@ class MappedUser:
 
     def dropped_note(self) -> str:
         return (f'Not sent (AWS does not support it): {"; ".join(self.dropped)}.' if self.dropped else '')
-
-
-def normalise_user(mapped: Any) -> MappedUser:
-    """Make the outgoing mapper's result an AWS user (without `schemas`), by AWS_USER_SCHEMA. Whole objects (`name`,
-    `addresses`, an enterprise URN) are laid down first and the dotted fields over them, whatever the order the
-    platform returns them in; the 1.0 enterprise URN counts as the 2.0 one."""
-    user: dict = {}
-    pairs = [(key, value) for key, value in (mapped.items() if isinstance(mapped, dict) else []) if isinstance(key, str)
-             and key]
-    for key, value in sorted(pairs, key=lambda pair: len(split_attribute_path(pair[0]))):
-        put_path(user, split_attribute_path(key), value)
-    shaped: dict = {}
-    dropped: list[str] = []
-    problems: list[str] = []
-    for attribute, value in without_empty(user).items():
-        if attribute == 'id':   # an AWS user id: it finds the user, it is never sent
-            shaped['id'] = value
-        elif attribute in AWS_USER_SCHEMA:
-            kept, left_out, wrong = shaped_value(attribute, value)
-            dropped += left_out
-            problems += wrong
-            if kept is not None:
-                shaped[attribute] = kept
-        elif attribute not in ('schemas', 'meta'):
-            dropped.append(attribute)
-    return MappedUser(shaped, tuple(dropped), tuple(problems))
-
-
-def shaped_value(attribute: str, value: Any) -> tuple[Any, list[str], list[str]]:
-    """One attribute in the shape AWS_USER_SCHEMA gives it: (the value to send or None, what was left out, what
-    is of a shape AWS cannot take)."""
-    shape, subs = AWS_USER_SCHEMA[attribute]
-    if shape == 'boolean':
-        if isinstance(value, bool) or str(value).strip().lower() in ('true', 'false'):
-            return read_boolean(value, attribute), [], []
-        return None, [], [f'"{attribute}" must be true or false, not {json.dumps(value)[:100]}.']
-    if shape == 'text':
-        return text_value(attribute, value)
-    if shape == 'object':
-        return object_value(attribute, subs, value)
-    return one_value(attribute, subs, value)
-
-
-def text_value(path: str, value: Any) -> tuple[Any, list[str], list[str]]:
-    if isinstance(value, (dict, list, bool)):
-        return None, [], [f'"{path}" must be text, not {json.dumps(value)[:100]}.']
-    return value, [], []
-
-
-def object_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
-    """One object of these sub-attributes (each text; an enterprise manager as `manager_value` reads it)."""
-    if not isinstance(single_object(value), dict):
-        return None, [], [f'"{path}" must be an object of {", ".join(subs)}, not {json.dumps(value)[:100]}: map '
-                          f'its parts, as {path}.{subs[1]}.']
-    kept: dict = {}
-    dropped: list[str] = []
-    problems: list[str] = []
-    for sub, sub_value in single_object(value).items():
-        if sub not in subs:
-            dropped.append(f'{path}.{sub}')
-            continue
-        shaped, left_out, wrong = manager_value(sub_value) if sub == 'manager' else text_value(f'{path}.{sub}',
-                                                                                                sub_value)
-        dropped, problems = dropped + left_out, problems + wrong
-        if shaped is not None:
-            kept[sub] = shaped
-    return kept or None, dropped, problems
-
-
-def manager_value(value: Any) -> tuple[Any, list[str], list[str]]:
-    """The manager as given (its user name, e-mail, AWS user id, or display name): {'value'} and/or
-    {'displayName'}, which only find the manager's AWS user id (with_manager_id); nothing else is kept."""
-    value = value[0] if isinstance(value, list) and len(value) == 1 else value
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return {'value': str(value)}, [], []
-    if isinstance(value, dict):
-        found = {key: str(value[key]) for key in ('value', 'displayName') if isinstance(value.get(key), (str, int))}
-        return found or None, [f'{ENTERPRISE_SCHEMA}.manager.{key}' for key in value if key not in found], []
-    return None, [], [f'"{ENTERPRISE_SCHEMA}.manager" must be the manager\'s user name, e-mail or AWS user id (text), '
-                      f'not {json.dumps(value)[:100]}.']
-
-
-def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
-    """A multi-valued attribute of which AWS keeps one object, primary: text is its value (an address's formatted
-    text), JSON text is read, of several the primary one (else the first) is kept and the others left out."""
-    if isinstance(value, str) and value.strip().startswith(('[', '{')):
-        try:
-            value = without_empty(json.loads(value))
-        except ValueError:
-            pass
-    plain = 'formatted' if path == 'addresses' else 'value'
-    items = [item if isinstance(item, dict) else {plain: item} for item in (value if isinstance(value, list) else [value])
-             if not is_empty(item)]
-    if not items:
-        return None, [], []
-    if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
-        return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
-    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
-    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
-               if item is not chosen]
-    dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
-    kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
-    return [{**kept, 'primary': True}], dropped, []
-
-
-def map_user(profile: dict, mapper: str, mapping_type: str) -> MappedUser:
-    source = {k: v for k, v in profile.items() if k != 'olduserdata'}
-    return normalise_user(demisto.mapObject(source, mapper, mapping_type))
-
-
-def user_body(user: dict) -> dict[str, Any]:
-    body = {k: v for k, v in user.items() if k not in NEVER_SENT}
-    for attribute in TYPED_LISTS:
-        if attribute in body:
-            body[attribute] = [{'type': 'work', **item} for item in body[attribute]]
-    body['schemas'] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in body else [])
-    return body
-
-
-def creatable(user: dict) -> tuple[dict, list[str]]:
-    """The user with displayName built from the names when it has none, and what AWS still requires of it."""
-    name = user.get('name') or {}
-    if not user.get('displayName') and name.get('givenName') and name.get('familyName'):
-        user = {**user, 'displayName': f"{name['givenName']} {name['familyName']}"}
-    required = {'userName': user.get('userName'), 'name.givenName': name.get('givenName'),
-                'name.familyName': name.get('familyName'), 'displayName': user.get('displayName')}
-    return user, [field_name for field_name, value in required.items() if not value]
-
-
-def primary_email(user: dict | None) -> str | None:
-    emails = (user or {}).get('emails') or []
-    chosen = next((e for e in emails if isinstance(e, dict) and e.get('primary')), emails[0] if emails else None)
-    return chosen.get('value') if isinstance(chosen, dict) else None
-
-
-def identifier_pairs(raw: dict, user: dict) -> list[tuple[str, str]]:
-    """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
-    outgoing mappers do not map it), userName, externalId; when the mapped profile has no userName, the mapped
-    e-mail, then the raw profile's user name (`login` from get-user-data, `username`, `user_name`) and e-mail, as
-    userName (AWS userName is usually the e-mail), so that callers reach users whatever the outgoing mapper maps."""
-    pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
-    if not user.get('userName'):
-        names = [primary_email(user)] + [raw.get(key) for key in RAW_NAME_KEYS] + [raw.get('email')]
-        pairs += [('userName', name) for name in names]
-    pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
-    return list(dict.fromkeys(pair for pair in pairs if pair[1]))
-
-
-def describe_user(user: dict) -> str:
-    return (f'AWS user {user.get("userName")} (id {user.get("id")}, externalId {user.get("externalId") or "none"}, '
-            f'{"active" if user.get("active") else "disabled"})')
 
 
 @dataclass(frozen=True)
@@ -986,98 +1272,21 @@ class UserRequest:
     mapping: MappedUser = MappedUser({})
 
 
-def read_user_request(profile: dict, action: str, args: dict, settings: Settings) -> UserRequest:
-    """The profile mapped once (what AWS does not support left out, values of a wrong shape noted), its olduserdata
-    and the command's allow-enable checked, and the user named (see `profile_names`)."""
-    mapping = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    old = old_user_data(profile) if 'olduserdata' in profile else {}
-    may_enable = (action in ('create', 'update') and settings.enable_enabled
-                  and read_boolean(args.get('allow-enable'), 'allow-enable', default=True))
-    return UserRequest(profile, mapping.user, old, profile_names(profile, mapping.user), may_enable, mapping)
-
-
-def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
-    """(user name, e-mail) the profile gives, trimmed: the mapped ones, else the profile's own keys (`username`,
-    `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
-    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
-    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
-    email = (mapped.get('emails') or [{}])[0].get('value') or profile.get('email')   # normalised: one, primary
-    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """Who a profile designates: `user`, provably the profile's person (None when nobody is), and `others`, the
-    users an identifier led to who are provably someone else (their externalId contradicts the profile's)."""
-    user: dict | None
-    others: list[dict]
-
-    def others_text(self) -> str:
-        return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
-
-
-def resolve_user(client: Client, request: UserRequest, mapper: str, use_old_data: bool = True) -> Resolution:
-    """The identity rule of every user command, spending a request only where a decision needs it: the previous
-    identifiers (olduserdata) first, kept when the employee id proves them; else the current ones; two different
-    users that nothing tells apart are a conflict (nobody is changed). Users whose externalId contradicts the
-    profile's are never the person."""
-    old_mapped = map_user(request.old, mapper, UPDATE_MAPPING_TYPE).user if use_old_data and request.old else {}
-    current = identifier_pairs(request.profile, request.mapped)
-    previous = identifier_pairs(request.old, old_mapped) if old_mapped else []
-    if not current and not previous:
-        raise InputError(' '.join(request.mapping.problems + (
-            'The user profile has no identifier AWS can search by: it must map (through the outgoing '
-            f'mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; give a username.',)))
-    external_id = request.mapped.get('externalId')
-    search = UserSearch(client, {v for v in (external_id, old_mapped.get('externalId')) if v})
-    before = search.first_person(previous)
-    if before and external_id and before.get('externalId') == external_id:
-        return Resolution(before, list(search.strangers.values()))
-    after = search.first_person(current)
-    if before and after and before['id'] != after['id']:
-        if not (external_id and after.get('externalId') == external_id):
-            raise IdentityConflict(identity_conflict(previous, current, before, after))
-        before = None
-    return Resolution(before or after, list(search.strangers.values()))
-
-
-@dataclass
-class UserSearch:
-    """The lookups of one identity decision, each made once; the users found to be someone else."""
-    client: Client
-    known_external_ids: set[str]
-    found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
-    strangers: dict[str, dict] = field(default_factory=dict)
-
-    def first_person(self, pairs: list[tuple[str, str]]) -> dict | None:
-        """The first user an identifier leads to whose externalId does not contradict the profile's."""
-        for attribute, value in pairs:
-            if (attribute, value) not in self.found:
-                self.found[(attribute, value)] = (self.client.get('Users', value) if attribute == 'id' else
-                                                  self.client.search('Users', attribute, value))
-            user = self.found[(attribute, value)]
-            held = (user or {}).get('externalId')
-            if user and held and self.known_external_ids and held not in self.known_external_ids:
-                self.strangers[user['id']] = user
-            elif user:
-                return user
-        return None
-
-
-def identity_conflict(previous: list, current: list, before: dict, after: dict) -> str:
-    def named(pairs: list) -> str:
-        return ', '.join(f'{a} {v}' for a, v in pairs)
-    return (f'Nobody was changed: the previous identifiers in olduserdata ({named(previous)}) lead to '
-            f'{describe_user(before)}, and the current ones ({named(current)}) to {describe_user(after)}. Nothing in '
-            'the profile tells which is this person. If the rename already happened and the old name now belongs to '
-            'someone else, drop olduserdata; give the employee id (mapped to externalId) so that the person can be '
-            'told apart.')
-
-
-def same_value(wanted: Any, current: Any) -> bool:
-    if isinstance(wanted, dict):
-        return isinstance(current, dict) and all(same_value(v, current.get(k)) for k, v in wanted.items())
-    return wanted == current
+def plan_update(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
+    """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
+    from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and the user's state as the
+    mapped `active` and allow-enable ask within the instance's checkboxes (a rename that also changes the state
+    goes in two PATCHes). Nothing AWS holds and the profile does not give is touched."""
+    wanted, notes = (with_manager_id(client, request.mapped, existing)
+                     if 'manager' in request.mapped.get(ENTERPRISE_SCHEMA, {}) else (request.mapped, ''))
+    operations = user_changes(existing, wanted)
+    if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
+        operations = user_changes(existing, with_followed_parts(existing, wanted))
+    state, state_note = state_change(existing, request, settings)
+    check_aws_text_rules((operation['path'], operation['value']) for operation in operations + state)
+    first, then = apart_from_user_name(operations, state)
+    return UserPlan('update', existing, first, notes=joined_notes(request.mapping.dropped_note(), state_note, notes),
+                    then=then)
 
 
 def user_changes(current: dict, wanted: dict) -> list[dict]:
@@ -1106,74 +1315,38 @@ def user_changes(current: dict, wanted: dict) -> list[dict]:
     return [{'op': 'replace', 'path': path, 'value': value} for path, value in changes]
 
 
-def built_display_name(name: dict) -> str:
-    return f"{name.get('givenName') or ''} {name.get('familyName') or ''}".strip()
+def same_value(wanted: Any, current: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(current, dict) and all(same_value(v, current.get(k)) for k, v in wanted.items())
+    return wanted == current
 
 
-def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
-    """`wanted` with the values built from parts that change rebuilt from the new parts: displayName when AWS's is
-    the one built from the old names, name.formatted and the address's formatted where the old parts' text
-    appears in them. A value the profile maps, or one set by hand, is left as it is."""
-    wanted = copy.deepcopy(wanted)
-    old_name = current.get('name') or {}
-    new_name = {**old_name, **(wanted.get('name') or {})}
-    if (not wanted.get('displayName') and wanted.get('name')
-            and current.get('displayName') == built_display_name(old_name) != built_display_name(new_name)):
-        wanted['displayName'] = built_display_name(new_name)
-    pairs = [(current.get('name'), wanted.get('name'))]
-    if wanted.get('addresses') and isinstance(current.get('addresses'), list) and current['addresses']:
-        pairs.append((current['addresses'][0], wanted['addresses'][0]))
-    for old_parts, new_parts in pairs:
-        if isinstance(old_parts, dict) and isinstance(new_parts, dict) and 'formatted' not in new_parts:
-            formatted = rebuilt_formatted(old_parts.get('formatted'), old_parts, new_parts)
-            if formatted:
-                new_parts['formatted'] = formatted
-    return wanted
+def state_change(existing: dict, request: UserRequest, settings: Settings) -> tuple[list[dict], str]:
+    """The operation that changes the user's state, if any, and what the result says of it: a mapped `active`
+    false disables (when "Allow disabling users" lets it); true, or none mapped with allow-enable, enables a
+    disabled user (when allow-enable and "Allow enabling users" let it)."""
+    wanted, held = request.mapped.get('active'), existing.get('active')
+    if wanted is False:
+        if held is False:
+            return [], ''
+        if not settings.disable_enabled:
+            return [], ('Not disabled although the profile maps active false: the instance\'s "Allow disabling '
+                        'users" is cleared.')
+        return [replace_operation('active', False)], 'Disabled: the profile maps active false.'
+    if held is not False:
+        return [], ''
+    if request.may_enable:
+        return [replace_operation('active', True)], 'Enabled: the profile maps active true.' if wanted else ''
+    return [], ('Not enabled although the profile maps active true: allow-enable is false or the instance\'s '
+                '"Allow enabling users" is cleared.') if wanted else ''
 
 
-def with_manager_id(client: Client, user: dict, existing: dict | None = None) -> tuple[dict, str]:
-    """`user` with its mapped manager (the manager's AWS userName, usually the e-mail, or an AWS user id; a display
-    name is tried as a user name) as {'value': the manager's AWS user id}, and what the result must say of it (''
-    when applied). A manager that is unknown, or is the user being written (`existing` on update), is left out,
-    never blocking the user; on update AWS's current manager then stays. manager.displayName is never sent."""
-    enterprise = dict(user.get(ENTERPRISE_SCHEMA) or {})
-    given = enterprise.get('manager') or {}
-    manager = given.get('value') or given.get('displayName')
-    if not manager:
-        return user, ''
-    own = {str(v).casefold() for v in ((existing or {}).get('id'), (existing or user).get('userName')) if v}
-    found, reason = None, 'it is the user themself'
-    if str(manager).casefold() not in own:
-        try:
-            found = client.search('Users', 'userName', manager) or client.get('Users', manager)
-            by_name = '' if given.get('value') else (
-                '; AWS cannot find a user by display name: map the manager\'s user name (usually the e-mail) or AWS '
-                f'user id to {ENTERPRISE_SCHEMA}.manager.value')
-            reason = ('it is the user themself' if found and existing and found['id'] == existing.get('id')
-                      else f'no AWS user has that userName or id{by_name}')
-        except (ScimError, InputError) as exc:
-            reason = f'it could not be looked up ({exc.detail if isinstance(exc, ScimError) else exc})'
-    if found and reason != 'it is the user themself':
-        return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {'value': found['id']}}}, ''
-    enterprise.pop('manager')
-    user = {key: value for key, value in user.items() if key != ENTERPRISE_SCHEMA}
-    note = f'Manager "{manager}" not applied: {reason}.' + (" AWS's current manager is left as it is."
-                                                              if existing else '')
-    demisto.info(f'AWS-ILM: {note}')
-    return ({**user, ENTERPRISE_SCHEMA: enterprise} if enterprise else user), note
-
-
-def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str | None:
-    """A `formatted` text built from the parts, with each changed part's old text replaced by the new one (None
-    when nothing in it changes)."""
-    if not isinstance(formatted, str):
-        return None
-    text = formatted
-    for key, new in new_parts.items():
-        old = old_parts.get(key)
-        if key != 'formatted' and isinstance(old, str) and old and isinstance(new, str) and old != new:
-            text = re.sub(rf'(?<!\w){re.escape(old)}(?!\w)', new.replace('\\', '\\\\'), text)
-    return text if text != formatted else None
+def check_aws_text_rules(attributes: Any) -> None:
+    """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
+    problems = [problem for path, value in attributes if path not in NEVER_SENT
+                for problem in text_problems(path, value)]
+    if problems:
+        raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
 
 
 def text_problems(path: str, value: Any) -> list[str]:
@@ -1202,37 +1375,47 @@ def text_problems(path: str, value: Any) -> list[str]:
     return []
 
 
-def check_aws_text_rules(attributes: Any) -> None:
-    """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
-    problems = [problem for path, value in attributes if path not in NEVER_SENT
-                for problem in text_problems(path, value)]
-    if problems:
-        raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
+def apart_from_user_name(operations: list[dict], state: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The PATCHes to send in order: one, unless userName changes with the state (AWS takes one operation on
+    userName or active per request); then a disable goes first and an enable last."""
+    if not state or not any(operation['path'] == 'userName' for operation in operations):
+        return operations + state, []
+    return (state, operations) if state[0]['value'] is False else (operations, state)
 
 
-def replace_operation(path: str, value: Any) -> dict[str, Any]:
-    return {'op': 'replace', 'path': path, 'value': value}
+def joined_notes(*notes: str) -> str:
+    return ' '.join(note for note in notes if note)
 
 
-def apply_operations(user: dict, operations: list) -> dict[str, Any]:
-    """The user as AWS holds it after `operations` (for a PATCH that answers 204 without a body)."""
-    result = copy.deepcopy(user)
-    for operation in operations:
-        path = operation['path']
-        if path.startswith(ENTERPRISE_SCHEMA + ':'):
-            result.setdefault(ENTERPRISE_SCHEMA, {})[path[len(ENTERPRISE_SCHEMA) + 1:]] = operation['value']
-        elif '.' in path:
-            head, _, sub = path.partition('.')
-            result.setdefault(head, {})[sub] = operation['value']
-        else:
-            result[path] = operation['value']
-    return result
+# ----- writing, and the user's result ---------------------------------------------------------
+def write_user(client: Client, plan: UserPlan) -> dict | None:
+    """Send the plan's one write, if any: the user as AWS holds it afterwards (the plan's user when nothing is
+    written)."""
+    if plan.body:
+        return client.create('Users', plan.body)
+    if not plan.operations or plan.user is None:
+        return plan.user
+    written = patch_user(client, plan.user, plan.operations)
+    if not plan.then:
+        return written
+    try:
+        return patch_user(client, written, plan.then)
+    except ScimError as exc:
+        raise ScimError(exc.status, f'The first of two requests was applied (userName and active cannot change in '
+                                    f'one), the second failed: {exc.detail}', exc.maybe_applied, exc.resent) from exc
 
 
-# ----- result builders ------------------------------------------------------------------------
-def calling_instance() -> tuple[str, str]:
-    context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
-    return context.get('IntegrationBrand') or DEFAULT_BRAND, context.get('IntegrationInstance') or ''
+def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
+    """One PatchUser: the user as AWS answers it afterwards (as the operations make it when AWS answers without it);
+    AWS's 409 names who holds the new identifier."""
+    try:
+        answer = client.patch('Users', user['id'], operations)
+        return answer if answer and answer.get('id') == user['id'] else apply_operations(user, operations)
+    except ScimError as exc:
+        taken = taken_identifiers(client, user, operations) if exc.status == 409 else ''
+        if not taken:
+            raise
+        raise ScimError(409, taken, exc.maybe_applied, exc.resent) from exc
 
 
 def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
@@ -1266,620 +1449,41 @@ def vendor_result(action: str, user: dict | None, names: tuple[str | None, str |
     return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
 
 
-def iam_entry(outcome: UserOutcome) -> dict[str, Any]:
-    vendor = outcome.vendor
-    title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
-    headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
-    if vendor.get('notes'):
-        headers.append('notes')   # what the command did not apply (a manager), for the analyst
-    return {
-        'Type': EntryType.NOTE,
-        'ContentsFormat': EntryFormat.JSON,
-        'Contents': vendor,
-        'HumanReadable': tableToMarkdown(title, vendor, headers=headers, removeNull=True),
-        'EntryContext': {IAM_USER_PROFILE_KEY: outcome.profile, IAM_VENDOR_KEY: vendor},
-    }
+def calling_instance() -> tuple[str, str]:
+    context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
+    return context.get('IntegrationBrand') or DEFAULT_BRAND, context.get('IntegrationInstance') or ''
 
 
-def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
-                 details: Any = None, error_code: int | None = None, error_message: str | None = None,
-                 members: MemberRead | None = None, remark: str = '') -> CommandResults:
-    prefix, title = GROUP_OUTPUTS[command]
-    brand, instance = calling_instance()
-    data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
-            'username': None, 'email': None, 'errorCode': error_code, 'errorMessage': error_message,
-            'details': details, 'displayName': display_name, 'members': members.members if members else None}
-    if members and members.partial_reason:   # a playbook tests GetGroup.membersPartial
-        data.update(membersPartial=True, membersReason=members.partial_reason)
-    shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
-    if isinstance(details, dict):   # long member lists are counted and shown in part; the context keeps them all
-        shown['details'] = {key: shortened(value) for key, value in details.items()}
-    readable: str = tableToMarkdown(title, shown, removeNull=True) + remark
-    context: dict[str, Any] = {f'{prefix}(val.id && val.id == obj.id)': data}
-    if members:
-        readable += members.markdown(group_id)
-        if members.next_token:
-            context['AWSILM.UserNextToken'] = members.next_token
-    return CommandResults(outputs=context, raw_response=data, readable_output=readable)
-
-
-def shortened(value: Any) -> Any:
-    """A list of more than MEMBERS_SHOWN items as its first ones and how many more there are (readable only)."""
-    if isinstance(value, list) and len(value) > MEMBERS_SHOWN:
-        return value[:MEMBERS_SHOWN] + [f'... and {len(value) - MEMBERS_SHOWN} more ({len(value)} in all)']
-    return value
-
-
-@dataclass(frozen=True)
-class MemberRead:
-    """What iam-get-group read of a group's members: `members` (None when they could not be read), why the list is
-    partial ('' when it lists every member), and the token that continues it with aws-ilm-list-users."""
-    members: list[dict] | None
-    partial_reason: str = ''
-    next_token: str | None = None
-
-    def markdown(self, group_id: str | None) -> str:
-        if self.members is None:
-            return f'\n**Members not read**: {self.partial_reason}\n'
-        count = len(self.members)
-        text = f'\n**{count} member{"" if count == 1 else "s"}{" read so far" if self.partial_reason else ""}**\n'
-        if self.members:
-            text += tableToMarkdown('Members', self.members[:MEMBERS_SHOWN], headers=['value', 'display'])
-        if count > MEMBERS_SHOWN:
-            text += f'\n{count - MEMBERS_SHOWN} more members are not shown here; GetGroup.members holds them.\n'
-        if self.partial_reason:
-            text += f'\n**The member list is partial** (GetGroup.membersPartial): {self.partial_reason}.'
-            if self.next_token:
-                text += (f' Continue with !aws-ilm-list-users groupId={group_id} nextToken={self.next_token} '
-                         '(AWSILM.UserNextToken).')
-            text += '\n'
-        return text
-
-
-# ----- user commands: parse, resolve, plan, write, report ----------------------------------------
-@dataclass(frozen=True)
-class UserPlan:
-    """What a user command does, decided before anything is written.
-
-    `user`: the AWS user the profile designates (None when nobody is, and before a create); `operations`: the PATCH
-    that brings that user to the profile ([] when nothing changes); `body`: the user to create ({} when none);
-    `skip`: why nothing is done ('' when something is); `error`: (code, message) when the command fails without a
-    write (a user iam-get-user does not find); `notes`: what is not applied (a manager)."""
-    action: str
-    user: dict | None = None
-    operations: list[dict] = field(default_factory=list)
-    body: dict = field(default_factory=dict)
-    skip: str = ''
-    error: tuple[int, str] | None = None
-    notes: str = ''
-    then: list[dict] = field(default_factory=list)   # a second PATCH: userName and active never share one
-
-
-def not_found(resolution: Resolution) -> str:
-    return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
-
-
-def joined_notes(*notes: str) -> str:
-    return ' '.join(note for note in notes if note)
-
-
-def refuse_wrong_shapes(mapping: MappedUser, mapper: str) -> None:
-    """A create or update whose mapped values AWS cannot take is refused (400) before any request, naming each."""
-    if mapping.problems:
-        raise InputError(f'{" ".join(mapping.problems)} Correct the outgoing mapper "{mapper}" (or the profile); '
-                         'nothing was sent to AWS.')
-
-
-def plan_user_command(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
-    """What `action` does for the request's user: who the user is (the identity rule, once), then what changes.
-
-    Args:
-        action: get, create, update, disable or enable.
-        client: the tenant's SCIM client (the plan reads AWS, it never writes).
-        request: the user's profile, mapped, and its names.
-        settings: the instance's settings.
-
-    Returns:
-        The plan: the user found, and the operations or body to send, or why nothing is done.
-    """
-    if not getattr(settings, f'{action}_enabled', True):   # its "Allow ..." checkbox
-        return turned_off_plan(action, client, request, settings)
-    if action in ('create', 'update'):
-        refuse_wrong_shapes(request.mapping, settings.mapper_out)
-    if action == 'create':
-        return plan_create(client, request, settings)
-    resolution = resolve_user(client, request, settings.mapper_out)
-    if action == 'get':
-        return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)),
-                        notes='' if resolution.user else FIND_USER_HINT)
-    if not resolution.user and action == 'update' and settings.create_if_not_exists:
-        return plan_create(client, request, settings)
-    if not resolution.user:
-        return UserPlan(action, skip=not_found(resolution), notes=FIND_USER_HINT)
-    if action == 'update':
-        return plan_update(client, request, resolution.user, settings)
-    return plan_active_state(action, resolution.user)
-
-
-def turned_off_plan(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
-    """The "Command is disabled." skip. For disable and enable it carries the user's real state (one read), so
-    that a script reading `active` never takes the skip for done; a failed read leaves the state unknown."""
-    user = None
-    if action in STATE_ACTIONS:
-        try:
-            user = resolve_user(client, request, settings.mapper_out).user
-        except (ScimError, InputError, IdentityConflict) as exc:
-            demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
-    return UserPlan(action, user, skip=DISABLED)
-
-
-def plan_create(client: Client, request: UserRequest, settings: Settings) -> UserPlan:
-    """A new user from the profile mapped for a create; a profile lacking what AWS requires updates the person
-    when AWS has them already, and is refused otherwise."""
-    mapping = map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE)
-    refuse_wrong_shapes(mapping, settings.mapper_out)
-    user, missing = creatable(mapping.user)
-    if missing:
-        existing = (identifier_pairs(request.profile, request.mapped)
-                    and resolve_user(client, request, settings.mapper_out, use_old_data=False).user)
-        if existing:
-            return update_instead(client, request, existing, settings)
-        raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
-                         f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
-                         f'{", ".join(missing)}.')
-    active, active_note = created_active(user.get('active'), request)
-    user = {**user, 'active': active}
-    check_aws_text_rules(user.items())
-    user, notes = with_manager_id(client, user) if 'manager' in user.get(ENTERPRISE_SCHEMA, {}) else (user, '')
-    return UserPlan('create', body=user_body(user), notes=joined_notes(mapping.dropped_note(), active_note, notes))
-
-
-def created_active(mapped: bool | None, request: UserRequest) -> tuple[bool, str]:
-    """Whether a new user is active, and what the result says of it: a mapped `active` false creates the user
-    disabled; true, or none mapped, makes it active when allow-enable and "Allow enabling users" let it."""
-    if mapped is False:
-        return False, 'Created disabled: the profile maps active false.'
-    if mapped and not request.may_enable:
-        return False, ('Created disabled although the profile maps active true: allow-enable is false or the '
-                       'instance\'s "Allow enabling users" is cleared.')
-    return request.may_enable, ''
-
-
-def plan_update(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
-    """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
-    from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and the user's state as the
-    mapped `active` and allow-enable ask within the instance's checkboxes (a rename that also changes the state
-    goes in two PATCHes). Nothing AWS holds and the profile does not give is touched."""
-    wanted, notes = (with_manager_id(client, request.mapped, existing)
-                     if 'manager' in request.mapped.get(ENTERPRISE_SCHEMA, {}) else (request.mapped, ''))
-    operations = user_changes(existing, wanted)
-    if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
-        operations = user_changes(existing, with_followed_parts(existing, wanted))
-    state, state_note = state_change(existing, request, settings)
-    check_aws_text_rules((operation['path'], operation['value']) for operation in operations + state)
-    first, then = apart_from_user_name(operations, state)
-    return UserPlan('update', existing, first, notes=joined_notes(request.mapping.dropped_note(), state_note, notes),
-                    then=then)
-
-
-def state_change(existing: dict, request: UserRequest, settings: Settings) -> tuple[list[dict], str]:
-    """The operation that changes the user's state, if any, and what the result says of it: a mapped `active`
-    false disables (when "Allow disabling users" lets it); true, or none mapped with allow-enable, enables a
-    disabled user (when allow-enable and "Allow enabling users" let it)."""
-    wanted, held = request.mapped.get('active'), existing.get('active')
-    if wanted is False:
-        if held is False:
-            return [], ''
-        if not settings.disable_enabled:
-            return [], ('Not disabled although the profile maps active false: the instance\'s "Allow disabling '
-                        'users" is cleared.')
-        return [replace_operation('active', False)], 'Disabled: the profile maps active false.'
-    if held is not False:
-        return [], ''
-    if request.may_enable:
-        return [replace_operation('active', True)], 'Enabled: the profile maps active true.' if wanted else ''
-    return [], ('Not enabled although the profile maps active true: allow-enable is false or the instance\'s '
-                '"Allow enabling users" is cleared.') if wanted else ''
-
-
-def apart_from_user_name(operations: list[dict], state: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The PATCHes to send in order: one, unless userName changes with the state (AWS takes one operation on
-    userName or active per request); then a disable goes first and an enable last."""
-    if not state or not any(operation['path'] == 'userName' for operation in operations):
-        return operations + state, []
-    return (state, operations) if state[0]['value'] is False else (operations, state)
-
-
-def update_instead(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
-    """iam-create-user found the person in AWS: an update of them, when the instance allows updates."""
-    if not settings.update_enabled:
-        return UserPlan('update', existing, skip=DISABLED)
-    return plan_update(client, request, existing, settings)
-
-
-def plan_active_state(action: str, existing: dict) -> UserPlan:
-    """Disable or enable in one PATCH; a skip when AWS already has the user so."""
-    active = action == 'enable'
-    if existing.get('active') is active:
-        return UserPlan(action, existing, skip=ALREADY_ENABLED if active else ALREADY_DISABLED)
-    return UserPlan(action, existing, [replace_operation('active', active)])
-
-
-def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError,
-                        settings: Settings) -> UserPlan:
-    """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
-    create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
-    resolution = resolve_user(client, request, settings.mapper_out, use_old_data=False)
-    if not resolution.user:
-        raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
-    if exc.resent:
-        return UserPlan('create', resolution.user)
-    return update_instead(client, request, resolution.user, settings)
-
-
-def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
-    """Why AWS refused (409) to create a user that no identifier of the profile's person leads to."""
-    if resolution.others:
-        holder = resolution.others[0]
-        return (f'User not created: userName {holder.get("userName")} belongs to another person (externalId '
-                f'{holder.get("externalId")}, {"active" if holder.get("active") else "disabled"}, id {holder["id"]}), '
-                f'not to the profile\'s externalId {user.get("externalId")}. Nobody was changed and no group was '
-                'touched. If it is the same person, correct the employee id; otherwise give this user another name.')
-    email = primary_email(user)
-    holder = None
-    if email and email.casefold() != str(user.get('userName')).casefold():
-        try:
-            holder = client.search('Users', 'userName', email)
-        except ScimError:
-            holder = None
-    if holder:
-        return (f'User not created: the e-mail {email} already belongs to {describe_user(holder)}; AWS requires '
-                'unique e-mail addresses. Nobody was changed.')
-    return (f'User already exists: {detail} No user matches its userName or externalId, so another user holds the '
-            'same e-mail or identifier.')
-
-
-def write_user(client: Client, plan: UserPlan) -> dict | None:
-    """Send the plan's one write, if any: the user as AWS holds it afterwards (the plan's user when nothing is
-    written)."""
-    if plan.body:
-        return client.create('Users', plan.body)
-    if not plan.operations or plan.user is None:
-        return plan.user
-    written = patch_user(client, plan.user, plan.operations)
-    if not plan.then:
-        return written
-    try:
-        return patch_user(client, written, plan.then)
-    except ScimError as exc:
-        raise ScimError(exc.status, f'The first of two requests was applied (userName and active cannot change in '
-                                    f'one), the second failed: {exc.detail}', exc.maybe_applied, exc.resent) from exc
-
-
-def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
-    """One PatchUser: the user as AWS answers it afterwards (as the operations make it when AWS answers without it);
-    AWS's 409 names who holds the new identifier."""
-    try:
-        answer = client.patch('Users', user['id'], operations)
-        return answer if answer and answer.get('id') == user['id'] else apply_operations(user, operations)
-    except ScimError as exc:
-        taken = taken_identifiers(client, user, operations) if exc.status == 409 else ''
-        if not taken:
-            raise
-        raise ScimError(409, taken, exc.maybe_applied, exc.resent) from exc
-
-
-def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str:
-    """Which new userName, externalId or e-mail AWS refused (409) because another user holds it, with that user's
-    id ('' when none of them changed). AWS cannot search by e-mail: an e-mail's holder is found when its user name
-    is that e-mail, and otherwise the e-mail is named all the same."""
-    taken, emails = [], []
-    for operation in operations:
-        path = operation['path']
-        value = primary_email({'emails': operation['value']}) if path == 'emails' else operation['value']
-        if path not in ('userName', 'externalId', 'emails') or not value:
-            continue
-        try:
-            holder = client.search('Users', 'userName' if path == 'emails' else path, value)
-        except ScimError:
-            holder = None
-        if holder and holder['id'] != user['id']:
-            taken.append(f'{"e-mail" if path == "emails" else path} "{value}" belongs to another AWS user '
-                         f'(id {holder["id"]}, userName {holder.get("userName")}, '
-                         f'{"active" if holder.get("active") else "disabled"})')
-        elif path == 'emails':
-            emails.append(value)
-    if not taken and emails:
-        taken.append(f'the e-mail "{emails[0]}" belongs to another AWS user (AWS keeps e-mails unique, and cannot '
-                     'search by e-mail: !aws-ilm-list-users lists each user\'s e-mail)')
-    return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
-
-
-USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
-    'iam-get-user': 'get',
-    'iam-create-user': 'create',
-    'iam-update-user': 'update',
-    'iam-disable-user': 'disable',
-    'iam-enable-user': 'enable',
-}
-SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
-STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
-
-
-@dataclass(frozen=True)
-class UserOutcome:
-    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, whether the command reached
-    the user before its time budget ran out, the user as AWS held it before the command (`found`), and, when a
-    containment asked for them, the groups the user was found in (`memberships`)."""
-    vendor: dict
-    profile: dict
-    reached: bool = True
-    found: dict | None = None
-    memberships: Memberships | None = None
-
-    def kind(self) -> str:
-        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
-        if not self.reached:
-            return 'not reached'
-        if not self.vendor['success']:
-            return 'failed'
-        if self.vendor['skipped']:
-            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
-        return f"{self.vendor['action']}d"
-
-
-def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
-    """One user, start to end: parse the profile, resolve and plan, write, report.
-
-    Args:
-        command, client, args, settings: the command, the tenant's client, its arguments, the instance's settings.
-        raw: the user's profile as given (a JSON object or text, or a bare user name).
-
-    Returns:
-        The user's IAM.Vendor result (naming the user, and the user found when a write failed), and IAM.UserProfile.
-    """
-    action = USER_COMMANDS[command]
-    profile: dict = {}
-    request: UserRequest | None = None
-    plan: UserPlan | None = None
-    try:
-        profile = parse_user_profile(raw)
-        request = read_user_request(profile, action, args, settings)
-        plan = plan_user_command(action, client, request, settings)
-        try:
-            written = write_user(client, plan)
-        except ScimError as exc:
-            if not plan.body or exc.status != 409:
-                raise
-            plan = plan_after_conflict(client, request, plan, exc, settings)
-            written = write_user(client, plan)
-        vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes, request.mapped)
-        return UserOutcome(vendor, incoming_profile(client, written, settings) if action == 'get' and written
-                           else profile, found=plan.user)
-    except Exception as exc:
-        return failed_outcome(command, exc, plan.user if plan else None, request, profile, client.token)
-
-
-def failed_outcome(command: str, exc: Exception, user: dict | None, request: UserRequest | None, profile: dict,
-                   token: str) -> UserOutcome:
-    """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
-    may have applied the write), else the profile as mapped."""
-    found = user
-    if isinstance(exc, ScimError) and exc.maybe_applied and user:
-        user = {**user, 'active': None}
-    names = request.names if request else profile_names(profile, {})
-    vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
-                           mapped=request.mapped if request else None)
-    return UserOutcome(vendor, profile, found=found)
-
-
-def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str, Any]:
-    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
-    id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
-    so that a profile read and written back names the same manager."""
-    return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
-
-
-def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
-    enterprise = user.get(ENTERPRISE_SCHEMA)
-    manager = enterprise.get('manager') if isinstance(enterprise, dict) else None
-    if not isinstance(enterprise, dict) or not isinstance(manager, dict) or not manager.get('value'):
-        return user
-    try:
-        email = primary_email(client.get('Users', str(manager['value'])))
-    except (ScimError, InputError) as exc:
-        demisto.debug(f'AWS-ILM: the manager {manager["value"]} could not be read: {exc}')
-        email = None
-    return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {**manager, 'email': email}}} if email else user
-
-
-def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list[dict]:
-    """Every outcome of a user command, failures included, is an IAM result.
-
-    Args:
-        command: the iam-*-user command.
-        client: the tenant's SCIM client (a dry run's client records its writes instead of sending them).
-        args: the command's arguments (user-profile, allow-enable, remove-from-groups, restore-groups).
-        settings: the instance's settings.
-
-    Returns:
-        One entry: one user's IAM result, or, for several users (iam-disable-user), a summary whose context holds one
-        IAM.Vendor per user, in the order given; with what was done to the users' groups and, for a disable, what
-        stays open. A dry run's entry lists the requests that would be sent instead.
-    """
-    try:
-        options = UserOptions.from_args(command, args, settings)
-        items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
-        raw_profiles = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
-                        else items.items)   # several names, unless AWS has a user named by the whole text
-    except Exception as exc:
-        vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
-        return [iam_entry(UserOutcome(vendor, {}))]
-    outcomes = run_users(command, client, raw_profiles, args, settings, options)
-    changes = change_memberships(client, outcomes, options)
-    if client.would_send is not None:
-        return [dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])]
-    return [user_entry(command, outcomes, changes, items.blanks)]
-
-
-def run_users(command: str, client: Client, raw_profiles: list, args: dict, settings: Settings,
-              options: UserOptions) -> list[UserOutcome]:
-    """Each user's outcome, in the order given, several users PARALLEL_USERS at a time on the command's connection
-    pool, pace and throttling state; a user to contain has its groups read right after its disable."""
-    def one(raw: Any) -> UserOutcome:
-        outcome = run_user_in_time(command, client, raw, args, settings)
-        if options.contain and containable(outcome):
-            outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
-        return outcome
-    return in_parallel(one, raw_profiles)
-
-
-def in_parallel(function: Any, items: list) -> list:
-    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
-    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
-    the platform's debug logger collects every thread's HTTP lines in one buffer."""
-    if len(items) < 2 or is_debug_mode():
-        return [function(item) for item in items]
-    if getattr(demisto, 'lock', None) is None:
-        support_multithreading()
-    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        return list(pool.map(function, items))
-
-
-def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
-               blanks: int) -> dict[str, Any]:
-    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
-    users' groups and, for a disable, what stays open."""
-    entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
-    markdown, context = membership_report(command, outcomes, changes)
-    if command == 'iam-disable-user':
-        stays_open, deny = stays_open_report(outcomes, changes)
-        markdown += stays_open
-        context.update(deny)
-    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
-    entry['EntryContext'].update(context)
-    return entry
-
-
-def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
-    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
-    so and naming it."""
-    if client.time_left() > 0:
-        return run_one_user(command, client, raw, args, settings)
-    try:
-        profile = parse_user_profile(raw)
-    except InputError:
-        profile = {'username': str(raw)}
-    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
-                  'again for it.')
-    vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
-    return UserOutcome(vendor, profile, reached=False)
-
-
-OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
-
-
-def summary_row(outcome: UserOutcome) -> dict[str, Any]:
-    vendor = outcome.vendor
-    return {'outcome': outcome.kind(), 'username': vendor['username'], 'email': vendor['email'], 'id': vendor['id'],
-            'reason': vendor['errorMessage'] or vendor['reason'] or vendor.get('notes') or ''}
-
-
-def several_users_entry(action: str, outcomes: list[UserOutcome]) -> dict[str, Any]:
-    """One entry for several users: a readable summary headed by the counts, failures and users not reached first,
-    one row per user; the context holds every user's IAM.Vendor and IAM.UserProfile, in the order given."""
-    vendors = [outcome.vendor for outcome in outcomes]
-    kinds = [outcome.kind() for outcome in outcomes]
-    counts = ', '.join(f'{kinds.count(kind)} {kind}' for kind in OUTCOME_ORDER
-                       if kinds.count(kind) or kind in ('failed', 'not reached', 'disabled'))
-    rows = sorted((summary_row(outcome) for outcome in outcomes), key=lambda row: OUTCOME_ORDER.index(row['outcome']))
-    brand = vendors[0]['brand']
-    readable = (f"### {action.title()} User Results ({brand}): {len(outcomes)} users\n**{counts}**\n"
-                + tableToMarkdown('', rows, headers=['outcome', 'username', 'email', 'id', 'reason'], removeNull=True))
-    return {
-        'Type': EntryType.NOTE,
-        'ContentsFormat': EntryFormat.JSON,
-        'Contents': vendors,
-        'HumanReadable': readable,
-        'EntryContext': {IAM_USER_PROFILE_KEY: [outcome.profile for outcome in outcomes], IAM_VENDOR_KEY: vendors},
-    }
-
-
-@dataclass(frozen=True)
-class ProfileItems:
-    """The user-profile argument split into the users it gives: `items`, how many blank items were ignored, and
-    `joined`, the whole text when it is several comma-separated names (which may still be one user's name)."""
-    items: list[Any]
-    blanks: int = 0
-    joined: str = ''
-
-
-def user_profile_items(raw: Any, several: bool) -> ProfileItems:
-    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
-    script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
-    dropped in every form, as lists built by transformers have them. No request is sent here."""
-    if isinstance(raw, str) and raw.strip().startswith(('"', '[', '{')) and len(raw) <= MAX_PROFILE_CHARACTERS:
-        try:
-            decoded = json.loads(raw)
-        except ValueError:
-            decoded = None   # parse_user_profile names the problem
-        raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
-    items = raw if isinstance(raw, list) else [raw]
-    joined = ''
-    if (several and isinstance(raw, str) and not looks_like_json(raw)
-            and len([name for name in raw.split(',') if name.strip()]) > 1):
-        items, joined = raw.split(','), raw.strip()
-    given = [item for item in items if not is_empty(item)]
-    if len(given) > 1 and not several:
-        raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
-                         'iam-disable-user takes several).')
-    if not given and len(items) != 1:
-        raise InputError('user-profile is an empty list: give at least one user.')
-    if not given:
-        return ProfileItems(items)   # one blank value: parse_user_profile says what is missing
-    return ProfileItems(given, len(items) - len(given), joined)
-
-
-def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
-    """Log the failure with demisto.error (an unexpected error with its traceback) and return the (error code,
-    message) the user sees, always redacted."""
-    if isinstance(exc, InputError):
-        code, message = 400, str(exc)
-    elif isinstance(exc, IdentityConflict):
-        code, message = 409, str(exc)
-    elif isinstance(exc, ScimError):
-        code, message = exc.status, AUTH_FAILED if exc.status == 401 else exc.detail
-        if exc.maybe_applied:
-            message += (' The request got no answer, so AWS may have applied it: check the current state (e.g. with '
-                        'iam-get-user) before running it again.')
-    else:
-        code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
-        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
-    message = redact(message, token)
-    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
-    return code, message
-
-
-# ----- containment: out of every group on disable, back in on enable -----------------------------------
+# ----- containment: out of every group on disable, back in on enable --------------------------
 CONTAINMENT_KEY = 'containedUsers'   # the integration context's record of the memberships removed, by AWS user id
 MAX_USER_GROUPS = 10_000             # a user's groups read by a containment (AWS evaluates at most 1,000)
 CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
 
 
-@dataclass(frozen=True)
-class UserOptions:
-    """What a user command does to the user's groups: `contain` (iam-disable-user's remove-from-groups, by default
-    the instance's "Remove disabled users from their groups"), `restore` (iam-enable-user's restore-groups)."""
-    contain: bool = False
-    restore: bool = False
+def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
+    """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
+    leaves out."""
+    if options.contain:
+        return contain_users(client, outcomes)
+    enabled = [outcome for outcome in outcomes if enables(outcome)]
+    if not enabled:
+        return {}
+    records = read_containment_records()
+    if options.restore:
+        return restore_users(client, enabled, records)
+    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
+                                                   left_out=records[outcome.vendor['id']]['groups'])
+            for outcome in enabled if outcome.vendor['id'] in records}
 
-    @classmethod
-    def from_args(cls, command: str, args: dict, settings: Settings) -> UserOptions:
-        contain = command == 'iam-disable-user' and read_boolean(
-            args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
-        restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',
-                                                                default=False)
-        return cls(contain, restore)
+
+def enables(outcome: UserOutcome) -> bool:
+    """iam-enable-user reached the user (enabled or already enabled), or an update or create enabled one."""
+    vendor = outcome.vendor
+    if not vendor['success'] or not vendor['id']:
+        return False
+    if vendor['action'] == 'enable':
+        return not vendor['skipped'] or vendor['reason'] == ALREADY_ENABLED
+    return vendor['active'] is True and (outcome.found or {}).get('active') is False
 
 
 @dataclass(frozen=True)
@@ -1922,32 +1526,6 @@ def read_memberships(client: Client, user_id: str) -> Memberships:
     groups = [{'id': group['id'], 'displayName': group.get('displayName')} for group in listing.items]
     more = f'more than {MAX_USER_GROUPS} groups were found; only those were read' if listing.cursor else ''
     return Memberships(groups, listing.stopped and f'{listing.stopped}; groups may remain' or more)
-
-
-def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
-    """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
-    leaves out."""
-    if options.contain:
-        return contain_users(client, outcomes)
-    enabled = [outcome for outcome in outcomes if enables(outcome)]
-    if not enabled:
-        return {}
-    records = read_containment_records()
-    if options.restore:
-        return restore_users(client, enabled, records)
-    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
-                                                   left_out=records[outcome.vendor['id']]['groups'])
-            for outcome in enabled if outcome.vendor['id'] in records}
-
-
-def enables(outcome: UserOutcome) -> bool:
-    """iam-enable-user reached the user (enabled or already enabled), or an update or create enabled one."""
-    vendor = outcome.vendor
-    if not vendor['success'] or not vendor['id']:
-        return False
-    if vendor['action'] == 'enable':
-        return not vendor['skipped'] or vendor['reason'] == ALREADY_ENABLED
-    return vendor['active'] is True and (outcome.found or {}).get('active') is False
 
 
 def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, MembershipChange]:
@@ -2016,7 +1594,6 @@ def add_member(client: Client, group_id: str, user_id: str) -> str:
         return 'the group no longer exists' if exc.status == 404 else f'AWS answered {exc.status}: {exc.detail}'
 
 
-# ----- the record of contained users: the instance's integration context, written with its version ----------------
 def read_containment_records() -> dict[str, dict]:
     """The memberships containments removed, by AWS user id: {'userName', 'groups', 'containedAt'}."""
     records = (get_integration_context() or {}).get(CONTAINMENT_KEY)
@@ -2081,7 +1658,37 @@ def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: 
                 for user_id, c in changes.items()}
 
 
-# ----- what the analyst reads of groups and of what stays open ----------------------------------------------------
+# ----- reporting ------------------------------------------------------------------------------
+def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
+               blanks: int) -> dict[str, Any]:
+    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
+    users' groups and, for a disable, what stays open."""
+    entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
+    markdown, context = membership_report(command, outcomes, changes)
+    if command == 'iam-disable-user':
+        stays_open, deny = stays_open_report(outcomes, changes)
+        markdown += stays_open
+        context.update(deny)
+    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
+    entry['EntryContext'].update(context)
+    return entry
+
+
+def iam_entry(outcome: UserOutcome) -> dict[str, Any]:
+    vendor = outcome.vendor
+    title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
+    headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
+    if vendor.get('notes'):
+        headers.append('notes')   # what the command did not apply (a manager), for the analyst
+    return {
+        'Type': EntryType.NOTE,
+        'ContentsFormat': EntryFormat.JSON,
+        'Contents': vendor,
+        'HumanReadable': tableToMarkdown(title, vendor, headers=headers, removeNull=True),
+        'EntryContext': {IAM_USER_PROFILE_KEY: outcome.profile, IAM_VENDOR_KEY: vendor},
+    }
+
+
 def membership_report(command: str, outcomes: list[UserOutcome],
                       changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
     """The readable text and the context of the users' group changes ('' and {} when there are none)."""
@@ -2095,6 +1702,93 @@ def membership_report(command: str, outcomes: list[UserOutcome],
     rows = [restore_context(change) for change in changes.values()]
     return (''.join(restore_markdown(change) for change in changes.values()),
             {'AWSILM.Restore(val.userId && val.userId == obj.userId)': rows})
+
+
+def blank_note(count: int, argument: str) -> str:
+    """What the readable output says of blank list items that were ignored ('' when none)."""
+    return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
+
+
+OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
+
+
+def summary_row(outcome: UserOutcome) -> dict[str, Any]:
+    vendor = outcome.vendor
+    return {'outcome': outcome.kind(), 'username': vendor['username'], 'email': vendor['email'], 'id': vendor['id'],
+            'reason': vendor['errorMessage'] or vendor['reason'] or vendor.get('notes') or ''}
+
+
+def several_users_entry(action: str, outcomes: list[UserOutcome]) -> dict[str, Any]:
+    """One entry for several users: a readable summary headed by the counts, failures and users not reached first,
+    one row per user; the context holds every user's IAM.Vendor and IAM.UserProfile, in the order given."""
+    vendors = [outcome.vendor for outcome in outcomes]
+    kinds = [outcome.kind() for outcome in outcomes]
+    counts = ', '.join(f'{kinds.count(kind)} {kind}' for kind in OUTCOME_ORDER
+                       if kinds.count(kind) or kind in ('failed', 'not reached', 'disabled'))
+    rows = sorted((summary_row(outcome) for outcome in outcomes), key=lambda row: OUTCOME_ORDER.index(row['outcome']))
+    brand = vendors[0]['brand']
+    readable = (f"### {action.title()} User Results ({brand}): {len(outcomes)} users\n**{counts}**\n"
+                + tableToMarkdown('', rows, headers=['outcome', 'username', 'email', 'id', 'reason'], removeNull=True))
+    return {
+        'Type': EntryType.NOTE,
+        'ContentsFormat': EntryFormat.JSON,
+        'Contents': vendors,
+        'HumanReadable': readable,
+        'EntryContext': {IAM_USER_PROFILE_KEY: [outcome.profile for outcome in outcomes], IAM_VENDOR_KEY: vendors},
+    }
+
+
+def failed_outcome(command: str, exc: Exception, user: dict | None, request: UserRequest | None, profile: dict,
+                   token: str) -> UserOutcome:
+    """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
+    may have applied the write), else the profile as mapped."""
+    found = user
+    if isinstance(exc, ScimError) and exc.maybe_applied and user:
+        user = {**user, 'active': None}
+    names = request.names if request else profile_names(profile, {})
+    vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
+                           mapped=request.mapped if request else None)
+    return UserOutcome(vendor, profile, found=found)
+
+
+def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
+    """Log the failure with demisto.error (an unexpected error with its traceback) and return the (error code,
+    message) the user sees, always redacted."""
+    if isinstance(exc, InputError):
+        code, message = 400, str(exc)
+    elif isinstance(exc, IdentityConflict):
+        code, message = 409, str(exc)
+    elif isinstance(exc, ScimError):
+        code, message = exc.status, AUTH_FAILED if exc.status == 401 else exc.detail
+        if exc.maybe_applied:
+            message += (' The request got no answer, so AWS may have applied it: check the current state (e.g. with '
+                        'iam-get-user) before running it again.')
+    else:
+        code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
+        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
+    message = redact(message, token)
+    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
+    return code, message
+
+
+def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str, Any]:
+    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
+    id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
+    so that a profile read and written back names the same manager."""
+    return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
+
+
+def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
+    enterprise = user.get(ENTERPRISE_SCHEMA)
+    manager = enterprise.get('manager') if isinstance(enterprise, dict) else None
+    if not isinstance(enterprise, dict) or not isinstance(manager, dict) or not manager.get('value'):
+        return user
+    try:
+        email = primary_email(client.get('Users', str(manager['value'])))
+    except (ScimError, InputError) as exc:
+        demisto.debug(f'AWS-ILM: the manager {manager["value"]} could not be read: {exc}')
+        email = None
+    return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {**manager, 'email': email}}} if email else user
 
 
 def containment_context(change: MembershipChange) -> dict[str, Any]:
@@ -2196,6 +1890,349 @@ def stays_open_report(outcomes: list[UserOutcome],
             {'AWSILM.DenyStatement': deny_statement(ids)})
 
 
+# ----- the other ways through a user command: other inputs, hires, renames, states ------------
+def is_blank(value: Any) -> bool:
+    """None, or text of nothing but spaces: an argument or field that was not given."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def looks_like_json(text: str) -> bool:
+    """A JSON document rather than a bare user name: an object, array, string, true/false/null. A bare number is a
+    user name (an employee number used as the user name)."""
+    stripped = text.strip()
+    return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null')
+
+
+def old_user_data(profile: dict) -> dict[str, Any]:
+    """The profile's previous values (a rename); blank (\'\', null, {}, only blank values) means none."""
+    old = profile.get('olduserdata')
+    if isinstance(old, str) and old.strip():
+        try:
+            old = json.loads(old)
+        except ValueError:
+            raise InputError('olduserdata in user-profile is not valid JSON.')
+    old = without_empty(old)
+    if old and not isinstance(old, dict):
+        raise InputError('olduserdata in user-profile must be a JSON object of the previous values.')
+    return old or {}
+
+
+def manager_value(value: Any) -> tuple[Any, list[str], list[str]]:
+    """The manager as given (its user name, e-mail, AWS user id, or display name): {'value'} and/or
+    {'displayName'}, which only find the manager's AWS user id (with_manager_id); nothing else is kept."""
+    value = value[0] if isinstance(value, list) and len(value) == 1 else value
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return {'value': str(value)}, [], []
+    if isinstance(value, dict):
+        found = {key: str(value[key]) for key in ('value', 'displayName') if isinstance(value.get(key), (str, int))}
+        return found or None, [f'{ENTERPRISE_SCHEMA}.manager.{key}' for key in value if key not in found], []
+    return None, [], [f'"{ENTERPRISE_SCHEMA}.manager" must be the manager\'s user name, e-mail or AWS user id (text), '
+                      f'not {json.dumps(value)[:100]}.']
+
+
+def primary_email(user: dict | None) -> str | None:
+    emails = (user or {}).get('emails') or []
+    chosen = next((e for e in emails if isinstance(e, dict) and e.get('primary')), emails[0] if emails else None)
+    return chosen.get('value') if isinstance(chosen, dict) else None
+
+
+def not_found(resolution: Resolution) -> str:
+    return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
+
+
+def identity_conflict(previous: list, current: list, before: dict, after: dict) -> str:
+    def named(pairs: list) -> str:
+        return ', '.join(f'{a} {v}' for a, v in pairs)
+    return (f'Nobody was changed: the previous identifiers in olduserdata ({named(previous)}) lead to '
+            f'{describe_user(before)}, and the current ones ({named(current)}) to {describe_user(after)}. Nothing in '
+            'the profile tells which is this person. If the rename already happened and the old name now belongs to '
+            'someone else, drop olduserdata; give the employee id (mapped to externalId) so that the person can be '
+            'told apart.')
+
+
+def describe_user(user: dict) -> str:
+    return (f'AWS user {user.get("userName")} (id {user.get("id")}, externalId {user.get("externalId") or "none"}, '
+            f'{"active" if user.get("active") else "disabled"})')
+
+
+def turned_off_plan(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
+    """The "Command is disabled." skip. For disable and enable it carries the user's real state (one read), so
+    that a script reading `active` never takes the skip for done; a failed read leaves the state unknown."""
+    user = None
+    if action in STATE_ACTIONS:
+        try:
+            user = resolve_user(client, request, settings.mapper_out).user
+        except (ScimError, InputError, IdentityConflict) as exc:
+            demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
+    return UserPlan(action, user, skip=DISABLED)
+
+
+def plan_active_state(action: str, existing: dict) -> UserPlan:
+    """Disable or enable in one PATCH; a skip when AWS already has the user so."""
+    active = action == 'enable'
+    if existing.get('active') is active:
+        return UserPlan(action, existing, skip=ALREADY_ENABLED if active else ALREADY_DISABLED)
+    return UserPlan(action, existing, [replace_operation('active', active)])
+
+
+def plan_create(client: Client, request: UserRequest, settings: Settings) -> UserPlan:
+    """A new user from the profile mapped for a create; a profile lacking what AWS requires updates the person
+    when AWS has them already, and is refused otherwise."""
+    mapping = map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE)
+    refuse_wrong_shapes(mapping, settings.mapper_out)
+    user, missing = creatable(mapping.user)
+    if missing:
+        existing = (identifier_pairs(request.profile, request.mapped)
+                    and resolve_user(client, request, settings.mapper_out, use_old_data=False).user)
+        if existing:
+            return update_instead(client, request, existing, settings)
+        raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
+                         f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
+                         f'{", ".join(missing)}.')
+    active, active_note = created_active(user.get('active'), request)
+    user = {**user, 'active': active}
+    check_aws_text_rules(user.items())
+    user, notes = with_manager_id(client, user) if 'manager' in user.get(ENTERPRISE_SCHEMA, {}) else (user, '')
+    return UserPlan('create', body=user_body(user), notes=joined_notes(mapping.dropped_note(), active_note, notes))
+
+
+def created_active(mapped: bool | None, request: UserRequest) -> tuple[bool, str]:
+    """Whether a new user is active, and what the result says of it: a mapped `active` false creates the user
+    disabled; true, or none mapped, makes it active when allow-enable and "Allow enabling users" let it."""
+    if mapped is False:
+        return False, 'Created disabled: the profile maps active false.'
+    if mapped and not request.may_enable:
+        return False, ('Created disabled although the profile maps active true: allow-enable is false or the '
+                       'instance\'s "Allow enabling users" is cleared.')
+    return request.may_enable, ''
+
+
+def creatable(user: dict) -> tuple[dict, list[str]]:
+    """The user with displayName built from the names when it has none, and what AWS still requires of it."""
+    name = user.get('name') or {}
+    if not user.get('displayName') and name.get('givenName') and name.get('familyName'):
+        user = {**user, 'displayName': f"{name['givenName']} {name['familyName']}"}
+    required = {'userName': user.get('userName'), 'name.givenName': name.get('givenName'),
+                'name.familyName': name.get('familyName'), 'displayName': user.get('displayName')}
+    return user, [field_name for field_name, value in required.items() if not value]
+
+
+def user_body(user: dict) -> dict[str, Any]:
+    body = {k: v for k, v in user.items() if k not in NEVER_SENT}
+    for attribute in TYPED_LISTS:
+        if attribute in body:
+            body[attribute] = [{'type': 'work', **item} for item in body[attribute]]
+    body['schemas'] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in body else [])
+    return body
+
+
+def update_instead(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
+    """iam-create-user found the person in AWS: an update of them, when the instance allows updates."""
+    if not settings.update_enabled:
+        return UserPlan('update', existing, skip=DISABLED)
+    return plan_update(client, request, existing, settings)
+
+
+def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError,
+                        settings: Settings) -> UserPlan:
+    """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
+    create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
+    resolution = resolve_user(client, request, settings.mapper_out, use_old_data=False)
+    if not resolution.user:
+        raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
+    if exc.resent:
+        return UserPlan('create', resolution.user)
+    return update_instead(client, request, resolution.user, settings)
+
+
+def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
+    """Why AWS refused (409) to create a user that no identifier of the profile's person leads to."""
+    if resolution.others:
+        holder = resolution.others[0]
+        return (f'User not created: userName {holder.get("userName")} belongs to another person (externalId '
+                f'{holder.get("externalId")}, {"active" if holder.get("active") else "disabled"}, id {holder["id"]}), '
+                f'not to the profile\'s externalId {user.get("externalId")}. Nobody was changed and no group was '
+                'touched. If it is the same person, correct the employee id; otherwise give this user another name.')
+    email = primary_email(user)
+    holder = None
+    if email and email.casefold() != str(user.get('userName')).casefold():
+        try:
+            holder = client.search('Users', 'userName', email)
+        except ScimError:
+            holder = None
+    if holder:
+        return (f'User not created: the e-mail {email} already belongs to {describe_user(holder)}; AWS requires '
+                'unique e-mail addresses. Nobody was changed.')
+    return (f'User already exists: {detail} No user matches its userName or externalId, so another user holds the '
+            'same e-mail or identifier.')
+
+
+def with_manager_id(client: Client, user: dict, existing: dict | None = None) -> tuple[dict, str]:
+    """`user` with its mapped manager (the manager's AWS userName, usually the e-mail, or an AWS user id; a display
+    name is tried as a user name) as {'value': the manager's AWS user id}, and what the result must say of it (''
+    when applied). A manager that is unknown, or is the user being written (`existing` on update), is left out,
+    never blocking the user; on update AWS's current manager then stays. manager.displayName is never sent."""
+    enterprise = dict(user.get(ENTERPRISE_SCHEMA) or {})
+    given = enterprise.get('manager') or {}
+    manager = given.get('value') or given.get('displayName')
+    if not manager:
+        return user, ''
+    own = {str(v).casefold() for v in ((existing or {}).get('id'), (existing or user).get('userName')) if v}
+    found, reason = None, 'it is the user themself'
+    if str(manager).casefold() not in own:
+        try:
+            found = client.search('Users', 'userName', manager) or client.get('Users', manager)
+            by_name = '' if given.get('value') else (
+                '; AWS cannot find a user by display name: map the manager\'s user name (usually the e-mail) or AWS '
+                f'user id to {ENTERPRISE_SCHEMA}.manager.value')
+            reason = ('it is the user themself' if found and existing and found['id'] == existing.get('id')
+                      else f'no AWS user has that userName or id{by_name}')
+        except (ScimError, InputError) as exc:
+            reason = f'it could not be looked up ({exc.detail if isinstance(exc, ScimError) else exc})'
+    if found and reason != 'it is the user themself':
+        return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {'value': found['id']}}}, ''
+    enterprise.pop('manager')
+    user = {key: value for key, value in user.items() if key != ENTERPRISE_SCHEMA}
+    note = f'Manager "{manager}" not applied: {reason}.' + (" AWS's current manager is left as it is."
+                                                              if existing else '')
+    demisto.info(f'AWS-ILM: {note}')
+    return ({**user, ENTERPRISE_SCHEMA: enterprise} if enterprise else user), note
+
+
+def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
+    """`wanted` with the values built from parts that change rebuilt from the new parts: displayName when AWS's is
+    the one built from the old names, name.formatted and the address's formatted where the old parts' text
+    appears in them. A value the profile maps, or one set by hand, is left as it is."""
+    wanted = copy.deepcopy(wanted)
+    old_name = current.get('name') or {}
+    new_name = {**old_name, **(wanted.get('name') or {})}
+    if (not wanted.get('displayName') and wanted.get('name')
+            and current.get('displayName') == built_display_name(old_name) != built_display_name(new_name)):
+        wanted['displayName'] = built_display_name(new_name)
+    pairs = [(current.get('name'), wanted.get('name'))]
+    if wanted.get('addresses') and isinstance(current.get('addresses'), list) and current['addresses']:
+        pairs.append((current['addresses'][0], wanted['addresses'][0]))
+    for old_parts, new_parts in pairs:
+        if isinstance(old_parts, dict) and isinstance(new_parts, dict) and 'formatted' not in new_parts:
+            formatted = rebuilt_formatted(old_parts.get('formatted'), old_parts, new_parts)
+            if formatted:
+                new_parts['formatted'] = formatted
+    return wanted
+
+
+def built_display_name(name: dict) -> str:
+    return f"{name.get('givenName') or ''} {name.get('familyName') or ''}".strip()
+
+
+def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str | None:
+    """A `formatted` text built from the parts, with each changed part's old text replaced by the new one (None
+    when nothing in it changes)."""
+    if not isinstance(formatted, str):
+        return None
+    text = formatted
+    for key, new in new_parts.items():
+        old = old_parts.get(key)
+        if key != 'formatted' and isinstance(old, str) and old and isinstance(new, str) and old != new:
+            text = re.sub(rf'(?<!\w){re.escape(old)}(?!\w)', new.replace('\\', '\\\\'), text)
+    return text if text != formatted else None
+
+
+def replace_operation(path: str, value: Any) -> dict[str, Any]:
+    return {'op': 'replace', 'path': path, 'value': value}
+
+
+def apply_operations(user: dict, operations: list) -> dict[str, Any]:
+    """The user as AWS holds it after `operations` (for a PATCH that answers 204 without a body)."""
+    result = copy.deepcopy(user)
+    for operation in operations:
+        path = operation['path']
+        if path.startswith(ENTERPRISE_SCHEMA + ':'):
+            result.setdefault(ENTERPRISE_SCHEMA, {})[path[len(ENTERPRISE_SCHEMA) + 1:]] = operation['value']
+        elif '.' in path:
+            head, _, sub = path.partition('.')
+            result.setdefault(head, {})[sub] = operation['value']
+        else:
+            result[path] = operation['value']
+    return result
+
+
+def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str:
+    """Which new userName, externalId or e-mail AWS refused (409) because another user holds it, with that user's
+    id ('' when none of them changed). AWS cannot search by e-mail: an e-mail's holder is found when its user name
+    is that e-mail, and otherwise the e-mail is named all the same."""
+    taken, emails = [], []
+    for operation in operations:
+        path = operation['path']
+        value = primary_email({'emails': operation['value']}) if path == 'emails' else operation['value']
+        if path not in ('userName', 'externalId', 'emails') or not value:
+            continue
+        try:
+            holder = client.search('Users', 'userName' if path == 'emails' else path, value)
+        except ScimError:
+            holder = None
+        if holder and holder['id'] != user['id']:
+            taken.append(f'{"e-mail" if path == "emails" else path} "{value}" belongs to another AWS user '
+                         f'(id {holder["id"]}, userName {holder.get("userName")}, '
+                         f'{"active" if holder.get("active") else "disabled"})')
+        elif path == 'emails':
+            emails.append(value)
+    if not taken and emails:
+        taken.append(f'the e-mail "{emails[0]}" belongs to another AWS user (AWS keeps e-mails unique, and cannot '
+                     'search by e-mail: !aws-ilm-list-users lists each user\'s e-mail)')
+    return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
+
+
+# ----- dry runs: every read as usual, the writes listed instead of sent -----------------------
+DRY_RUN_COMMANDS = ('iam-create-user', 'iam-update-user', 'iam-disable-user', 'iam-enable-user', 'iam-create-group',
+                    'iam-update-group', 'iam-delete-group')
+
+
+def dry_run_entry(command: str, would_send: list[dict], subjects: list[dict]) -> dict[str, Any]:
+    """A dry run's one entry: titled as a dry run, the requests that would be sent (method, path, body) and what
+    the command would do to each user or group; its context (AWSILM.DryRun, changed false) holds no IAM or group
+    result, so that no playbook can take it for a change."""
+    brand, _ = calling_instance()
+    rows = [{'#': number, 'method': request['method'], 'path': request['path'],
+             'body': json.dumps(request['body']) if request['body'] is not None else ''}
+            for number, request in enumerate(would_send, 1)]
+    count = f'{len(rows)} request{"s" if len(rows) != 1 else ""} would be sent' if rows else 'No request would be sent'
+    readable = (f'### Dry run of {command} ({brand}): nothing was changed\n**{count}**; every read was made as usual.\n'
+                + (tableToMarkdown('Requests that would be sent', rows, headers=['#', 'method', 'path', 'body'])
+                   if rows else '')
+                + tableToMarkdown('What the command would do', subjects, headers=list(subjects[0]), removeNull=True))
+    context = {'command': command, 'dryRun': True, 'changed': False, 'requests': would_send, 'subjects': subjects}
+    return {'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.JSON, 'Contents': context,
+            'HumanReadable': readable, 'EntryContext': {'AWSILM.DryRun': context}}
+
+
+def dry_run_user(outcome: UserOutcome, changes: dict[str, MembershipChange]) -> dict[str, Any]:
+    """What a user command would do to one user, read from its outcome in the dry run."""
+    vendor, found = outcome.vendor, outcome.found or {}
+    if not outcome.reached or not vendor['success']:
+        would = f'fail ({vendor["errorCode"]}): {vendor["errorMessage"]}'
+    elif vendor['skipped']:
+        would = f'nothing to {vendor["action"]}: {vendor["reason"]}'
+    else:
+        would = vendor['action'] + (f' (notes: {vendor["notes"]})' if vendor.get('notes') else '')
+    change = changes.get(vendor['id'] or '')
+    groups = ''
+    if change and (change.done or change.not_done):
+        verb = 'leave' if vendor['action'] == 'disable' else 'rejoin'
+        groups = f'{verb} {group_names(change.done)}' + ''.join(f'; not {group_names([g])}: {g["reason"]}'
+                                                                 for g in change.not_done)
+    return {'username': vendor['username'], 'id': vendor['id'] if vendor['id'] != DRY_RUN_ID else None,
+            'activeNow': found.get('active'), 'would': would, 'groups': groups or (change.remark if change else '')}
+
+
+def dry_run_group(command: str, result: CommandResults) -> dict[str, Any]:
+    """What a group command would do, read from its result in the dry run."""
+    data = result.raw_response if isinstance(result.raw_response, dict) else {}
+    action = command.split('-')[1]
+    would = action if data.get('success') else f'fail ({data.get("errorCode")}): {data.get("errorMessage")}'
+    group_id = data.get('id') if data.get('id') != DRY_RUN_ID else None
+    return {'group': data.get('displayName'), 'id': group_id, 'would': would}
+
+
 # ----- group commands -------------------------------------------------------------------------
 def parse_scim(raw: Any) -> dict[str, Any]:
     if isinstance(raw, dict):
@@ -2243,11 +2280,6 @@ def parse_member_ids(raw: Any, name: str) -> tuple[list[str], int]:
     return list(ids), blanks
 
 
-def blank_note(count: int, argument: str) -> str:
-    """What the readable output says of blank list items that were ignored ('' when none)."""
-    return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
-
-
 def list_of_ids(text: str, name: str) -> list[Any]:
     if not text.startswith('['):
         return text.split(',')
@@ -2281,6 +2313,61 @@ def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None
     if name:
         return client.search('Groups', 'displayName', name)
     raise InputError('Give the group\'s "id" or "displayName" in scim, e.g. {"id": "..."}.')
+
+
+@dataclass(frozen=True)
+class MemberRead:
+    """What iam-get-group read of a group's members: `members` (None when they could not be read), why the list is
+    partial ('' when it lists every member), and the token that continues it with aws-ilm-list-users."""
+    members: list[dict] | None
+    partial_reason: str = ''
+    next_token: str | None = None
+
+    def markdown(self, group_id: str | None) -> str:
+        if self.members is None:
+            return f'\n**Members not read**: {self.partial_reason}\n'
+        count = len(self.members)
+        text = f'\n**{count} member{"" if count == 1 else "s"}{" read so far" if self.partial_reason else ""}**\n'
+        if self.members:
+            text += tableToMarkdown('Members', self.members[:MEMBERS_SHOWN], headers=['value', 'display'])
+        if count > MEMBERS_SHOWN:
+            text += f'\n{count - MEMBERS_SHOWN} more members are not shown here; GetGroup.members holds them.\n'
+        if self.partial_reason:
+            text += f'\n**The member list is partial** (GetGroup.membersPartial): {self.partial_reason}.'
+            if self.next_token:
+                text += (f' Continue with !aws-ilm-list-users groupId={group_id} nextToken={self.next_token} '
+                         '(AWSILM.UserNextToken).')
+            text += '\n'
+        return text
+
+
+def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
+                 details: Any = None, error_code: int | None = None, error_message: str | None = None,
+                 members: MemberRead | None = None, remark: str = '') -> CommandResults:
+    prefix, title = GROUP_OUTPUTS[command]
+    brand, instance = calling_instance()
+    data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
+            'username': None, 'email': None, 'errorCode': error_code, 'errorMessage': error_message,
+            'details': details, 'displayName': display_name, 'members': members.members if members else None}
+    if members and members.partial_reason:   # a playbook tests GetGroup.membersPartial
+        data.update(membersPartial=True, membersReason=members.partial_reason)
+    shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
+    if isinstance(details, dict):   # long member lists are counted and shown in part; the context keeps them all
+        shown['details'] = {key: shortened(value) for key, value in details.items()}
+    readable: str = tableToMarkdown(title, shown, removeNull=True) + remark
+    context: dict[str, Any] = {f'{prefix}(val.id && val.id == obj.id)': data}
+    if members:
+        readable += members.markdown(group_id)
+        if members.next_token:
+            context['AWSILM.UserNextToken'] = members.next_token
+    return CommandResults(outputs=context, raw_response=data, readable_output=readable)
+
+
+def shortened(value: Any) -> Any:
+    """A list of more than MEMBERS_SHOWN items as its first ones and how many more there are (readable only)."""
+    if isinstance(value, list) and len(value) > MEMBERS_SHOWN:
+        return value[:MEMBERS_SHOWN] + [f'... and {len(value) - MEMBERS_SHOWN} more ({len(value)} in all)']
+    return value
 
 
 def get_group_command(client: Client, args: dict) -> CommandResults:
@@ -2543,58 +2630,7 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
     return result
 
 
-# ----- dry runs: every read as usual, the writes listed instead of sent -------------------------------------
-DRY_RUN_COMMANDS = ('iam-create-user', 'iam-update-user', 'iam-disable-user', 'iam-enable-user', 'iam-create-group',
-                    'iam-update-group', 'iam-delete-group')
-
-
-def dry_run_entry(command: str, would_send: list[dict], subjects: list[dict]) -> dict[str, Any]:
-    """A dry run's one entry: titled as a dry run, the requests that would be sent (method, path, body) and what
-    the command would do to each user or group; its context (AWSILM.DryRun, changed false) holds no IAM or group
-    result, so that no playbook can take it for a change."""
-    brand, _ = calling_instance()
-    rows = [{'#': number, 'method': request['method'], 'path': request['path'],
-             'body': json.dumps(request['body']) if request['body'] is not None else ''}
-            for number, request in enumerate(would_send, 1)]
-    count = f'{len(rows)} request{"s" if len(rows) != 1 else ""} would be sent' if rows else 'No request would be sent'
-    readable = (f'### Dry run of {command} ({brand}): nothing was changed\n**{count}**; every read was made as usual.\n'
-                + (tableToMarkdown('Requests that would be sent', rows, headers=['#', 'method', 'path', 'body'])
-                   if rows else '')
-                + tableToMarkdown('What the command would do', subjects, headers=list(subjects[0]), removeNull=True))
-    context = {'command': command, 'dryRun': True, 'changed': False, 'requests': would_send, 'subjects': subjects}
-    return {'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.JSON, 'Contents': context,
-            'HumanReadable': readable, 'EntryContext': {'AWSILM.DryRun': context}}
-
-
-def dry_run_user(outcome: UserOutcome, changes: dict[str, MembershipChange]) -> dict[str, Any]:
-    """What a user command would do to one user, read from its outcome in the dry run."""
-    vendor, found = outcome.vendor, outcome.found or {}
-    if not outcome.reached or not vendor['success']:
-        would = f'fail ({vendor["errorCode"]}): {vendor["errorMessage"]}'
-    elif vendor['skipped']:
-        would = f'nothing to {vendor["action"]}: {vendor["reason"]}'
-    else:
-        would = vendor['action'] + (f' (notes: {vendor["notes"]})' if vendor.get('notes') else '')
-    change = changes.get(vendor['id'] or '')
-    groups = ''
-    if change and (change.done or change.not_done):
-        verb = 'leave' if vendor['action'] == 'disable' else 'rejoin'
-        groups = f'{verb} {group_names(change.done)}' + ''.join(f'; not {group_names([g])}: {g["reason"]}'
-                                                                 for g in change.not_done)
-    return {'username': vendor['username'], 'id': vendor['id'] if vendor['id'] != DRY_RUN_ID else None,
-            'activeNow': found.get('active'), 'would': would, 'groups': groups or (change.remark if change else '')}
-
-
-def dry_run_group(command: str, result: CommandResults) -> dict[str, Any]:
-    """What a group command would do, read from its result in the dry run."""
-    data = result.raw_response if isinstance(result.raw_response, dict) else {}
-    action = command.split('-')[1]
-    would = action if data.get('success') else f'fail ({data.get("errorCode")}): {data.get("errorMessage")}'
-    group_id = data.get('id') if data.get('id') != DRY_RUN_ID else None
-    return {'group': data.get('displayName'), 'id': group_id, 'would': would}
-
-
-# ----- listings: aws-ilm-list-users, aws-ilm-list-groups (and iam-get-group's members) -----------
+# ----- listings: aws-ilm-list-users, aws-ilm-list-groups (and iam-get-group's members) --------
 @dataclass(frozen=True)
 class Listing:
     """A run of ListUsers / ListGroups pages: the items, the cursor that continues right after the last of them
@@ -2758,42 +2794,6 @@ def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
         demisto.debug(f'AWS-ILM: GET /Schemas failed ({exc}); using the built-in descriptions.')
     fields = {name: described.get(name) or description for name, description in BUILTIN_USER_FIELDS.items()}
     return GetMappingFieldsResponse([SchemeTypeMapping(type_name=INCOMING_MAPPING_TYPE, fields=fields)])
-
-
-# ----- main -----------------------------------------------------------------------------------
-def main() -> None:
-    """Read the settings, build the client, run the command; a failure is an entry saying what to fix."""
-    params, args, command = demisto.params(), demisto.args(), demisto.command()
-    demisto.debug(f'AWS-ILM: running {command}')
-    token = ''
-    try:
-        settings = Settings.from_params(params)
-        token = settings.token
-        for form in token_forms(params, token):   # masked in the platform's logs, debug mode's HTTP lines included
-            add_sensitive_log_strs(form)
-        dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
-        client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
-                        else COMMAND_BUDGET_SECONDS, dry_run)
-        if command in USER_COMMANDS:
-            entries = run_user_command(command, client, args, settings)
-            return_results(entries[0] if len(entries) == 1 else entries)
-        elif command in GROUP_COMMANDS:
-            return_results(run_group_command(command, client, args))
-        elif command in LIST_COMMANDS:
-            return_results(list_command(command, client, args))
-        elif command == 'test-module':
-            outcome = test_module(client)
-            if outcome != 'ok':
-                raise InputError(outcome)
-            return_results(outcome)
-        elif command == 'get-mapping-fields':
-            return_results(get_mapping_fields(client))
-        else:
-            raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
-    except Exception as exc:
-        message = str(exc) if isinstance(exc, (InputError, NotImplementedError)) else logged_failure(command, exc, token)[1]
-        return_error(redact(message if command == 'test-module' else f'Failed to execute {command} command. '
-                                                                      f'Error: {message}', token))
 
 
 if __name__ in ('__main__', '__builtin__', 'builtins'):

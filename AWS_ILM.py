@@ -1,9 +1,10 @@
 """AWS-ILM: user and group lifecycle in AWS IAM Identity Center through its SCIM v2 endpoint.
 
-Reads top to bottom: constants, errors, transport (one request's retries and their record, the failure messages),
-instance settings, the SCIM client (its addressing and the AWS operations, every request through `send`),
-user-profile mapping and identity (the one identity rule), result builders, user commands, group commands,
-listings, test-module and get-mapping-fields, and main().
+Reads top to bottom in the order a user command runs: constants and errors, the transport's retries and failure
+messages, main() and the instance settings it reads first, the command's arguments, reading the profile, finding the
+user, the SCIM client (every request through `send`), planning the change, writing, containment, reporting; then the
+other ways through a user command (other inputs, hires, renames, states), dry runs, group commands, listings,
+test-module and get-mapping-fields.
 
 A user command flows one way: parse (`read_user_request`: the profile mapped once), resolve and plan
 (`plan_user_command`: who the user is, then what changes, as a `UserPlan`; nothing is written), write

@@ -102,14 +102,18 @@ def tenant():
         yield server
 
 
-def test_block_account_in_debug_mode_crosses_no_reply_and_logs_no_token(tenant):
-    names = bench_bulk.user_names(20)
+def block_account_in_debug_mode(tenant) -> dict:
+    """Block Account of 20 users in debug mode, the token pasted with quotes and spaces: the execution's context."""
     bench_bulk.prepare(tenant, 20)
     params = {**tenant.params(), "credentials": {"identifier": tenant.tenant, "password": PASTED}}
-    execution = {"command": "iam-disable-user", "args": {"user-profile": names}, "params": params, "debug": True,
-                 "callingContext": {"context": {"IntegrationBrand": "AWS-ILM", "IntegrationInstance": "AWS-ILM_1"}}}
-    root = Path(os.environ.get("AWS_ILM_CHANNEL_ROOT", ROOT))
-    channel = run_over_the_channel(execution, root)
+    return {"command": "iam-disable-user", "args": {"user-profile": bench_bulk.user_names(20)}, "params": params,
+            "debug": True,
+            "callingContext": {"context": {"IntegrationBrand": "AWS-ILM", "IntegrationInstance": "AWS-ILM_1"}}}
+
+
+def test_block_account_in_debug_mode_crosses_no_reply_and_logs_no_token(tenant):
+    channel = run_over_the_channel(block_account_in_debug_mode(tenant), Path(os.environ.get("AWS_ILM_CHANNEL_ROOT",
+                                                                                             ROOT)))
     assert not channel.hung, f"the execution hung after {channel.requests} requests on the channel"
     assert channel.crossed == [], f"{len(channel.crossed)} replies were read by the wrong caller"
     assert channel.garbled == [], f"{len(channel.garbled)} request lines were garbled"
@@ -132,12 +136,7 @@ def run_in_process(execution: dict, root: Path) -> dict:
 
 
 def test_in_debug_mode_no_log_line_holds_the_token_pasted_with_quotes_and_spaces(tenant):
-    names = bench_bulk.user_names(20)
-    bench_bulk.prepare(tenant, 20)
-    params = {**tenant.params(), "credentials": {"identifier": tenant.tenant, "password": PASTED}}
-    execution = {"command": "iam-disable-user", "args": {"user-profile": names}, "params": params, "debug": True,
-                 "callingContext": {"context": {"IntegrationBrand": "AWS-ILM", "IntegrationInstance": "AWS-ILM_1"}}}
-    server = run_in_process(execution, Path(os.environ.get("AWS_ILM_CHANNEL_ROOT", ROOT)))
+    server = run_in_process(block_account_in_debug_mode(tenant), Path(os.environ.get("AWS_ILM_CHANNEL_ROOT", ROOT)))
     logs = [message for _, message in server["logs"]]
     assert len([line for line in logs if line.startswith(("send:", "reply:", "header:"))]) > 100
     assert all(user["active"] is False for user in tenant.resources("User"))

@@ -183,24 +183,28 @@ def run_containment(server: AwsScimServer, count: int, groups: int, latency: flo
     return ContainmentRun(count, groups, answer["seconds"], quota_bound(by_api), throttled, by_api, state_exact, named)
 
 
+def markdown(title: str, headers: list, rows: list) -> str:
+    """A title line, then a markdown table."""
+    return "\n".join([title, "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+                     + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
+
+
 def containment_table(runs: list, latency: float) -> str:
-    lines = [f"Containment (remove-from-groups=true) under AWS's quotas, {latency * 1000:.0f} ms a request", "",
-             "| users | groups each | wall time | quota bound | wall / bound | 429s | requests by API | group requests "
-             "| state exact, each named |", "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r.users} | {r.groups} | {r.seconds:.1f} s | {r.bound:.1f} s | {r.seconds / max(r.bound, 0.1):.2f} | "
-              f"{r.throttled} | {', '.join(f'{api} {n}' for api, n in sorted(r.by_api.items()))} | "
-              f"{r.by_api.get('PatchGroup', 0)} | {'yes' if r.state_exact and r.named else 'NO'} |" for r in runs]
-    return "\n".join(lines)
+    return markdown(f"Containment (remove-from-groups=true) under AWS's quotas, {latency * 1000:.0f} ms a request",
+                    ["users", "groups each", "wall time", "quota bound", "wall / bound", "429s", "requests by API",
+                     "group requests", "state exact, each named"],
+                    [[r.users, r.groups, f"{r.seconds:.1f} s", f"{r.bound:.1f} s", f"{r.seconds / max(r.bound, 0.1):.2f}",
+                      r.throttled, ", ".join(f"{api} {n}" for api, n in sorted(r.by_api.items())),
+                      r.by_api.get("PatchGroup", 0), "yes" if r.state_exact and r.named else "NO"] for r in runs])
 
 
 def table(runs: list, latency: float) -> str:
-    lines = [f"Latency added to every request: {latency * 1000:.0f} ms", "",
-             "| users | rate limit | wall time | requests served | 429s | disabled | failed | not reached "
-             "(named) | state exact |", "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r.users} | {f'{r.rate:g}/s' if r.rate else 'none'} | {r.seconds:.1f} s | {r.served} | "
-              f"{r.throttled} | {r.disabled} | {r.failed} | {r.not_reached} ({r.not_reached_named}) | "
-              f"{'yes' if r.state_exact and r.reported == r.users else 'NO'} |" for r in runs]
-    return "\n".join(lines)
+    return markdown(f"Latency added to every request: {latency * 1000:.0f} ms",
+                    ["users", "rate limit", "wall time", "requests served", "429s", "disabled", "failed",
+                     "not reached (named)", "state exact"],
+                    [[r.users, f"{r.rate:g}/s" if r.rate else "none", f"{r.seconds:.1f} s", r.served, r.throttled,
+                      r.disabled, r.failed, f"{r.not_reached} ({r.not_reached_named})",
+                      "yes" if r.state_exact and r.reported == r.users else "NO"] for r in runs])
 
 
 def main(argv: list | None = None) -> int:

@@ -11,8 +11,10 @@ def test_demo_against_the_embedded_server(capsys):
     assert warroom.main(["demo"]) == 0
     printed = capsys.readouterr().out
     for title in ("Create User Results", "Get User Results", "Update User Results", "AWS Create Group:",
-                  "AWS Update Group:", "AWS Get Group:", "Disable User Results", "AWS Delete Group:"):
+                  "AWS Update Group:", "AWS Get Group:", "Dry run of iam-disable-user", "Disable User Results",
+                  "What stays open", "Enable User Results", "AWS Delete Group:"):
         assert f"### {title}" in printed
+    assert "Removed from 1 group: Platform Engineers" in printed and "Restored 1 group: Platform Engineers" in printed
     assert "every entry shows success" in printed and '"success": false' not in printed
 
 

@@ -87,7 +87,8 @@ def print_entry(entry, out) -> bool:
 
 
 def demo(params: dict, out=None) -> bool:
-    """A new hire's lifecycle, each step printed as the War Room shows it."""
+    """A new hire's lifecycle, then Block Account out of every group (previewed with a dry run first) and the user
+    back in, each step printed as the War Room shows it."""
     out = out or sys.stdout
     group = '{"displayName": "Platform Engineers"}'
     ok = run("iam-create-user", {"user-profile": json.dumps(DEMO_USER), "allow-enable": "false"}, params, out)
@@ -99,7 +100,9 @@ def demo(params: dict, out=None) -> bool:
         ("iam-create-group", {"scim": group}),
         ("iam-update-group", {"scim": group, "memberIdsToAdd": user_id}),
         ("iam-get-group", {"scim": group}),
-        ("iam-disable-user", {"user-profile": "jdoe@example.com"}),
+        ("iam-disable-user", {"user-profile": "jdoe@example.com", "remove-from-groups": "true", "dry-run": "true"}),
+        ("iam-disable-user", {"user-profile": "jdoe@example.com", "remove-from-groups": "true"}),
+        ("iam-enable-user", {"user-profile": "jdoe@example.com", "restore-groups": "true"}),
         ("iam-delete-group", {"scim": group}),
     ]
     for command, args in steps:

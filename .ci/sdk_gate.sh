@@ -2,6 +2,7 @@
 # demisto-sdk checks, offline, on the content tree this flat repo lays out (build/content/Packs/AWS-ILM, under
 # the published names: .ci/lay_out.py), inside a throw-away content repository.
 #   .ci/sdk_gate.sh gate   AWSILM_test.py in content's unit-test harness (and its planted-mistake check),
+#                          content's ruff rules on the laid-out pack,
 #                          validate (-i, and -g against the published 1.0.35), the planted-policy check,
 #                          xsoar-lint, secrets, prepare-content, generate-docs, README and format drift
 #   .ci/sdk_gate.sh pack   lay out build/content/Packs/AWS-ILM and build build/AWS-ILM.zip with zip-packs
@@ -95,6 +96,10 @@ PY
   echo "$out" | tail -20; echo "the planted policy mistakes were not both rejected (BA129, BA112)"; return 1
 }
 
+content_ruff() {   # content's own ruff rules (.ci/content_ruff.toml) on the pack as content would merge it
+  "$ROOT/.venv/bin/ruff" check --no-cache --config "$ROOT/.ci/content_ruff.toml" "$TREE"
+}
+
 content_harness() {   # AWS_ILM_test.py as content's CI runs it (the folder alone, content's conftest checks, 3.12)
   bash "$ROOT/.ci/content_harness.sh"
 }
@@ -113,6 +118,7 @@ gate() {
   step content_harness
   step content_harness_rejects_plants
   examples && content_tree && scaffold || exit 1
+  step content_ruff
   "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate.toml"
   "$SDK_BIN/python" "$ROOT/.ci/sdk_config.py" "$WORK/validate-git.toml" git
   step "$SDK_BIN/demisto-sdk" validate -i "Packs/$PACK" --config-path "$WORK/validate.toml"

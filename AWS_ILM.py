@@ -1869,8 +1869,7 @@ def stays_open_report(outcomes: list[UserOutcome],
                       changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
     """What a disable does not close, said once for all the users it found: live sessions, the groups it did not
     remove, and the Deny statement keyed on their user ids (also in AWSILM.DenyStatement)."""
-    users = [(outcome.vendor['username'], outcome.vendor['id']) for outcome in outcomes
-             if outcome.vendor['id'] and outcome.kind() in ('disabled', 'already disabled', 'failed')]
+    users = [(outcome.vendor['username'], outcome.vendor['id']) for outcome in outcomes if containable(outcome)]
     if not users:
         return '', {}
     ids = list(dict.fromkeys(user_id for _, user_id in users))

@@ -35,7 +35,8 @@ import requests
 import urllib3
 from CommonServerPython import *  # noqa: F401,F403
 
-# ----- constants and errors -------------------------------------------------------------------
+
+# ----- constants ------------------------------------------------------------------------------
 DEFAULT_BRAND = 'AWS-ILM'
 DEFAULT_MAPPER_IN = 'User Profile - AWS-ILM (Incoming)'
 DEFAULT_MAPPER_OUT = 'User Profile - AWS-ILM (Outgoing)'
@@ -173,7 +174,29 @@ BUILTIN_USER_FIELDS = {   # get-mapping-fields: what AWS_USER_SCHEMA accepts, de
                                           'manager\'s AWS user id.',
 }
 
+USER_FLAGS = ('create_enabled', 'update_enabled', 'enable_enabled', 'disable_enabled')   # the "Allow ..." boxes
 
+USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
+    'iam-get-user': 'get',
+    'iam-create-user': 'create',
+    'iam-update-user': 'update',
+    'iam-disable-user': 'disable',
+    'iam-enable-user': 'enable',
+}
+SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
+STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
+
+CONTAINMENT_KEY = 'containedUsers'   # the integration context's record of the memberships removed, by AWS user id
+MAX_USER_GROUPS = 10_000             # a user's groups read by a containment (AWS evaluates at most 1,000)
+CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
+
+OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
+
+DRY_RUN_COMMANDS = ('iam-create-user', 'iam-update-user', 'iam-disable-user', 'iam-enable-user', 'iam-create-group',
+                    'iam-update-group', 'iam-delete-group')
+
+
+# ----- errors ---------------------------------------------------------------------------------
 class InputError(Exception):
     """The command's input cannot be used; the message says what to fix."""
 
@@ -208,214 +231,7 @@ class ScimError(Exception):
         return 'throttled' if self.status == 429 else 'server error' if self.status in RETRY_STATUSES else ''
 
 
-# ----- transport: one request's retries and the failure messages ------------------------------
-@dataclass
-class Throttle:
-    """The command's throttling state, shared by every request it sends (from several threads when it works on
-    several users): a 429 holds the requests that start until AWS's wait is over, so that one user's throttling
-    slows the others instead of each finding out with a 429 of its own. A request being retried waits its own
-    time only, which keeps AWS's allowance in use."""
-    until: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def hold(self, seconds: float) -> None:
-        with self.lock:
-            self.until = max(self.until, time.monotonic() + seconds)
-
-
-@dataclass
-class RequestRecord:
-    """One request's retries, kept by that request alone: how many of each kind, and why they stopped."""
-    started: float
-    retries: int = 0
-    kinds: dict[str, int] = field(default_factory=dict)
-    refused_wait: tuple[float, float] | None = None   # (AWS's Retry-After, the seconds left) when it did not fit
-    budget_spent: bool = False
-
-    def wait_before_retry(self, failure: ScimError, deadline: float) -> float | None:
-        """Seconds to wait before the request is sent again, or None when it must not be (RETRY_LIMITS: throttling
-        until the deadline, the other kinds a few times); AWS's Retry-After when it fits in the time left (else None
-        at once), else backoff with jitter."""
-        kind = failure.retry_kind()
-        limit = RETRY_LIMITS.get(kind, 0)
-        if limit is not None and self.kinds.get(kind, 0) >= limit:
-            return None
-        self.kinds[kind] = self.kinds.get(kind, 0) + 1
-        left = deadline - time.monotonic()
-        if failure.retry_after is not None and failure.retry_after > left:
-            self.refused_wait = (failure.retry_after, max(left, 0.0))
-            return None
-        wait = (failure.retry_after if failure.retry_after is not None else
-                backoff_seconds(self.retries, SERVER_ERROR_BACKOFF_CAP if kind == 'server error' else BACKOFF_CAP_SECONDS))
-        if wait >= left:
-            self.budget_spent = True
-            return None
-        self.retries += 1
-        return wait
-
-    def final(self, failure: ScimError) -> ScimError:
-        """The failure as reported: what the retries went through added, and whether an attempt was resent."""
-        return ScimError(failure.status, failure.detail + self.note(), failure.maybe_applied,
-                         resent='lost answer' in self.kinds, cause=failure.cause)
-
-    def note(self) -> str:
-        """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
-        'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
-        if self.refused_wait and not self.retries:
-            asked, left = self.refused_wait
-            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the {left:.0f} s '
-                    'this command has left, so it stopped at once; run it again after that wait.')
-        if not self.retries:
-            return ''
-        spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''
-        asked = f'; AWS asked to wait {self.refused_wait[0]:.0f} s more' if self.refused_wait else ''
-        return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - self.started:.0f} s{asked})'
-
-
-def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
-    return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
-
-
-def backoff_seconds(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
-    """Exponential backoff with full jitter: anywhere from 0 to the ceiling, so that many processes throttled at
-    once do not come back in step."""
-    return random.uniform(0, backoff_ceiling(attempt, cap))
-
-
-def pause(seconds: float) -> None:
-    """Wait `seconds`: a retry's backoff, AWS's Retry-After or a request's turn under AWS's quotas."""
-    time.sleep(seconds)  # pylint: disable=E9003
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """AWS's Retry-After: whole seconds or an HTTP date (a date past is 0); None when absent or unreadable."""
-    text = (value or '').strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        return max(0.0, (email.utils.parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError, IndexError):   # unreadable, or a date without its zone
-        return None
-
-
-def redact(text: str, token: str) -> str:
-    return text.replace(token, '<token>') if token else text
-
-
-def exception_chain(exc: BaseException) -> list[BaseException]:
-    """The exception and every one it wraps (DemistoException.exception, urllib3's reason, __cause__, args)."""
-    chain: list = []
-    pending: list = [exc]
-    while pending and len(chain) < 12:
-        current = pending.pop(0)
-        if not isinstance(current, BaseException) or any(current is seen for seen in chain):
-            continue
-        chain.append(current)
-        pending += [getattr(current, 'exception', None), getattr(current, 'reason', None), current.__cause__,
-                    current.__context__] + [arg for arg in current.args if isinstance(arg, BaseException)]
-    return chain
-
-
-def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bool, write: bool) -> Exception:
-    """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time or the
-    connection closed (a lost answer: AWS may have applied a `write`). Anything else is returned as it is."""
-    chain = exception_chain(exc)
-    kinds = tuple(type(link) for link in chain)
-
-    def has(*types: type) -> bool:
-        return any(issubclass(kind, types) for kind in kinds)
-
-    if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
-        return ScimError(502, certificate_message(chain, host, verify), cause='TLS failure')   # never retried
-    if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
-        return ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
-                              '"Use system proxy settings".', cause='proxy refusal')
-    if has(urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
-           requests.exceptions.ConnectTimeout):
-        what = ('the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else
-                'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made')
-        return ScimError(502, f'Could not connect to {host} ({what}): check the Base URL and the network path to '
-                              'AWS.', cause='failed connection')
-    if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
-        return ScimError(504, f'AWS did not answer in time ({read_seconds:.0f} s).', maybe_applied=write, cause='lost answer')
-    if has(requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError):
-        return ScimError(502, f'The connection to {host} closed before AWS answered.', maybe_applied=write, cause='lost answer')
-    return exc
-
-
-def certificate_message(chain: list, host: str, verify: bool) -> str:
-    verification = next((link for link in chain if isinstance(link, ssl.SSLCertVerificationError)), None)
-    if verification is not None:
-        problem = f'its certificate could not be verified ({verification.verify_message or verification.reason})'
-    else:
-        problem = next((str(link.reason) for link in chain if isinstance(link, ssl.SSLError)
-                        and getattr(link, 'reason', None)), 'the TLS handshake failed')
-    message = f'The TLS connection to {host} failed: {problem}.'
-    if verify:
-        message += (' Check that the Base URL is the AWS SCIM endpoint and that any TLS-inspecting proxy\'s CA is '
-                    'trusted (REQUESTS_CA_BUNDLE); "Trust any certificate" is only for a test instance.')
-    return message
-
-
-def error_detail(response: requests.Response, token: str) -> str:
-    """AWS's own words for an error answer (its `detail`), else the status and what the body holds; redacted."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and (body.get('detail') or body.get('message')):
-        return redact(str(body.get('detail') or body.get('message')), token)
-    text = response.text.strip()
-    if not text:
-        return f'HTTP {response.status_code} {response.reason}'
-    if text.startswith('<'):
-        return f'HTTP {response.status_code} {response.reason} (the answer was a web page, not SCIM JSON)'
-    return redact(f'HTTP {response.status_code} {response.reason}: {text[:300]}', token)
-
-
-def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
-    """A dry run's write, recorded as it would be sent (list.append: safe from several threads), answered as AWS
-    would: a new resource with DRY_RUN_ID for its id, no body otherwise."""
-    would_send.append({'method': method, 'path': f'/{path}', 'body': body})
-    return {**body, 'id': DRY_RUN_ID} if method == 'POST' and isinstance(body, dict) else None
-
-
-# ----- main, and the instance settings it reads first -----------------------------------------
-def main() -> None:
-    """Read the settings, build the client, run the command; a failure is an entry saying what to fix."""
-    params, args, command = demisto.params(), demisto.args(), demisto.command()
-    demisto.debug(f'AWS-ILM: running {command}')
-    token = ''
-    try:
-        settings = Settings.from_params(params)
-        token = settings.token
-        for form in token_forms(params, token):   # masked in the platform's logs, debug mode's HTTP lines included
-            add_sensitive_log_strs(form)
-        dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
-        client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
-                        else COMMAND_BUDGET_SECONDS, dry_run)
-        if command in USER_COMMANDS:
-            entries = run_user_command(command, client, args, settings)
-            return_results(entries[0] if len(entries) == 1 else entries)
-        elif command in GROUP_COMMANDS:
-            return_results(run_group_command(command, client, args))
-        elif command in LIST_COMMANDS:
-            return_results(list_command(command, client, args))
-        elif command == 'test-module':
-            outcome = test_module(client)
-            if outcome != 'ok':
-                raise InputError(outcome)
-            return_results(outcome)
-        elif command == 'get-mapping-fields':
-            return_results(get_mapping_fields(client))
-        else:
-            raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
-    except Exception as exc:
-        message = str(exc) if isinstance(exc, (InputError, NotImplementedError)) else logged_failure(command, exc, token)[1]
-        return_error(redact(message if command == 'test-module' else f'Failed to execute {command} command. '
-                                                                      f'Error: {message}', token))
-
-
+# ----- the instance settings ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Settings:
     """The instance configuration, read once from demisto.params(): how to reach the tenant, and what the user
@@ -448,617 +264,6 @@ class Settings:
                    remove_from_groups=checkbox(params, 'remove_from_groups', default=False),
                    mapper_in=params.get('mapper_in') or DEFAULT_MAPPER_IN,
                    mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
-
-
-def instance_credentials(params: dict) -> tuple[str, str]:
-    """(token, Tenant ID). The token is the credentials' password, else the legacy hidden parameter; the quotes
-    and `Bearer ` prefix a paste brings are removed, and the spaces, quotes and slashes around the Tenant ID. A
-    Tenant ID that is a URL is refused."""
-    credentials = params.get('credentials') or {}
-    token = unquoted(str(credentials.get('password') or params.get('authentication_token') or ''))
-    token = unquoted(token[7:]) if token[:7].lower() == 'bearer ' else token
-    tenant = unquoted(str(credentials.get('identifier') or params.get('tenant_id') or '')).strip('/ ')
-    if '://' in tenant or tenant.lower().startswith('scim.') or '/' in tenant:
-        raise InputError(f'The Tenant ID "{tenant}" is a URL, not a tenant id: give only the id (the part of the '
-                         'SCIM endpoint after the host, like d-1234567890), or put the whole endpoint in Base URL and '
-                         'clear the Tenant ID.')
-    return token, tenant
-
-
-def unquoted(text: str) -> str:
-    text = text.strip()
-    while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
-        text = text[1:-1].strip()
-    return text
-
-
-def checkbox(params: dict, name: str, default: bool = True) -> bool:
-    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
-    its default, never as 'off'."""
-    return {'true': True, 'false': False}.get(str(params.get(name)).strip().lower(), default)
-
-
-USER_FLAGS = ('create_enabled', 'update_enabled', 'enable_enabled', 'disable_enabled')   # the "Allow ..." boxes
-
-
-def scim_base_url(url: str, tenant_id: str) -> str:
-    """The tenant's SCIM root (ending in /scim/v2/) from the Base URL and the Tenant ID. The Base URL may be the
-    host, the host with /scim/v2, or the console's full endpoint (whose tenant serves when Tenant ID is empty)."""
-    text = url.strip()
-    parts = urlsplit(text if '://' in text else f'https://{text}')
-    host, scheme = parts.hostname or '', parts.scheme.lower()
-    if not host or scheme not in ('http', 'https'):
-        raise InputError(f'The Base URL "{text}" is not a URL; it looks like https://scim.<region>.amazonaws.com.')
-    if scheme == 'http' and not is_loopback(host):
-        raise InputError(f'The Base URL "{text}" uses plain http://, which would send the token unencrypted: use '
-                         'https:// (https://scim.<region>.amazonaws.com).')
-    segments = [segment for segment in parts.path.split('/') if segment]
-    endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
-    segments = (segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim']
-                else segments)
-    url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
-    if url_tenant and tenant_id and url_tenant != tenant_id:
-        raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
-                         'correct one of them, or clear the Tenant ID.')
-    tenant = tenant_id or url_tenant
-    if not tenant:
-        raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
-                         '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
-    prefix = segments[:-1] if url_tenant else segments
-    return (f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix)
-            + f'{quote(tenant, safe="")}/scim/v2/')
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def token_forms(params: dict, token: str) -> list[str]:
-    """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
-    credentials = params.get('credentials')
-    held = [credentials.get('password') if isinstance(credentials, dict) else None, params.get('authentication_token')]
-    return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
-
-
-def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
-    """The one reader of a true/false parameter, argument or field: a boolean, or 'true'/'false' in any case with
-    spaces around it (as the War Room sends it); blank means `default` (required when it is None)."""
-    text = value.strip().lower() if isinstance(value, str) else value
-    if text in (None, '') and default is not None:
-        return default
-    if isinstance(text, bool) or text in ('true', 'false'):
-        return argToBoolean(text)
-    raise InputError(f'{name} must be true or false, not {value!r}.')
-
-
-# ----- the command's arguments: which users, how many at once ---------------------------------
-USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
-    'iam-get-user': 'get',
-    'iam-create-user': 'create',
-    'iam-update-user': 'update',
-    'iam-disable-user': 'disable',
-    'iam-enable-user': 'enable',
-}
-SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
-STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
-
-
-@dataclass(frozen=True)
-class UserOutcome:
-    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, whether the command reached
-    the user before its time budget ran out, the user as AWS held it before the command (`found`), and, when a
-    containment asked for them, the groups the user was found in (`memberships`)."""
-    vendor: dict
-    profile: dict
-    reached: bool = True
-    found: dict | None = None
-    memberships: Memberships | None = None
-
-    def kind(self) -> str:
-        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
-        if not self.reached:
-            return 'not reached'
-        if not self.vendor['success']:
-            return 'failed'
-        if self.vendor['skipped']:
-            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
-        return f"{self.vendor['action']}d"
-
-
-def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list[dict]:
-    """Every outcome of a user command, failures included, is an IAM result.
-
-    Args:
-        command: the iam-*-user command.
-        client: the tenant's SCIM client (a dry run's client records its writes instead of sending them).
-        args: the command's arguments (user-profile, allow-enable, remove-from-groups, restore-groups).
-        settings: the instance's settings.
-
-    Returns:
-        One entry: one user's IAM result, or, for several users (iam-disable-user), a summary whose context holds one
-        IAM.Vendor per user, in the order given; with what was done to the users' groups and, for a disable, what
-        stays open. A dry run's entry lists the requests that would be sent instead.
-    """
-    try:
-        options = UserOptions.from_args(command, args, settings)
-        items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
-        raw_profiles = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
-                        else items.items)   # several names, unless AWS has a user named by the whole text
-    except Exception as exc:
-        vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
-        return [iam_entry(UserOutcome(vendor, {}))]
-    outcomes = run_users(command, client, raw_profiles, args, settings, options)
-    changes = change_memberships(client, outcomes, options)
-    if client.would_send is not None:
-        return [dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])]
-    return [user_entry(command, outcomes, changes, items.blanks)]
-
-
-@dataclass(frozen=True)
-class UserOptions:
-    """What a user command does to the user's groups: `contain` (iam-disable-user's remove-from-groups, by default
-    the instance's "Remove disabled users from their groups"), `restore` (iam-enable-user's restore-groups)."""
-    contain: bool = False
-    restore: bool = False
-
-    @classmethod
-    def from_args(cls, command: str, args: dict, settings: Settings) -> UserOptions:
-        contain = command == 'iam-disable-user' and read_boolean(
-            args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
-        restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',
-                                                                default=False)
-        return cls(contain, restore)
-
-
-@dataclass(frozen=True)
-class ProfileItems:
-    """The user-profile argument split into the users it gives: `items`, how many blank items were ignored, and
-    `joined`, the whole text when it is several comma-separated names (which may still be one user's name)."""
-    items: list[Any]
-    blanks: int = 0
-    joined: str = ''
-
-
-def user_profile_items(raw: Any, several: bool) -> ProfileItems:
-    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
-    script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
-    dropped in every form, as lists built by transformers have them. No request is sent here."""
-    if isinstance(raw, str) and raw.strip().startswith(('"', '[', '{')) and len(raw) <= MAX_PROFILE_CHARACTERS:
-        try:
-            decoded = json.loads(raw)
-        except ValueError:
-            decoded = None   # parse_user_profile names the problem
-        raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
-    items = raw if isinstance(raw, list) else [raw]
-    joined = ''
-    if (several and isinstance(raw, str) and not looks_like_json(raw)
-            and len([name for name in raw.split(',') if name.strip()]) > 1):
-        items, joined = raw.split(','), raw.strip()
-    given = [item for item in items if not is_empty(item)]
-    if len(given) > 1 and not several:
-        raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
-                         'iam-disable-user takes several).')
-    if not given and len(items) != 1:
-        raise InputError('user-profile is an empty list: give at least one user.')
-    if not given:
-        return ProfileItems(items)   # one blank value: parse_user_profile says what is missing
-    return ProfileItems(given, len(items) - len(given), joined)
-
-
-def is_empty(value: Any) -> bool:
-    """None, blank text, [] or {}: a value that was not given."""
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or (isinstance(value, (list, dict)) and not value)
-
-
-def run_users(command: str, client: Client, raw_profiles: list, args: dict, settings: Settings,
-              options: UserOptions) -> list[UserOutcome]:
-    """Each user's outcome, in the order given, several users PARALLEL_USERS at a time on the command's connection
-    pool, pace and throttling state; a user to contain has its groups read right after its disable."""
-    def one(raw: Any) -> UserOutcome:
-        outcome = run_user_in_time(command, client, raw, args, settings)
-        if options.contain and containable(outcome):
-            outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
-        return outcome
-    return in_parallel(one, raw_profiles)
-
-
-def in_parallel(function: Any, items: list) -> list:
-    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
-    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
-    the platform's debug logger collects every thread's HTTP lines in one buffer."""
-    if len(items) < 2 or is_debug_mode():
-        return [function(item) for item in items]
-    if getattr(demisto, 'lock', None) is None:
-        support_multithreading()
-    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        return list(pool.map(function, items))
-
-
-def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
-    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
-    so and naming it."""
-    if client.time_left() > 0:
-        return run_one_user(command, client, raw, args, settings)
-    try:
-        profile = parse_user_profile(raw)
-    except InputError:
-        profile = {'username': str(raw)}
-    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
-                  'again for it.')
-    vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
-    return UserOutcome(vendor, profile, reached=False)
-
-
-# ----- reading the profile: mapped once, in AWS's shapes --------------------------------------
-def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
-    """One user, start to end: parse the profile, resolve and plan, write, report.
-
-    Args:
-        command, client, args, settings: the command, the tenant's client, its arguments, the instance's settings.
-        raw: the user's profile as given (a JSON object or text, or a bare user name).
-
-    Returns:
-        The user's IAM.Vendor result (naming the user, and the user found when a write failed), and IAM.UserProfile.
-    """
-    action = USER_COMMANDS[command]
-    profile: dict = {}
-    request: UserRequest | None = None
-    plan: UserPlan | None = None
-    try:
-        profile = parse_user_profile(raw)
-        request = read_user_request(profile, action, args, settings)
-        plan = plan_user_command(action, client, request, settings)
-        try:
-            written = write_user(client, plan)
-        except ScimError as exc:
-            if not plan.body or exc.status != 409:
-                raise
-            plan = plan_after_conflict(client, request, plan, exc, settings)
-            written = write_user(client, plan)
-        vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes, request.mapped)
-        return UserOutcome(vendor, incoming_profile(client, written, settings) if action == 'get' and written
-                           else profile, found=plan.user)
-    except Exception as exc:
-        return failed_outcome(command, exc, plan.user if plan else None, request, profile, client.token)
-
-
-def parse_user_profile(raw: Any) -> dict[str, Any]:
-    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
-    if isinstance(raw, list) and len(raw) == 1:
-        raw = raw[0]
-    check_profile_size(raw)
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return {'username': str(raw)}
-    if isinstance(raw, str) and looks_like_json(raw):
-        try:
-            profile = json.loads(raw)
-        except ValueError as exc:
-            raise InputError(f'user-profile is not valid JSON ({exc}). Give a JSON object such as '
-                             '{"username": "jdoe@example.com"}.')
-        if isinstance(profile, str):
-            return parse_user_profile(profile)
-    elif isinstance(raw, str) and raw.strip():
-        return {'username': raw.strip()}
-    elif raw is None or isinstance(raw, str):
-        raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
-    else:
-        profile = raw
-    if not isinstance(profile, dict):
-        kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
-        raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '
-                         'per call, e.g. {"username": "jdoe@example.com"}.')
-    if not profile:
-        raise InputError('user-profile is an empty object: give at least a username.')
-    return profile
-
-
-def check_profile_size(raw: Any) -> None:
-    """One limit for a profile given as text or as an object (measured as its JSON)."""
-    try:
-        size = len(raw) if isinstance(raw, str) else len(json.dumps(raw, default=str))
-    except (TypeError, ValueError):
-        size = 0   # not JSON-able: named as such below
-    if size > MAX_PROFILE_CHARACTERS:
-        raise InputError(f'user-profile is {size:,} characters long, over the {MAX_PROFILE_CHARACTERS:,} a profile '
-                         'may have: check that the right field is passed.')
-
-
-def read_user_request(profile: dict, action: str, args: dict, settings: Settings) -> UserRequest:
-    """The profile mapped once (what AWS does not support left out, values of a wrong shape noted), its olduserdata
-    and the command's allow-enable checked, and the user named (see `profile_names`)."""
-    mapping = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
-    old = old_user_data(profile) if 'olduserdata' in profile else {}
-    may_enable = (action in ('create', 'update') and settings.enable_enabled
-                  and read_boolean(args.get('allow-enable'), 'allow-enable', default=True))
-    return UserRequest(profile, mapping.user, old, profile_names(profile, mapping.user), may_enable, mapping)
-
-
-def map_user(profile: dict, mapper: str, mapping_type: str) -> MappedUser:
-    source = {k: v for k, v in profile.items() if k != 'olduserdata'}
-    return normalise_user(demisto.mapObject(source, mapper, mapping_type))
-
-
-def normalise_user(mapped: Any) -> MappedUser:
-    """Make the outgoing mapper's result an AWS user (without `schemas`), by AWS_USER_SCHEMA. Whole objects (`name`,
-    `addresses`, an enterprise URN) are laid down first and the dotted fields over them, whatever the order the
-    platform returns them in; the 1.0 enterprise URN counts as the 2.0 one."""
-    user: dict = {}
-    pairs = [(key, value) for key, value in (mapped.items() if isinstance(mapped, dict) else []) if isinstance(key, str)
-             and key]
-    for key, value in sorted(pairs, key=lambda pair: len(split_attribute_path(pair[0]))):
-        put_path(user, split_attribute_path(key), value)
-    shaped: dict = {}
-    dropped: list[str] = []
-    problems: list[str] = []
-    for attribute, value in without_empty(user).items():
-        if attribute == 'id':   # an AWS user id: it finds the user, it is never sent
-            shaped['id'] = value
-        elif attribute in AWS_USER_SCHEMA:
-            kept, left_out, wrong = shaped_value(attribute, value)
-            dropped += left_out
-            problems += wrong
-            if kept is not None:
-                shaped[attribute] = kept
-        elif attribute not in ('schemas', 'meta'):
-            dropped.append(attribute)
-    return MappedUser(shaped, tuple(dropped), tuple(problems))
-
-
-def split_attribute_path(key: str) -> list[str]:
-    """`name.givenName` -> [name, givenName]; enterprise URNs (1.0 or 2.0) stay one segment."""
-    key = key.replace('\\.', '.')
-    for urn in (ENTERPRISE_SCHEMA, LEGACY_ENTERPRISE_SCHEMA):
-        if key == urn:
-            return [ENTERPRISE_SCHEMA]
-        if key.startswith((urn + '.', urn + ':')):
-            return [ENTERPRISE_SCHEMA] + key[len(urn) + 1:].split('.')
-    return key.split('.')
-
-
-def put_path(target: dict, path: list, value: Any) -> None:
-    for part in path[:-1]:
-        target[part] = single_object(target.get(part))
-        if not isinstance(target[part], dict):
-            target[part] = {}
-        target = target[part]
-    last = path[-1]
-    if isinstance(single_object(value), dict) and isinstance(single_object(target.get(last)), dict):
-        value, target[last] = single_object(value), single_object(target[last])
-    if not isinstance(value, dict):
-        target[last] = value
-        return
-    if not isinstance(target.get(last), dict):
-        target[last] = {}
-    for key, sub in value.items():
-        put_path(target[last], split_attribute_path(str(key)), sub)
-
-
-def single_object(value: Any) -> Any:
-    """A one-item list of an object (a SCIM multi-valued attribute AWS keeps one of) as that object."""
-    return value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) else value
-
-
-def without_empty(value: Any) -> Any:
-    """Strings trimmed, numbers as text, and empty values (after trimming) dropped, at every depth."""
-    if isinstance(value, dict):
-        cleaned = {k: without_empty(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if not is_empty(v)}
-    if isinstance(value, list):
-        return [v for v in (without_empty(v) for v in value) if not is_empty(v)]
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def shaped_value(attribute: str, value: Any) -> tuple[Any, list[str], list[str]]:
-    """One attribute in the shape AWS_USER_SCHEMA gives it: (the value to send or None, what was left out, what
-    is of a shape AWS cannot take)."""
-    shape, subs = AWS_USER_SCHEMA[attribute]
-    if shape == 'boolean':
-        if isinstance(value, bool) or str(value).strip().lower() in ('true', 'false'):
-            return read_boolean(value, attribute), [], []
-        return None, [], [f'"{attribute}" must be true or false, not {json.dumps(value)[:100]}.']
-    if shape == 'text':
-        return text_value(attribute, value)
-    if shape == 'object':
-        return object_value(attribute, subs, value)
-    return one_value(attribute, subs, value)
-
-
-def text_value(path: str, value: Any) -> tuple[Any, list[str], list[str]]:
-    if isinstance(value, (dict, list, bool)):
-        return None, [], [f'"{path}" must be text, not {json.dumps(value)[:100]}.']
-    return value, [], []
-
-
-def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
-    """A multi-valued attribute of which AWS keeps one object, primary: text is its value (an address's formatted
-    text), JSON text is read, of several the primary one (else the first) is kept and the others left out."""
-    if isinstance(value, str) and value.strip().startswith(('[', '{')):
-        try:
-            value = without_empty(json.loads(value))
-        except ValueError:
-            pass
-    plain = 'formatted' if path == 'addresses' else 'value'
-    items = [item if isinstance(item, dict) else {plain: item} for item in (value if isinstance(value, list) else [value])
-             if not is_empty(item)]
-    if not items:
-        return None, [], []
-    if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
-        return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
-    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
-    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
-               if item is not chosen]
-    dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
-    kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
-    return [{**kept, 'primary': True}], dropped, []
-
-
-def object_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
-    """One object of these sub-attributes (each text; an enterprise manager as `manager_value` reads it)."""
-    if not isinstance(single_object(value), dict):
-        return None, [], [f'"{path}" must be an object of {", ".join(subs)}, not {json.dumps(value)[:100]}: map '
-                          f'its parts, as {path}.{subs[1]}.']
-    kept: dict = {}
-    dropped: list[str] = []
-    problems: list[str] = []
-    for sub, sub_value in single_object(value).items():
-        if sub not in subs:
-            dropped.append(f'{path}.{sub}')
-            continue
-        shaped, left_out, wrong = manager_value(sub_value) if sub == 'manager' else text_value(f'{path}.{sub}',
-                                                                                                sub_value)
-        dropped, problems = dropped + left_out, problems + wrong
-        if shaped is not None:
-            kept[sub] = shaped
-    return kept or None, dropped, problems
-
-
-def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
-    """(user name, e-mail) the profile gives, trimmed: the mapped ones, else the profile's own keys (`username`,
-    `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
-    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
-    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
-    email = (mapped.get('emails') or [{}])[0].get('value') or profile.get('email')   # normalised: one, primary
-    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
-
-
-# ----- finding the user: the identity rule ----------------------------------------------------
-@dataclass(frozen=True)
-class UserPlan:
-    """What a user command does, decided before anything is written.
-
-    `user`: the AWS user the profile designates (None when nobody is, and before a create); `operations`: the PATCH
-    that brings that user to the profile ([] when nothing changes); `body`: the user to create ({} when none);
-    `skip`: why nothing is done ('' when something is); `error`: (code, message) when the command fails without a
-    write (a user iam-get-user does not find); `notes`: what is not applied (a manager)."""
-    action: str
-    user: dict | None = None
-    operations: list[dict] = field(default_factory=list)
-    body: dict = field(default_factory=dict)
-    skip: str = ''
-    error: tuple[int, str] | None = None
-    notes: str = ''
-    then: list[dict] = field(default_factory=list)   # a second PATCH: userName and active never share one
-
-
-def plan_user_command(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
-    """What `action` does for the request's user: who the user is (the identity rule, once), then what changes.
-
-    Args:
-        action: get, create, update, disable or enable.
-        client: the tenant's SCIM client (the plan reads AWS, it never writes).
-        request: the user's profile, mapped, and its names.
-        settings: the instance's settings.
-
-    Returns:
-        The plan: the user found, and the operations or body to send, or why nothing is done.
-    """
-    if not getattr(settings, f'{action}_enabled', True):   # its "Allow ..." checkbox
-        return turned_off_plan(action, client, request, settings)
-    if action in ('create', 'update'):
-        refuse_wrong_shapes(request.mapping, settings.mapper_out)
-    if action == 'create':
-        return plan_create(client, request, settings)
-    resolution = resolve_user(client, request, settings.mapper_out)
-    if action == 'get':
-        return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)),
-                        notes='' if resolution.user else FIND_USER_HINT)
-    if not resolution.user and action == 'update' and settings.create_if_not_exists:
-        return plan_create(client, request, settings)
-    if not resolution.user:
-        return UserPlan(action, skip=not_found(resolution), notes=FIND_USER_HINT)
-    if action == 'update':
-        return plan_update(client, request, resolution.user, settings)
-    return plan_active_state(action, resolution.user)
-
-
-def refuse_wrong_shapes(mapping: MappedUser, mapper: str) -> None:
-    """A create or update whose mapped values AWS cannot take is refused (400) before any request, naming each."""
-    if mapping.problems:
-        raise InputError(f'{" ".join(mapping.problems)} Correct the outgoing mapper "{mapper}" (or the profile); '
-                         'nothing was sent to AWS.')
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """Who a profile designates: `user`, provably the profile's person (None when nobody is), and `others`, the
-    users an identifier led to who are provably someone else (their externalId contradicts the profile's)."""
-    user: dict | None
-    others: list[dict]
-
-    def others_text(self) -> str:
-        return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
-
-
-def resolve_user(client: Client, request: UserRequest, mapper: str, use_old_data: bool = True) -> Resolution:
-    """The identity rule of every user command, spending a request only where a decision needs it: the previous
-    identifiers (olduserdata) first, kept when the employee id proves them; else the current ones; two different
-    users that nothing tells apart are a conflict (nobody is changed). Users whose externalId contradicts the
-    profile's are never the person."""
-    old_mapped = map_user(request.old, mapper, UPDATE_MAPPING_TYPE).user if use_old_data and request.old else {}
-    current = identifier_pairs(request.profile, request.mapped)
-    previous = identifier_pairs(request.old, old_mapped) if old_mapped else []
-    if not current and not previous:
-        raise InputError(' '.join(request.mapping.problems + (
-            'The user profile has no identifier AWS can search by: it must map (through the outgoing '
-            f'mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; give a username.',)))
-    external_id = request.mapped.get('externalId')
-    search = UserSearch(client, {v for v in (external_id, old_mapped.get('externalId')) if v})
-    before = search.first_person(previous)
-    if before and external_id and before.get('externalId') == external_id:
-        return Resolution(before, list(search.strangers.values()))
-    after = search.first_person(current)
-    if before and after and before['id'] != after['id']:
-        if not (external_id and after.get('externalId') == external_id):
-            raise IdentityConflict(identity_conflict(previous, current, before, after))
-        before = None
-    return Resolution(before or after, list(search.strangers.values()))
-
-
-def identifier_pairs(raw: dict, user: dict) -> list[tuple[str, str]]:
-    """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
-    outgoing mappers do not map it), userName, externalId; when the mapped profile has no userName, the mapped
-    e-mail, then the raw profile's user name (`login` from get-user-data, `username`, `user_name`) and e-mail, as
-    userName (AWS userName is usually the e-mail), so that callers reach users whatever the outgoing mapper maps."""
-    pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
-    if not user.get('userName'):
-        names = [primary_email(user)] + [raw.get(key) for key in RAW_NAME_KEYS] + [raw.get('email')]
-        pairs += [('userName', name) for name in names]
-    pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
-    return list(dict.fromkeys(pair for pair in pairs if pair[1]))
-
-
-@dataclass
-class UserSearch:
-    """The lookups of one identity decision, each made once; the users found to be someone else."""
-    client: Client
-    known_external_ids: set[str]
-    found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
-    strangers: dict[str, dict] = field(default_factory=dict)
-
-    def first_person(self, pairs: list[tuple[str, str]]) -> dict | None:
-        """The first user an identifier leads to whose externalId does not contradict the profile's."""
-        for attribute, value in pairs:
-            if (attribute, value) not in self.found:
-                self.found[(attribute, value)] = (self.client.get('Users', value) if attribute == 'id' else
-                                                  self.client.search('Users', attribute, value))
-            user = self.found[(attribute, value)]
-            held = (user or {}).get('externalId')
-            if user and held and self.known_external_ids and held not in self.known_external_ids:
-                self.strangers[user['id']] = user
-            elif user:
-                return user
-        return None
 
 
 # ----- the SCIM client: every request through send --------------------------------------------
@@ -1180,6 +385,443 @@ class Client(BaseClient):
         return self.send('PATCH', f'{resource}/{path_segment(resource_id)}', body=body)
 
 
+# ----- helpers, each below what it uses -------------------------------------------------------
+@dataclass
+class Throttle:
+    """The command's throttling state, shared by every request it sends (from several threads when it works on
+    several users): a 429 holds the requests that start until AWS's wait is over, so that one user's throttling
+    slows the others instead of each finding out with a 429 of its own. A request being retried waits its own
+    time only, which keeps AWS's allowance in use."""
+    until: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hold(self, seconds: float) -> None:
+        with self.lock:
+            self.until = max(self.until, time.monotonic() + seconds)
+
+
+def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
+
+
+def backoff_seconds(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    """Exponential backoff with full jitter: anywhere from 0 to the ceiling, so that many processes throttled at
+    once do not come back in step."""
+    return random.uniform(0, backoff_ceiling(attempt, cap))
+
+
+@dataclass
+class RequestRecord:
+    """One request's retries, kept by that request alone: how many of each kind, and why they stopped."""
+    started: float
+    retries: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    refused_wait: tuple[float, float] | None = None   # (AWS's Retry-After, the seconds left) when it did not fit
+    budget_spent: bool = False
+
+    def wait_before_retry(self, failure: ScimError, deadline: float) -> float | None:
+        """Seconds to wait before the request is sent again, or None when it must not be (RETRY_LIMITS: throttling
+        until the deadline, the other kinds a few times); AWS's Retry-After when it fits in the time left (else None
+        at once), else backoff with jitter."""
+        kind = failure.retry_kind()
+        limit = RETRY_LIMITS.get(kind, 0)
+        if limit is not None and self.kinds.get(kind, 0) >= limit:
+            return None
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        left = deadline - time.monotonic()
+        if failure.retry_after is not None and failure.retry_after > left:
+            self.refused_wait = (failure.retry_after, max(left, 0.0))
+            return None
+        wait = (failure.retry_after if failure.retry_after is not None else
+                backoff_seconds(self.retries, SERVER_ERROR_BACKOFF_CAP if kind == 'server error' else BACKOFF_CAP_SECONDS))
+        if wait >= left:
+            self.budget_spent = True
+            return None
+        self.retries += 1
+        return wait
+
+    def final(self, failure: ScimError) -> ScimError:
+        """The failure as reported: what the retries went through added, and whether an attempt was resent."""
+        return ScimError(failure.status, failure.detail + self.note(), failure.maybe_applied,
+                         resent='lost answer' in self.kinds, cause=failure.cause)
+
+    def note(self) -> str:
+        """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
+        'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
+        if self.refused_wait and not self.retries:
+            asked, left = self.refused_wait
+            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the {left:.0f} s '
+                    'this command has left, so it stopped at once; run it again after that wait.')
+        if not self.retries:
+            return ''
+        spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''
+        asked = f'; AWS asked to wait {self.refused_wait[0]:.0f} s more' if self.refused_wait else ''
+        return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - self.started:.0f} s{asked})'
+
+
+def pause(seconds: float) -> None:
+    """Wait `seconds`: a retry's backoff, AWS's Retry-After or a request's turn under AWS's quotas."""
+    time.sleep(seconds)  # pylint: disable=E9003
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """AWS's Retry-After: whole seconds or an HTTP date (a date past is 0); None when absent or unreadable."""
+    text = (value or '').strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        return max(0.0, (email.utils.parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError, IndexError):   # unreadable, or a date without its zone
+        return None
+
+
+def redact(text: str, token: str) -> str:
+    return text.replace(token, '<token>') if token else text
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception and every one it wraps (DemistoException.exception, urllib3's reason, __cause__, args)."""
+    chain: list = []
+    pending: list = [exc]
+    while pending and len(chain) < 12:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in chain):
+            continue
+        chain.append(current)
+        pending += [getattr(current, 'exception', None), getattr(current, 'reason', None), current.__cause__,
+                    current.__context__] + [arg for arg in current.args if isinstance(arg, BaseException)]
+    return chain
+
+
+def certificate_message(chain: list, host: str, verify: bool) -> str:
+    verification = next((link for link in chain if isinstance(link, ssl.SSLCertVerificationError)), None)
+    if verification is not None:
+        problem = f'its certificate could not be verified ({verification.verify_message or verification.reason})'
+    else:
+        problem = next((str(link.reason) for link in chain if isinstance(link, ssl.SSLError)
+                        and getattr(link, 'reason', None)), 'the TLS handshake failed')
+    message = f'The TLS connection to {host} failed: {problem}.'
+    if verify:
+        message += (' Check that the Base URL is the AWS SCIM endpoint and that any TLS-inspecting proxy\'s CA is '
+                    'trusted (REQUESTS_CA_BUNDLE); "Trust any certificate" is only for a test instance.')
+    return message
+
+
+def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bool, write: bool) -> Exception:
+    """A failure to get an answer, told apart: TLS, proxy, could not connect, no answer in time or the
+    connection closed (a lost answer: AWS may have applied a `write`). Anything else is returned as it is."""
+    chain = exception_chain(exc)
+    kinds = tuple(type(link) for link in chain)
+
+    def has(*types: type) -> bool:
+        return any(issubclass(kind, types) for kind in kinds)
+
+    if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
+        return ScimError(502, certificate_message(chain, host, verify), cause='TLS failure')   # never retried
+    if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        return ScimError(502, 'The proxy refused the connection. Check the system proxy, or clear '
+                              '"Use system proxy settings".', cause='proxy refusal')
+    if has(urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+           requests.exceptions.ConnectTimeout):
+        what = ('the name does not resolve' if has(urllib3.exceptions.NameResolutionError) else
+                'the connection was refused' if has(ConnectionRefusedError) else 'no connection could be made')
+        return ScimError(502, f'Could not connect to {host} ({what}): check the Base URL and the network path to '
+                              'AWS.', cause='failed connection')
+    if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, requests.exceptions.Timeout):
+        return ScimError(504, f'AWS did not answer in time ({read_seconds:.0f} s).', maybe_applied=write, cause='lost answer')
+    if has(requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError):
+        return ScimError(502, f'The connection to {host} closed before AWS answered.', maybe_applied=write, cause='lost answer')
+    return exc
+
+
+def error_detail(response: requests.Response, token: str) -> str:
+    """AWS's own words for an error answer (its `detail`), else the status and what the body holds; redacted."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and (body.get('detail') or body.get('message')):
+        return redact(str(body.get('detail') or body.get('message')), token)
+    text = response.text.strip()
+    if not text:
+        return f'HTTP {response.status_code} {response.reason}'
+    if text.startswith('<'):
+        return f'HTTP {response.status_code} {response.reason} (the answer was a web page, not SCIM JSON)'
+    return redact(f'HTTP {response.status_code} {response.reason}: {text[:300]}', token)
+
+
+def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
+    """A dry run's write, recorded as it would be sent (list.append: safe from several threads), answered as AWS
+    would: a new resource with DRY_RUN_ID for its id, no body otherwise."""
+    would_send.append({'method': method, 'path': f'/{path}', 'body': body})
+    return {**body, 'id': DRY_RUN_ID} if method == 'POST' and isinstance(body, dict) else None
+
+
+def unquoted(text: str) -> str:
+    text = text.strip()
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
+        text = text[1:-1].strip()
+    return text
+
+
+def instance_credentials(params: dict) -> tuple[str, str]:
+    """(token, Tenant ID). The token is the credentials' password, else the legacy hidden parameter; the quotes
+    and `Bearer ` prefix a paste brings are removed, and the spaces, quotes and slashes around the Tenant ID. A
+    Tenant ID that is a URL is refused."""
+    credentials = params.get('credentials') or {}
+    token = unquoted(str(credentials.get('password') or params.get('authentication_token') or ''))
+    token = unquoted(token[7:]) if token[:7].lower() == 'bearer ' else token
+    tenant = unquoted(str(credentials.get('identifier') or params.get('tenant_id') or '')).strip('/ ')
+    if '://' in tenant or tenant.lower().startswith('scim.') or '/' in tenant:
+        raise InputError(f'The Tenant ID "{tenant}" is a URL, not a tenant id: give only the id (the part of the '
+                         'SCIM endpoint after the host, like d-1234567890), or put the whole endpoint in Base URL and '
+                         'clear the Tenant ID.')
+    return token, tenant
+
+
+def checkbox(params: dict, name: str, default: bool = True) -> bool:
+    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
+    its default, never as 'off'."""
+    return {'true': True, 'false': False}.get(str(params.get(name)).strip().lower(), default)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def scim_base_url(url: str, tenant_id: str) -> str:
+    """The tenant's SCIM root (ending in /scim/v2/) from the Base URL and the Tenant ID. The Base URL may be the
+    host, the host with /scim/v2, or the console's full endpoint (whose tenant serves when Tenant ID is empty)."""
+    text = url.strip()
+    parts = urlsplit(text if '://' in text else f'https://{text}')
+    host, scheme = parts.hostname or '', parts.scheme.lower()
+    if not host or scheme not in ('http', 'https'):
+        raise InputError(f'The Base URL "{text}" is not a URL; it looks like https://scim.<region>.amazonaws.com.')
+    if scheme == 'http' and not is_loopback(host):
+        raise InputError(f'The Base URL "{text}" uses plain http://, which would send the token unencrypted: use '
+                         'https:// (https://scim.<region>.amazonaws.com).')
+    segments = [segment for segment in parts.path.split('/') if segment]
+    endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
+    segments = (segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim']
+                else segments)
+    url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
+    if url_tenant and tenant_id and url_tenant != tenant_id:
+        raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
+                         'correct one of them, or clear the Tenant ID.')
+    tenant = tenant_id or url_tenant
+    if not tenant:
+        raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
+                         '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
+    prefix = segments[:-1] if url_tenant else segments
+    return (f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix)
+            + f'{quote(tenant, safe="")}/scim/v2/')
+
+
+def token_forms(params: dict, token: str) -> list[str]:
+    """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
+    credentials = params.get('credentials')
+    held = [credentials.get('password') if isinstance(credentials, dict) else None, params.get('authentication_token')]
+    return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
+
+
+def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
+    """The one reader of a true/false parameter, argument or field: a boolean, or 'true'/'false' in any case with
+    spaces around it (as the War Room sends it); blank means `default` (required when it is None)."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text in (None, '') and default is not None:
+        return default
+    if isinstance(text, bool) or text in ('true', 'false'):
+        return argToBoolean(text)
+    raise InputError(f'{name} must be true or false, not {value!r}.')
+
+
+@dataclass(frozen=True)
+class UserOptions:
+    """What a user command does to the user's groups: `contain` (iam-disable-user's remove-from-groups, by default
+    the instance's "Remove disabled users from their groups"), `restore` (iam-enable-user's restore-groups)."""
+    contain: bool = False
+    restore: bool = False
+
+    @classmethod
+    def from_args(cls, command: str, args: dict, settings: Settings) -> UserOptions:
+        contain = command == 'iam-disable-user' and read_boolean(
+            args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
+        restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',
+                                                                default=False)
+        return cls(contain, restore)
+
+
+@dataclass(frozen=True)
+class ProfileItems:
+    """The user-profile argument split into the users it gives: `items`, how many blank items were ignored, and
+    `joined`, the whole text when it is several comma-separated names (which may still be one user's name)."""
+    items: list[Any]
+    blanks: int = 0
+    joined: str = ''
+
+
+def is_empty(value: Any) -> bool:
+    """None, blank text, [] or {}: a value that was not given."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, (list, dict)) and not value)
+
+
+def in_parallel(function: Any, items: list) -> list:
+    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
+    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
+    the platform's debug logger collects every thread's HTTP lines in one buffer."""
+    if len(items) < 2 or is_debug_mode():
+        return [function(item) for item in items]
+    if getattr(demisto, 'lock', None) is None:
+        support_multithreading()
+    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
+        return list(pool.map(function, items))
+
+
+def check_profile_size(raw: Any) -> None:
+    """One limit for a profile given as text or as an object (measured as its JSON)."""
+    try:
+        size = len(raw) if isinstance(raw, str) else len(json.dumps(raw, default=str))
+    except (TypeError, ValueError):
+        size = 0   # not JSON-able: named as such below
+    if size > MAX_PROFILE_CHARACTERS:
+        raise InputError(f'user-profile is {size:,} characters long, over the {MAX_PROFILE_CHARACTERS:,} a profile '
+                         'may have: check that the right field is passed.')
+
+
+def split_attribute_path(key: str) -> list[str]:
+    """`name.givenName` -> [name, givenName]; enterprise URNs (1.0 or 2.0) stay one segment."""
+    key = key.replace('\\.', '.')
+    for urn in (ENTERPRISE_SCHEMA, LEGACY_ENTERPRISE_SCHEMA):
+        if key == urn:
+            return [ENTERPRISE_SCHEMA]
+        if key.startswith((urn + '.', urn + ':')):
+            return [ENTERPRISE_SCHEMA] + key[len(urn) + 1:].split('.')
+    return key.split('.')
+
+
+def single_object(value: Any) -> Any:
+    """A one-item list of an object (a SCIM multi-valued attribute AWS keeps one of) as that object."""
+    return value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) else value
+
+
+def put_path(target: dict, path: list, value: Any) -> None:
+    for part in path[:-1]:
+        target[part] = single_object(target.get(part))
+        if not isinstance(target[part], dict):
+            target[part] = {}
+        target = target[part]
+    last = path[-1]
+    if isinstance(single_object(value), dict) and isinstance(single_object(target.get(last)), dict):
+        value, target[last] = single_object(value), single_object(target[last])
+    if not isinstance(value, dict):
+        target[last] = value
+        return
+    if not isinstance(target.get(last), dict):
+        target[last] = {}
+    for key, sub in value.items():
+        put_path(target[last], split_attribute_path(str(key)), sub)
+
+
+def without_empty(value: Any) -> Any:
+    """Strings trimmed, numbers as text, and empty values (after trimming) dropped, at every depth."""
+    if isinstance(value, dict):
+        cleaned = {k: without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if not is_empty(v)}
+    if isinstance(value, list):
+        return [v for v in (without_empty(v) for v in value) if not is_empty(v)]
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def text_value(path: str, value: Any) -> tuple[Any, list[str], list[str]]:
+    if isinstance(value, (dict, list, bool)):
+        return None, [], [f'"{path}" must be text, not {json.dumps(value)[:100]}.']
+    return value, [], []
+
+
+def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
+    """A multi-valued attribute of which AWS keeps one object, primary: text is its value (an address's formatted
+    text), JSON text is read, of several the primary one (else the first) is kept and the others left out."""
+    if isinstance(value, str) and value.strip().startswith(('[', '{')):
+        try:
+            value = without_empty(json.loads(value))
+        except ValueError:
+            pass
+    plain = 'formatted' if path == 'addresses' else 'value'
+    items = [item if isinstance(item, dict) else {plain: item} for item in (value if isinstance(value, list) else [value])
+             if not is_empty(item)]
+    if not items:
+        return None, [], []
+    if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
+        return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
+    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
+    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
+               if item is not chosen]
+    dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
+    kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
+    return [{**kept, 'primary': True}], dropped, []
+
+
+def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
+    """(user name, e-mail) the profile gives, trimmed: the mapped ones, else the profile's own keys (`username`,
+    `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
+    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
+    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
+    email = (mapped.get('emails') or [{}])[0].get('value') or profile.get('email')   # normalised: one, primary
+    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
+
+
+@dataclass(frozen=True)
+class UserPlan:
+    """What a user command does, decided before anything is written.
+
+    `user`: the AWS user the profile designates (None when nobody is, and before a create); `operations`: the PATCH
+    that brings that user to the profile ([] when nothing changes); `body`: the user to create ({} when none);
+    `skip`: why nothing is done ('' when something is); `error`: (code, message) when the command fails without a
+    write (a user iam-get-user does not find); `notes`: what is not applied (a manager)."""
+    action: str
+    user: dict | None = None
+    operations: list[dict] = field(default_factory=list)
+    body: dict = field(default_factory=dict)
+    skip: str = ''
+    error: tuple[int, str] | None = None
+    notes: str = ''
+    then: list[dict] = field(default_factory=list)   # a second PATCH: userName and active never share one
+
+
+@dataclass
+class UserSearch:
+    """The lookups of one identity decision, each made once; the users found to be someone else."""
+    client: Client
+    known_external_ids: set[str]
+    found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    strangers: dict[str, dict] = field(default_factory=dict)
+
+    def first_person(self, pairs: list[tuple[str, str]]) -> dict | None:
+        """The first user an identifier leads to whose externalId does not contradict the profile's."""
+        for attribute, value in pairs:
+            if (attribute, value) not in self.found:
+                self.found[(attribute, value)] = (self.client.get('Users', value) if attribute == 'id' else
+                                                  self.client.search('Users', attribute, value))
+            user = self.found[(attribute, value)]
+            held = (user or {}).get('externalId')
+            if user and held and self.known_external_ids and held not in self.known_external_ids:
+                self.strangers[user['id']] = user
+            elif user:
+                return user
+        return None
+
+
 def filter_value(value: Any) -> str:
     """Quote a value for an `eq` filter (RFC 7644): escape backslashes and double quotes."""
     return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
@@ -1245,7 +887,6 @@ def path_segment(value: Any) -> str:
     return segment
 
 
-# ----- planning the change --------------------------------------------------------------------
 @dataclass(frozen=True)
 class MappedUser:
     """The outgoing mapper's result as an AWS user. `user`: what AWS supports, in AWS's shapes (see AWS_USER_SCHEMA);
@@ -1258,6 +899,13 @@ class MappedUser:
 
     def dropped_note(self) -> str:
         return (f'Not sent (AWS does not support it): {"; ".join(self.dropped)}.' if self.dropped else '')
+
+
+def refuse_wrong_shapes(mapping: MappedUser, mapper: str) -> None:
+    """A create or update whose mapped values AWS cannot take is refused (400) before any request, naming each."""
+    if mapping.problems:
+        raise InputError(f'{" ".join(mapping.problems)} Correct the outgoing mapper "{mapper}" (or the profile); '
+                         'nothing was sent to AWS.')
 
 
 @dataclass(frozen=True)
@@ -1273,21 +921,10 @@ class UserRequest:
     mapping: MappedUser = MappedUser({})
 
 
-def plan_update(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
-    """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
-    from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and the user's state as the
-    mapped `active` and allow-enable ask within the instance's checkboxes (a rename that also changes the state
-    goes in two PATCHes). Nothing AWS holds and the profile does not give is touched."""
-    wanted, notes = (with_manager_id(client, request.mapped, existing)
-                     if 'manager' in request.mapped.get(ENTERPRISE_SCHEMA, {}) else (request.mapped, ''))
-    operations = user_changes(existing, wanted)
-    if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
-        operations = user_changes(existing, with_followed_parts(existing, wanted))
-    state, state_note = state_change(existing, request, settings)
-    check_aws_text_rules((operation['path'], operation['value']) for operation in operations + state)
-    first, then = apart_from_user_name(operations, state)
-    return UserPlan('update', existing, first, notes=joined_notes(request.mapping.dropped_note(), state_note, notes),
-                    then=then)
+def same_value(wanted: Any, current: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(current, dict) and all(same_value(v, current.get(k)) for k, v in wanted.items())
+    return wanted == current
 
 
 def user_changes(current: dict, wanted: dict) -> list[dict]:
@@ -1316,40 +953,6 @@ def user_changes(current: dict, wanted: dict) -> list[dict]:
     return [{'op': 'replace', 'path': path, 'value': value} for path, value in changes]
 
 
-def same_value(wanted: Any, current: Any) -> bool:
-    if isinstance(wanted, dict):
-        return isinstance(current, dict) and all(same_value(v, current.get(k)) for k, v in wanted.items())
-    return wanted == current
-
-
-def state_change(existing: dict, request: UserRequest, settings: Settings) -> tuple[list[dict], str]:
-    """The operation that changes the user's state, if any, and what the result says of it: a mapped `active`
-    false disables (when "Allow disabling users" lets it); true, or none mapped with allow-enable, enables a
-    disabled user (when allow-enable and "Allow enabling users" let it)."""
-    wanted, held = request.mapped.get('active'), existing.get('active')
-    if wanted is False:
-        if held is False:
-            return [], ''
-        if not settings.disable_enabled:
-            return [], ('Not disabled although the profile maps active false: the instance\'s "Allow disabling '
-                        'users" is cleared.')
-        return [replace_operation('active', False)], 'Disabled: the profile maps active false.'
-    if held is not False:
-        return [], ''
-    if request.may_enable:
-        return [replace_operation('active', True)], 'Enabled: the profile maps active true.' if wanted else ''
-    return [], ('Not enabled although the profile maps active true: allow-enable is false or the instance\'s '
-                '"Allow enabling users" is cleared.') if wanted else ''
-
-
-def check_aws_text_rules(attributes: Any) -> None:
-    """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
-    problems = [problem for path, value in attributes if path not in NEVER_SENT
-                for problem in text_problems(path, value)]
-    if problems:
-        raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
-
-
 def text_problems(path: str, value: Any) -> list[str]:
     """What AWS refuses in the texts of an attribute's value, each named by its path (name.givenName, emails.value):
     a length over AWS's limit, or the first character it does not allow (named, with its position), and the rule."""
@@ -1376,6 +979,14 @@ def text_problems(path: str, value: Any) -> list[str]:
     return []
 
 
+def check_aws_text_rules(attributes: Any) -> None:
+    """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
+    problems = [problem for path, value in attributes if path not in NEVER_SENT
+                for problem in text_problems(path, value)]
+    if problems:
+        raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
+
+
 def apart_from_user_name(operations: list[dict], state: list[dict]) -> tuple[list[dict], list[dict]]:
     """The PATCHes to send in order: one, unless userName changes with the state (AWS takes one operation on
     userName or active per request); then a disable goes first and an enable last."""
@@ -1388,93 +999,39 @@ def joined_notes(*notes: str) -> str:
     return ' '.join(note for note in notes if note)
 
 
-# ----- writing, and the user's result ---------------------------------------------------------
-def write_user(client: Client, plan: UserPlan) -> dict | None:
-    """Send the plan's one write, if any: the user as AWS holds it afterwards (the plan's user when nothing is
-    written)."""
-    if plan.body:
-        return client.create('Users', plan.body)
-    if not plan.operations or plan.user is None:
-        return plan.user
-    written = patch_user(client, plan.user, plan.operations)
-    if not plan.then:
-        return written
-    try:
-        return patch_user(client, written, plan.then)
-    except ScimError as exc:
-        raise ScimError(exc.status, f'The first of two requests was applied (userName and active cannot change in '
-                                    f'one), the second failed: {exc.detail}', exc.maybe_applied, exc.resent) from exc
-
-
-def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
-    """One PatchUser: the user as AWS answers it afterwards (as the operations make it when AWS answers without it);
-    AWS's 409 names who holds the new identifier."""
-    try:
-        answer = client.patch('Users', user['id'], operations)
-        return answer if answer and answer.get('id') == user['id'] else apply_operations(user, operations)
-    except ScimError as exc:
-        taken = taken_identifiers(client, user, operations) if exc.status == 409 else ''
-        if not taken:
-            raise
-        raise ScimError(409, taken, exc.maybe_applied, exc.resent) from exc
-
-
-def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
-                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '',
-                  mapped: dict | None = None) -> dict[str, Any]:
-    """The IAM.Vendor result of one user.
-
-    Args:
-        action: the IAM action (get, create, update, disable, enable).
-        user: the AWS user as it is after the command (None when there is none).
-        names: the (user name, e-mail) the profile gives.
-        error: (code, message) of a failure.
-        skip: why the command was skipped ('' when it was not).
-        notes: what a successful command did not apply (emitted only when there are any).
-        mapped: the profile mapped through the outgoing mapper: the details when AWS's user is not known.
-
-    Returns:
-        The result in VENDOR_KEYS' order. It always names the user: AWS's userName when the user was found, else
-        the profile's; the profile's e-mail when it has one (so that a re-run's result merges with the earlier one
-        under IAM.Vendor's key), else AWS's.
-    """
-    brand, instance = calling_instance()
-    user = user or {}
-    values = {
-        'brand': brand, 'instanceName': instance, 'action': action, 'success': error is None,
-        'active': user.get('active'), 'id': user.get('id'), 'username': user.get('userName') or names[0],
-        'email': names[1] or primary_email(user), 'errorCode': error[0] if error else None,
-        'errorMessage': error[1] if error else '', 'details': user or mapped or None, 'skipped': bool(skip),
-        'reason': skip,
-    }
-    return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
-
-
 def calling_instance() -> tuple[str, str]:
     context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
     return context.get('IntegrationBrand') or DEFAULT_BRAND, context.get('IntegrationInstance') or ''
 
 
-# ----- containment: out of every group on disable, back in on enable --------------------------
-CONTAINMENT_KEY = 'containedUsers'   # the integration context's record of the memberships removed, by AWS user id
-MAX_USER_GROUPS = 10_000             # a user's groups read by a containment (AWS evaluates at most 1,000)
-CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
+@dataclass(frozen=True)
+class Memberships:
+    """The groups a user was found in ({'id', 'displayName'}), and why that list may be incomplete or could not be
+    read ('' when it is complete)."""
+    groups: list[dict]
+    unread: str = ''
 
 
-def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
-    """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
-    leaves out."""
-    if options.contain:
-        return contain_users(client, outcomes)
-    enabled = [outcome for outcome in outcomes if enables(outcome)]
-    if not enabled:
-        return {}
-    records = read_containment_records()
-    if options.restore:
-        return restore_users(client, enabled, records)
-    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
-                                                   left_out=records[outcome.vendor['id']]['groups'])
-            for outcome in enabled if outcome.vendor['id'] in records}
+@dataclass(frozen=True)
+class UserOutcome:
+    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, whether the command reached
+    the user before its time budget ran out, the user as AWS held it before the command (`found`), and, when a
+    containment asked for them, the groups the user was found in (`memberships`)."""
+    vendor: dict
+    profile: dict
+    reached: bool = True
+    found: dict | None = None
+    memberships: Memberships | None = None
+
+    def kind(self) -> str:
+        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
+        if not self.reached:
+            return 'not reached'
+        if not self.vendor['success']:
+            return 'failed'
+        if self.vendor['skipped']:
+            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
+        return f"{self.vendor['action']}d"
 
 
 def enables(outcome: UserOutcome) -> bool:
@@ -1485,14 +1042,6 @@ def enables(outcome: UserOutcome) -> bool:
     if vendor['action'] == 'enable':
         return not vendor['skipped'] or vendor['reason'] == ALREADY_ENABLED
     return vendor['active'] is True and (outcome.found or {}).get('active') is False
-
-
-@dataclass(frozen=True)
-class Memberships:
-    """The groups a user was found in ({'id', 'displayName'}), and why that list may be incomplete or could not be
-    read ('' when it is complete)."""
-    groups: list[dict]
-    unread: str = ''
 
 
 @dataclass(frozen=True)
@@ -1512,40 +1061,6 @@ def containable(outcome: UserOutcome) -> bool:
     """A user the disable identified and did not skip for another reason than being disabled already: disabled
     now, already disabled (Block Account runs again), or a disable that failed after the user was found."""
     return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
-
-
-def read_memberships(client: Client, user_id: str) -> Memberships:
-    """Every group the user is in (ListGroups with members.value eq, all pages); a tenant that refuses the filter is
-    named, and no group is guessed."""
-    try:
-        listing = list_resources(client, 'Groups', f'members.value eq {filter_value(user_id)}', MAX_USER_GROUPS)
-    except (ScimError, InputError) as exc:
-        detail = f'{exc.status}: {exc.detail}' if isinstance(exc, ScimError) else str(exc)
-        return Memberships([], f'AWS refused to list the groups of user {user_id} ({detail}); tenants older than the '
-                               'members.value filter cannot. No group was changed: remove the user from its groups in '
-                               'the AWS console, or with iam-update-group memberIdsToDelete.')
-    groups = [{'id': group['id'], 'displayName': group.get('displayName')} for group in listing.items]
-    more = f'more than {MAX_USER_GROUPS} groups were found; only those were read' if listing.cursor else ''
-    return Memberships(groups, listing.stopped and f'{listing.stopped}; groups may remain' or more)
-
-
-def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, MembershipChange]:
-    """Every contained user out of each group found, several users of one group in one PatchGroup of up to
-    MAX_MEMBER_CHANGES members (other members are never touched); then the removals recorded for a restore."""
-    found = {outcome.vendor['id']: outcome for outcome in outcomes if outcome.memberships is not None}
-    members_of: dict[str, list[str]] = {}
-    groups: dict[str, dict] = {}
-    for user_id, outcome in found.items():
-        for group in outcome.memberships.groups if outcome.memberships else []:
-            members_of.setdefault(group['id'], []).append(user_id)
-            groups[group['id']] = group
-    batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
-               for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
-    failures = in_parallel(lambda batch: remove_members(client, *batch), batches)
-    refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
-               for user_id in user_ids}
-    changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
-    return changes if client.would_send is not None else record_containment(changes)
 
 
 def remove_members(client: Client, group_id: str, user_ids: list[str]) -> str:
@@ -1568,22 +1083,6 @@ def containment_of(user_id: str, outcome: UserOutcome, groups: dict[str, dict],
     not_done = [{**groups[g['id']], 'reason': refused[(g['id'], user_id)]} for g in memberships.groups
                 if (g['id'], user_id) in refused]
     return MembershipChange(user_id, outcome.vendor['username'], done, not_done, remark=memberships.unread)
-
-
-def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> dict[str, MembershipChange]:
-    """Each enabled user back into the groups its containment recorded (one PatchGroup add each); the record then
-    keeps only the groups that could not be restored for another reason than being gone."""
-    changes = {}
-    for outcome in enabled:
-        user_id = outcome.vendor['id']
-        recorded = (records.get(user_id) or {}).get('groups') or []
-        failures = [add_member(client, group['id'], user_id) for group in recorded]
-        changes[user_id] = MembershipChange(
-            user_id, outcome.vendor['username'], [g for g, reason in zip(recorded, failures, strict=True) if not reason],
-            [{**g, 'reason': reason} for g, reason in zip(recorded, failures, strict=True) if reason],
-            remark='' if recorded else 'No containment is recorded for this user on this instance: no group to '
-                                       'restore.')
-    return changes if client.would_send is not None else record_restores(changes)
 
 
 def add_member(client: Client, group_id: str, user_id: str) -> str:
@@ -1616,6 +1115,18 @@ def change_containment_records(change: Any) -> None:
     raise DemistoException(f'the containment record kept changing under {CONTEXT_WRITE_ATTEMPTS} attempts')
 
 
+def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str) -> dict[str, MembershipChange]:
+    if not any(c.done or c.not_done for c in changes.values()):
+        return changes
+    try:
+        change_containment_records(change)
+        return changes
+    except Exception as exc:  # the platform's context store: the groups changed all the same, so say so
+        demisto.error(f'AWS-ILM: {failure}: {exc}')
+        return {user_id: replace(c, remark=f'{c.remark} {failure} ({exc}); keep this list.'.strip())
+                for user_id, c in changes.items()}
+
+
 def record_containment(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
     """Add each user's removed groups to the record (kept with those of an earlier containment: a second Block
     Account finds no group left); a failure to write is told in each change."""
@@ -1629,6 +1140,25 @@ def record_containment(changes: dict[str, MembershipChange]) -> dict[str, Member
                 records[user_id] = {'userName': change.user_name, 'groups': list(held.values()), 'containedAt': stamp}
         return records
     return written_or_told(added, changes, 'The groups removed could not be recorded for restore-groups')
+
+
+def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, MembershipChange]:
+    """Every contained user out of each group found, several users of one group in one PatchGroup of up to
+    MAX_MEMBER_CHANGES members (other members are never touched); then the removals recorded for a restore."""
+    found = {outcome.vendor['id']: outcome for outcome in outcomes if outcome.memberships is not None}
+    members_of: dict[str, list[str]] = {}
+    groups: dict[str, dict] = {}
+    for user_id, outcome in found.items():
+        for group in outcome.memberships.groups if outcome.memberships else []:
+            members_of.setdefault(group['id'], []).append(user_id)
+            groups[group['id']] = group
+    batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
+               for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
+    failures = in_parallel(lambda batch: remove_members(client, *batch), batches)
+    refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
+               for user_id in user_ids}
+    changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
+    return changes if client.would_send is not None else record_containment(changes)
 
 
 def record_restores(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
@@ -1647,32 +1177,36 @@ def record_restores(changes: dict[str, MembershipChange]) -> dict[str, Membershi
     return written_or_told(cleared, changes, 'The record of the restored groups could not be updated')
 
 
-def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str) -> dict[str, MembershipChange]:
-    if not any(c.done or c.not_done for c in changes.values()):
-        return changes
-    try:
-        change_containment_records(change)
-        return changes
-    except Exception as exc:  # the platform's context store: the groups changed all the same, so say so
-        demisto.error(f'AWS-ILM: {failure}: {exc}')
-        return {user_id: replace(c, remark=f'{c.remark} {failure} ({exc}); keep this list.'.strip())
-                for user_id, c in changes.items()}
+def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> dict[str, MembershipChange]:
+    """Each enabled user back into the groups its containment recorded (one PatchGroup add each); the record then
+    keeps only the groups that could not be restored for another reason than being gone."""
+    changes = {}
+    for outcome in enabled:
+        user_id = outcome.vendor['id']
+        recorded = (records.get(user_id) or {}).get('groups') or []
+        failures = [add_member(client, group['id'], user_id) for group in recorded]
+        changes[user_id] = MembershipChange(
+            user_id, outcome.vendor['username'], [g for g, reason in zip(recorded, failures, strict=True) if not reason],
+            [{**g, 'reason': reason} for g, reason in zip(recorded, failures, strict=True) if reason],
+            remark='' if recorded else 'No containment is recorded for this user on this instance: no group to '
+                                       'restore.')
+    return changes if client.would_send is not None else record_restores(changes)
 
 
-# ----- reporting ------------------------------------------------------------------------------
-def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
-               blanks: int) -> dict[str, Any]:
-    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
-    users' groups and, for a disable, what stays open."""
-    entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
-    markdown, context = membership_report(command, outcomes, changes)
-    if command == 'iam-disable-user':
-        stays_open, deny = stays_open_report(outcomes, changes)
-        markdown += stays_open
-        context.update(deny)
-    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
-    entry['EntryContext'].update(context)
-    return entry
+def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
+    """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
+    leaves out."""
+    if options.contain:
+        return contain_users(client, outcomes)
+    enabled = [outcome for outcome in outcomes if enables(outcome)]
+    if not enabled:
+        return {}
+    records = read_containment_records()
+    if options.restore:
+        return restore_users(client, enabled, records)
+    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
+                                                   left_out=records[outcome.vendor['id']]['groups'])
+            for outcome in enabled if outcome.vendor['id'] in records}
 
 
 def iam_entry(outcome: UserOutcome) -> dict[str, Any]:
@@ -1690,27 +1224,9 @@ def iam_entry(outcome: UserOutcome) -> dict[str, Any]:
     }
 
 
-def membership_report(command: str, outcomes: list[UserOutcome],
-                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
-    """The readable text and the context of the users' group changes ('' and {} when there are none)."""
-    if not changes:
-        return '', {}
-    if command == 'iam-disable-user':
-        rows = [containment_context(change) for change in changes.values()]
-        markdown = (containment_markdown(next(iter(changes.values()))) if len(outcomes) == 1
-                    else containment_table(list(changes.values())))
-        return markdown, {'AWSILM.Containment(val.userId && val.userId == obj.userId)': rows}
-    rows = [restore_context(change) for change in changes.values()]
-    return (''.join(restore_markdown(change) for change in changes.values()),
-            {'AWSILM.Restore(val.userId && val.userId == obj.userId)': rows})
-
-
 def blank_note(count: int, argument: str) -> str:
     """What the readable output says of blank list items that were ignored ('' when none)."""
     return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
-
-
-OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
 
 
 def summary_row(outcome: UserOutcome) -> dict[str, Any]:
@@ -1739,19 +1255,6 @@ def several_users_entry(action: str, outcomes: list[UserOutcome]) -> dict[str, A
     }
 
 
-def failed_outcome(command: str, exc: Exception, user: dict | None, request: UserRequest | None, profile: dict,
-                   token: str) -> UserOutcome:
-    """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
-    may have applied the write), else the profile as mapped."""
-    found = user
-    if isinstance(exc, ScimError) and exc.maybe_applied and user:
-        user = {**user, 'active': None}
-    names = request.names if request else profile_names(profile, {})
-    vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
-                           mapped=request.mapped if request else None)
-    return UserOutcome(vendor, profile, found=found)
-
-
 def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
     """Log the failure with demisto.error (an unexpected error with its traceback) and return the (error code,
     message) the user sees, always redacted."""
@@ -1772,26 +1275,6 @@ def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
     return code, message
 
 
-def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str, Any]:
-    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
-    id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
-    so that a profile read and written back names the same manager."""
-    return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
-
-
-def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
-    enterprise = user.get(ENTERPRISE_SCHEMA)
-    manager = enterprise.get('manager') if isinstance(enterprise, dict) else None
-    if not isinstance(enterprise, dict) or not isinstance(manager, dict) or not manager.get('value'):
-        return user
-    try:
-        email = primary_email(client.get('Users', str(manager['value'])))
-    except (ScimError, InputError) as exc:
-        demisto.debug(f'AWS-ILM: the manager {manager["value"]} could not be read: {exc}')
-        email = None
-    return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {**manager, 'email': email}}} if email else user
-
-
 def containment_context(change: MembershipChange) -> dict[str, Any]:
     return {'userId': change.user_id, 'userName': change.user_name, 'groupsRemoved': change.done,
             'groupsNotRemoved': change.not_done, 'complete': not change.remark and not change.not_done,
@@ -1806,14 +1289,14 @@ def restore_context(change: MembershipChange) -> dict[str, Any]:
             'groupsNotRestored': change.not_done, 'remark': change.remark}
 
 
-def group_names(groups: list[dict]) -> str:
-    return some_of([f'{g.get("displayName") or "(no name)"} ({g["id"]})' for g in groups])
-
-
 def some_of(texts: list[str]) -> str:
     """The first MEMBERS_SHOWN texts, joined, and how many more there are."""
     more = len(texts) - MEMBERS_SHOWN
     return ', '.join(texts[:MEMBERS_SHOWN]) + (f' and {more} more' if more > 0 else '')
+
+
+def group_names(groups: list[dict]) -> str:
+    return some_of([f'{g.get("displayName") or "(no name)"} ({g["id"]})' for g in groups])
 
 
 def containment_markdown(change: MembershipChange) -> str:
@@ -1858,6 +1341,21 @@ def restore_markdown(change: MembershipChange) -> str:
     return text + (f'{change.remark}\n' if change.remark else '')
 
 
+def membership_report(command: str, outcomes: list[UserOutcome],
+                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
+    """The readable text and the context of the users' group changes ('' and {} when there are none)."""
+    if not changes:
+        return '', {}
+    if command == 'iam-disable-user':
+        rows = [containment_context(change) for change in changes.values()]
+        markdown = (containment_markdown(next(iter(changes.values()))) if len(outcomes) == 1
+                    else containment_table(list(changes.values())))
+        return markdown, {'AWSILM.Containment(val.userId && val.userId == obj.userId)': rows}
+    rows = [restore_context(change) for change in changes.values()]
+    return (''.join(restore_markdown(change) for change in changes.values()),
+            {'AWSILM.Restore(val.userId && val.userId == obj.userId)': rows})
+
+
 def deny_statement(user_ids: list[str]) -> dict[str, Any]:
     """A service control policy statement that denies every action to these Identity Center users (the condition
     key AWS advises, identitystore:userId, holds their Identity Store user ids: the SCIM ids)."""
@@ -1890,7 +1388,21 @@ def stays_open_report(outcomes: list[UserOutcome],
             {'AWSILM.DenyStatement': deny_statement(ids)})
 
 
-# ----- the other ways through a user command: other inputs, hires, renames, states ------------
+def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
+               blanks: int) -> dict[str, Any]:
+    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
+    users' groups and, for a disable, what stays open."""
+    entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
+    markdown, context = membership_report(command, outcomes, changes)
+    if command == 'iam-disable-user':
+        stays_open, deny = stays_open_report(outcomes, changes)
+        markdown += stays_open
+        context.update(deny)
+    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
+    entry['EntryContext'].update(context)
+    return entry
+
+
 def is_blank(value: Any) -> bool:
     """None, or text of nothing but spaces: an argument or field that was not given."""
     return value is None or (isinstance(value, str) and not value.strip())
@@ -1901,6 +1413,62 @@ def looks_like_json(text: str) -> bool:
     user name (an employee number used as the user name)."""
     stripped = text.strip()
     return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null')
+
+
+def user_profile_items(raw: Any, several: bool) -> ProfileItems:
+    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
+    script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
+    dropped in every form, as lists built by transformers have them. No request is sent here."""
+    if isinstance(raw, str) and raw.strip().startswith(('"', '[', '{')) and len(raw) <= MAX_PROFILE_CHARACTERS:
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None   # parse_user_profile names the problem
+        raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
+    items = raw if isinstance(raw, list) else [raw]
+    joined = ''
+    if (several and isinstance(raw, str) and not looks_like_json(raw)
+            and len([name for name in raw.split(',') if name.strip()]) > 1):
+        items, joined = raw.split(','), raw.strip()
+    given = [item for item in items if not is_empty(item)]
+    if len(given) > 1 and not several:
+        raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
+                         'iam-disable-user takes several).')
+    if not given and len(items) != 1:
+        raise InputError('user-profile is an empty list: give at least one user.')
+    if not given:
+        return ProfileItems(items)   # one blank value: parse_user_profile says what is missing
+    return ProfileItems(given, len(items) - len(given), joined)
+
+
+def parse_user_profile(raw: Any) -> dict[str, Any]:
+    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
+    if isinstance(raw, list) and len(raw) == 1:
+        raw = raw[0]
+    check_profile_size(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return {'username': str(raw)}
+    if isinstance(raw, str) and looks_like_json(raw):
+        try:
+            profile = json.loads(raw)
+        except ValueError as exc:
+            raise InputError(f'user-profile is not valid JSON ({exc}). Give a JSON object such as '
+                             '{"username": "jdoe@example.com"}.')
+        if isinstance(profile, str):
+            return parse_user_profile(profile)
+    elif isinstance(raw, str) and raw.strip():
+        return {'username': raw.strip()}
+    elif raw is None or isinstance(raw, str):
+        raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
+    else:
+        profile = raw
+    if not isinstance(profile, dict):
+        kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
+        raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '
+                         'per call, e.g. {"username": "jdoe@example.com"}.')
+    if not profile:
+        raise InputError('user-profile is an empty object: give at least a username.')
+    return profile
 
 
 def old_user_data(profile: dict) -> dict[str, Any]:
@@ -1930,10 +1498,179 @@ def manager_value(value: Any) -> tuple[Any, list[str], list[str]]:
                       f'not {json.dumps(value)[:100]}.']
 
 
+def object_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
+    """One object of these sub-attributes (each text; an enterprise manager as `manager_value` reads it)."""
+    if not isinstance(single_object(value), dict):
+        return None, [], [f'"{path}" must be an object of {", ".join(subs)}, not {json.dumps(value)[:100]}: map '
+                          f'its parts, as {path}.{subs[1]}.']
+    kept: dict = {}
+    dropped: list[str] = []
+    problems: list[str] = []
+    for sub, sub_value in single_object(value).items():
+        if sub not in subs:
+            dropped.append(f'{path}.{sub}')
+            continue
+        shaped, left_out, wrong = manager_value(sub_value) if sub == 'manager' else text_value(f'{path}.{sub}',
+                                                                                                sub_value)
+        dropped, problems = dropped + left_out, problems + wrong
+        if shaped is not None:
+            kept[sub] = shaped
+    return kept or None, dropped, problems
+
+
+def shaped_value(attribute: str, value: Any) -> tuple[Any, list[str], list[str]]:
+    """One attribute in the shape AWS_USER_SCHEMA gives it: (the value to send or None, what was left out, what
+    is of a shape AWS cannot take)."""
+    shape, subs = AWS_USER_SCHEMA[attribute]
+    if shape == 'boolean':
+        if isinstance(value, bool) or str(value).strip().lower() in ('true', 'false'):
+            return read_boolean(value, attribute), [], []
+        return None, [], [f'"{attribute}" must be true or false, not {json.dumps(value)[:100]}.']
+    if shape == 'text':
+        return text_value(attribute, value)
+    if shape == 'object':
+        return object_value(attribute, subs, value)
+    return one_value(attribute, subs, value)
+
+
+def normalise_user(mapped: Any) -> MappedUser:
+    """Make the outgoing mapper's result an AWS user (without `schemas`), by AWS_USER_SCHEMA. Whole objects (`name`,
+    `addresses`, an enterprise URN) are laid down first and the dotted fields over them, whatever the order the
+    platform returns them in; the 1.0 enterprise URN counts as the 2.0 one."""
+    user: dict = {}
+    pairs = [(key, value) for key, value in (mapped.items() if isinstance(mapped, dict) else []) if isinstance(key, str)
+             and key]
+    for key, value in sorted(pairs, key=lambda pair: len(split_attribute_path(pair[0]))):
+        put_path(user, split_attribute_path(key), value)
+    shaped: dict = {}
+    dropped: list[str] = []
+    problems: list[str] = []
+    for attribute, value in without_empty(user).items():
+        if attribute == 'id':   # an AWS user id: it finds the user, it is never sent
+            shaped['id'] = value
+        elif attribute in AWS_USER_SCHEMA:
+            kept, left_out, wrong = shaped_value(attribute, value)
+            dropped += left_out
+            problems += wrong
+            if kept is not None:
+                shaped[attribute] = kept
+        elif attribute not in ('schemas', 'meta'):
+            dropped.append(attribute)
+    return MappedUser(shaped, tuple(dropped), tuple(problems))
+
+
+def map_user(profile: dict, mapper: str, mapping_type: str) -> MappedUser:
+    source = {k: v for k, v in profile.items() if k != 'olduserdata'}
+    return normalise_user(demisto.mapObject(source, mapper, mapping_type))
+
+
+def read_user_request(profile: dict, action: str, args: dict, settings: Settings) -> UserRequest:
+    """The profile mapped once (what AWS does not support left out, values of a wrong shape noted), its olduserdata
+    and the command's allow-enable checked, and the user named (see `profile_names`)."""
+    mapping = map_user(profile, settings.mapper_out, UPDATE_MAPPING_TYPE)
+    old = old_user_data(profile) if 'olduserdata' in profile else {}
+    may_enable = (action in ('create', 'update') and settings.enable_enabled
+                  and read_boolean(args.get('allow-enable'), 'allow-enable', default=True))
+    return UserRequest(profile, mapping.user, old, profile_names(profile, mapping.user), may_enable, mapping)
+
+
 def primary_email(user: dict | None) -> str | None:
     emails = (user or {}).get('emails') or []
     chosen = next((e for e in emails if isinstance(e, dict) and e.get('primary')), emails[0] if emails else None)
     return chosen.get('value') if isinstance(chosen, dict) else None
+
+
+def identifier_pairs(raw: dict, user: dict) -> list[tuple[str, str]]:
+    """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
+    outgoing mappers do not map it), userName, externalId; when the mapped profile has no userName, the mapped
+    e-mail, then the raw profile's user name (`login` from get-user-data, `username`, `user_name`) and e-mail, as
+    userName (AWS userName is usually the e-mail), so that callers reach users whatever the outgoing mapper maps."""
+    pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
+    if not user.get('userName'):
+        names = [primary_email(user)] + [raw.get(key) for key in RAW_NAME_KEYS] + [raw.get('email')]
+        pairs += [('userName', name) for name in names]
+    pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    return list(dict.fromkeys(pair for pair in pairs if pair[1]))
+
+
+def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
+                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '',
+                  mapped: dict | None = None) -> dict[str, Any]:
+    """The IAM.Vendor result of one user.
+
+    Args:
+        action: the IAM action (get, create, update, disable, enable).
+        user: the AWS user as it is after the command (None when there is none).
+        names: the (user name, e-mail) the profile gives.
+        error: (code, message) of a failure.
+        skip: why the command was skipped ('' when it was not).
+        notes: what a successful command did not apply (emitted only when there are any).
+        mapped: the profile mapped through the outgoing mapper: the details when AWS's user is not known.
+
+    Returns:
+        The result in VENDOR_KEYS' order. It always names the user: AWS's userName when the user was found, else
+        the profile's; the profile's e-mail when it has one (so that a re-run's result merges with the earlier one
+        under IAM.Vendor's key), else AWS's.
+    """
+    brand, instance = calling_instance()
+    user = user or {}
+    values = {
+        'brand': brand, 'instanceName': instance, 'action': action, 'success': error is None,
+        'active': user.get('active'), 'id': user.get('id'), 'username': user.get('userName') or names[0],
+        'email': names[1] or primary_email(user), 'errorCode': error[0] if error else None,
+        'errorMessage': error[1] if error else '', 'details': user or mapped or None, 'skipped': bool(skip),
+        'reason': skip,
+    }
+    return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
+
+
+def failed_outcome(command: str, exc: Exception, user: dict | None, request: UserRequest | None, profile: dict,
+                   token: str) -> UserOutcome:
+    """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
+    may have applied the write), else the profile as mapped."""
+    found = user
+    if isinstance(exc, ScimError) and exc.maybe_applied and user:
+        user = {**user, 'active': None}
+    names = request.names if request else profile_names(profile, {})
+    vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
+                           mapped=request.mapped if request else None)
+    return UserOutcome(vendor, profile, found=found)
+
+
+def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
+    enterprise = user.get(ENTERPRISE_SCHEMA)
+    manager = enterprise.get('manager') if isinstance(enterprise, dict) else None
+    if not isinstance(enterprise, dict) or not isinstance(manager, dict) or not manager.get('value'):
+        return user
+    try:
+        email = primary_email(client.get('Users', str(manager['value'])))
+    except (ScimError, InputError) as exc:
+        demisto.debug(f'AWS-ILM: the manager {manager["value"]} could not be read: {exc}')
+        email = None
+    return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {**manager, 'email': email}}} if email else user
+
+
+def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str, Any]:
+    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
+    id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
+    so that a profile read and written back names the same manager."""
+    return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
+
+
+def describe_user(user: dict) -> str:
+    return (f'AWS user {user.get("userName")} (id {user.get("id")}, externalId {user.get("externalId") or "none"}, '
+            f'{"active" if user.get("active") else "disabled"})')
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Who a profile designates: `user`, provably the profile's person (None when nobody is), and `others`, the
+    users an identifier led to who are provably someone else (their externalId contradicts the profile's)."""
+    user: dict | None
+    others: list[dict]
+
+    def others_text(self) -> str:
+        return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
 
 
 def not_found(resolution: Resolution) -> str:
@@ -1950,9 +1687,29 @@ def identity_conflict(previous: list, current: list, before: dict, after: dict) 
             'told apart.')
 
 
-def describe_user(user: dict) -> str:
-    return (f'AWS user {user.get("userName")} (id {user.get("id")}, externalId {user.get("externalId") or "none"}, '
-            f'{"active" if user.get("active") else "disabled"})')
+def resolve_user(client: Client, request: UserRequest, mapper: str, use_old_data: bool = True) -> Resolution:
+    """The identity rule of every user command, spending a request only where a decision needs it: the previous
+    identifiers (olduserdata) first, kept when the employee id proves them; else the current ones; two different
+    users that nothing tells apart are a conflict (nobody is changed). Users whose externalId contradicts the
+    profile's are never the person."""
+    old_mapped = map_user(request.old, mapper, UPDATE_MAPPING_TYPE).user if use_old_data and request.old else {}
+    current = identifier_pairs(request.profile, request.mapped)
+    previous = identifier_pairs(request.old, old_mapped) if old_mapped else []
+    if not current and not previous:
+        raise InputError(' '.join(request.mapping.problems + (
+            'The user profile has no identifier AWS can search by: it must map (through the outgoing '
+            f'mapper "{mapper}") to userName, externalId or id. AWS cannot search by e-mail; give a username.',)))
+    external_id = request.mapped.get('externalId')
+    search = UserSearch(client, {v for v in (external_id, old_mapped.get('externalId')) if v})
+    before = search.first_person(previous)
+    if before and external_id and before.get('externalId') == external_id:
+        return Resolution(before, list(search.strangers.values()))
+    after = search.first_person(current)
+    if before and after and before['id'] != after['id']:
+        if not (external_id and after.get('externalId') == external_id):
+            raise IdentityConflict(identity_conflict(previous, current, before, after))
+        before = None
+    return Resolution(before or after, list(search.strangers.values()))
 
 
 def turned_off_plan(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
@@ -1965,35 +1722,6 @@ def turned_off_plan(action: str, client: Client, request: UserRequest, settings:
         except (ScimError, InputError, IdentityConflict) as exc:
             demisto.debug(f'AWS-ILM: the state of the user could not be read for the skip: {exc}')
     return UserPlan(action, user, skip=DISABLED)
-
-
-def plan_active_state(action: str, existing: dict) -> UserPlan:
-    """Disable or enable in one PATCH; a skip when AWS already has the user so."""
-    active = action == 'enable'
-    if existing.get('active') is active:
-        return UserPlan(action, existing, skip=ALREADY_ENABLED if active else ALREADY_DISABLED)
-    return UserPlan(action, existing, [replace_operation('active', active)])
-
-
-def plan_create(client: Client, request: UserRequest, settings: Settings) -> UserPlan:
-    """A new user from the profile mapped for a create; a profile lacking what AWS requires updates the person
-    when AWS has them already, and is refused otherwise."""
-    mapping = map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE)
-    refuse_wrong_shapes(mapping, settings.mapper_out)
-    user, missing = creatable(mapping.user)
-    if missing:
-        existing = (identifier_pairs(request.profile, request.mapped)
-                    and resolve_user(client, request, settings.mapper_out, use_old_data=False).user)
-        if existing:
-            return update_instead(client, request, existing, settings)
-        raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
-                         f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
-                         f'{", ".join(missing)}.')
-    active, active_note = created_active(user.get('active'), request)
-    user = {**user, 'active': active}
-    check_aws_text_rules(user.items())
-    user, notes = with_manager_id(client, user) if 'manager' in user.get(ENTERPRISE_SCHEMA, {}) else (user, '')
-    return UserPlan('create', body=user_body(user), notes=joined_notes(mapping.dropped_note(), active_note, notes))
 
 
 def created_active(mapped: bool | None, request: UserRequest) -> tuple[bool, str]:
@@ -2024,25 +1752,6 @@ def user_body(user: dict) -> dict[str, Any]:
             body[attribute] = [{'type': 'work', **item} for item in body[attribute]]
     body['schemas'] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in body else [])
     return body
-
-
-def update_instead(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
-    """iam-create-user found the person in AWS: an update of them, when the instance allows updates."""
-    if not settings.update_enabled:
-        return UserPlan('update', existing, skip=DISABLED)
-    return plan_update(client, request, existing, settings)
-
-
-def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError,
-                        settings: Settings) -> UserPlan:
-    """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
-    create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
-    resolution = resolve_user(client, request, settings.mapper_out, use_old_data=False)
-    if not resolution.user:
-        raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
-    if exc.resent:
-        return UserPlan('create', resolution.user)
-    return update_instead(client, request, resolution.user, settings)
 
 
 def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
@@ -2099,6 +1808,23 @@ def with_manager_id(client: Client, user: dict, existing: dict | None = None) ->
     return ({**user, ENTERPRISE_SCHEMA: enterprise} if enterprise else user), note
 
 
+def built_display_name(name: dict) -> str:
+    return f"{name.get('givenName') or ''} {name.get('familyName') or ''}".strip()
+
+
+def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str | None:
+    """A `formatted` text built from the parts, with each changed part's old text replaced by the new one (None
+    when nothing in it changes)."""
+    if not isinstance(formatted, str):
+        return None
+    text = formatted
+    for key, new in new_parts.items():
+        old = old_parts.get(key)
+        if key != 'formatted' and isinstance(old, str) and old and isinstance(new, str) and old != new:
+            text = re.sub(rf'(?<!\w){re.escape(old)}(?!\w)', new.replace('\\', '\\\\'), text)
+    return text if text != formatted else None
+
+
 def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
     """`wanted` with the values built from parts that change rebuilt from the new parts: displayName when AWS's is
     the one built from the old names, name.formatted and the address's formatted where the old parts' text
@@ -2120,25 +1846,124 @@ def with_followed_parts(current: dict, wanted: dict) -> dict[str, Any]:
     return wanted
 
 
-def built_display_name(name: dict) -> str:
-    return f"{name.get('givenName') or ''} {name.get('familyName') or ''}".strip()
-
-
-def rebuilt_formatted(formatted: Any, old_parts: dict, new_parts: dict) -> str | None:
-    """A `formatted` text built from the parts, with each changed part's old text replaced by the new one (None
-    when nothing in it changes)."""
-    if not isinstance(formatted, str):
-        return None
-    text = formatted
-    for key, new in new_parts.items():
-        old = old_parts.get(key)
-        if key != 'formatted' and isinstance(old, str) and old and isinstance(new, str) and old != new:
-            text = re.sub(rf'(?<!\w){re.escape(old)}(?!\w)', new.replace('\\', '\\\\'), text)
-    return text if text != formatted else None
-
-
 def replace_operation(path: str, value: Any) -> dict[str, Any]:
     return {'op': 'replace', 'path': path, 'value': value}
+
+
+def state_change(existing: dict, request: UserRequest, settings: Settings) -> tuple[list[dict], str]:
+    """The operation that changes the user's state, if any, and what the result says of it: a mapped `active`
+    false disables (when "Allow disabling users" lets it); true, or none mapped with allow-enable, enables a
+    disabled user (when allow-enable and "Allow enabling users" let it)."""
+    wanted, held = request.mapped.get('active'), existing.get('active')
+    if wanted is False:
+        if held is False:
+            return [], ''
+        if not settings.disable_enabled:
+            return [], ('Not disabled although the profile maps active false: the instance\'s "Allow disabling '
+                        'users" is cleared.')
+        return [replace_operation('active', False)], 'Disabled: the profile maps active false.'
+    if held is not False:
+        return [], ''
+    if request.may_enable:
+        return [replace_operation('active', True)], 'Enabled: the profile maps active true.' if wanted else ''
+    return [], ('Not enabled although the profile maps active true: allow-enable is false or the instance\'s '
+                '"Allow enabling users" is cleared.') if wanted else ''
+
+
+def plan_update(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
+    """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
+    from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and the user's state as the
+    mapped `active` and allow-enable ask within the instance's checkboxes (a rename that also changes the state
+    goes in two PATCHes). Nothing AWS holds and the profile does not give is touched."""
+    wanted, notes = (with_manager_id(client, request.mapped, existing)
+                     if 'manager' in request.mapped.get(ENTERPRISE_SCHEMA, {}) else (request.mapped, ''))
+    operations = user_changes(existing, wanted)
+    if any(operation['path'].startswith(('name.', 'addresses')) for operation in operations):
+        operations = user_changes(existing, with_followed_parts(existing, wanted))
+    state, state_note = state_change(existing, request, settings)
+    check_aws_text_rules((operation['path'], operation['value']) for operation in operations + state)
+    first, then = apart_from_user_name(operations, state)
+    return UserPlan('update', existing, first, notes=joined_notes(request.mapping.dropped_note(), state_note, notes),
+                    then=then)
+
+
+def plan_active_state(action: str, existing: dict) -> UserPlan:
+    """Disable or enable in one PATCH; a skip when AWS already has the user so."""
+    active = action == 'enable'
+    if existing.get('active') is active:
+        return UserPlan(action, existing, skip=ALREADY_ENABLED if active else ALREADY_DISABLED)
+    return UserPlan(action, existing, [replace_operation('active', active)])
+
+
+def update_instead(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
+    """iam-create-user found the person in AWS: an update of them, when the instance allows updates."""
+    if not settings.update_enabled:
+        return UserPlan('update', existing, skip=DISABLED)
+    return plan_update(client, request, existing, settings)
+
+
+def plan_create(client: Client, request: UserRequest, settings: Settings) -> UserPlan:
+    """A new user from the profile mapped for a create; a profile lacking what AWS requires updates the person
+    when AWS has them already, and is refused otherwise."""
+    mapping = map_user(request.profile, settings.mapper_out, CREATE_MAPPING_TYPE)
+    refuse_wrong_shapes(mapping, settings.mapper_out)
+    user, missing = creatable(mapping.user)
+    if missing:
+        existing = (identifier_pairs(request.profile, request.mapped)
+                    and resolve_user(client, request, settings.mapper_out, use_old_data=False).user)
+        if existing:
+            return update_instead(client, request, existing, settings)
+        raise InputError(f'Cannot create the user: AWS requires userName, name.givenName, name.familyName and '
+                         f'displayName, and the profile mapped through "{settings.mapper_out}" lacks '
+                         f'{", ".join(missing)}.')
+    active, active_note = created_active(user.get('active'), request)
+    user = {**user, 'active': active}
+    check_aws_text_rules(user.items())
+    user, notes = with_manager_id(client, user) if 'manager' in user.get(ENTERPRISE_SCHEMA, {}) else (user, '')
+    return UserPlan('create', body=user_body(user), notes=joined_notes(mapping.dropped_note(), active_note, notes))
+
+
+def plan_user_command(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
+    """What `action` does for the request's user: who the user is (the identity rule, once), then what changes.
+
+    Args:
+        action: get, create, update, disable or enable.
+        client: the tenant's SCIM client (the plan reads AWS, it never writes).
+        request: the user's profile, mapped, and its names.
+        settings: the instance's settings.
+
+    Returns:
+        The plan: the user found, and the operations or body to send, or why nothing is done.
+    """
+    if not getattr(settings, f'{action}_enabled', True):   # its "Allow ..." checkbox
+        return turned_off_plan(action, client, request, settings)
+    if action in ('create', 'update'):
+        refuse_wrong_shapes(request.mapping, settings.mapper_out)
+    if action == 'create':
+        return plan_create(client, request, settings)
+    resolution = resolve_user(client, request, settings.mapper_out)
+    if action == 'get':
+        return UserPlan('get', resolution.user, error=None if resolution.user else (404, not_found(resolution)),
+                        notes='' if resolution.user else FIND_USER_HINT)
+    if not resolution.user and action == 'update' and settings.create_if_not_exists:
+        return plan_create(client, request, settings)
+    if not resolution.user:
+        return UserPlan(action, skip=not_found(resolution), notes=FIND_USER_HINT)
+    if action == 'update':
+        return plan_update(client, request, resolution.user, settings)
+    return plan_active_state(action, resolution.user)
+
+
+def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError,
+                        settings: Settings) -> UserPlan:
+    """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
+    create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
+    resolution = resolve_user(client, request, settings.mapper_out, use_old_data=False)
+    if not resolution.user:
+        raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
+    if exc.resent:
+        return UserPlan('create', resolution.user)
+    return update_instead(client, request, resolution.user, settings)
 
 
 def apply_operations(user: dict, operations: list) -> dict[str, Any]:
@@ -2182,9 +2007,81 @@ def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str
     return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
 
 
-# ----- dry runs: every read as usual, the writes listed instead of sent -----------------------
-DRY_RUN_COMMANDS = ('iam-create-user', 'iam-update-user', 'iam-disable-user', 'iam-enable-user', 'iam-create-group',
-                    'iam-update-group', 'iam-delete-group')
+def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
+    """One PatchUser: the user as AWS answers it afterwards (as the operations make it when AWS answers without it);
+    AWS's 409 names who holds the new identifier."""
+    try:
+        answer = client.patch('Users', user['id'], operations)
+        return answer if answer and answer.get('id') == user['id'] else apply_operations(user, operations)
+    except ScimError as exc:
+        taken = taken_identifiers(client, user, operations) if exc.status == 409 else ''
+        if not taken:
+            raise
+        raise ScimError(409, taken, exc.maybe_applied, exc.resent) from exc
+
+
+def write_user(client: Client, plan: UserPlan) -> dict | None:
+    """Send the plan's one write, if any: the user as AWS holds it afterwards (the plan's user when nothing is
+    written)."""
+    if plan.body:
+        return client.create('Users', plan.body)
+    if not plan.operations or plan.user is None:
+        return plan.user
+    written = patch_user(client, plan.user, plan.operations)
+    if not plan.then:
+        return written
+    try:
+        return patch_user(client, written, plan.then)
+    except ScimError as exc:
+        raise ScimError(exc.status, f'The first of two requests was applied (userName and active cannot change in '
+                                    f'one), the second failed: {exc.detail}', exc.maybe_applied, exc.resent) from exc
+
+
+def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
+    """One user, start to end: parse the profile, resolve and plan, write, report.
+
+    Args:
+        command, client, args, settings: the command, the tenant's client, its arguments, the instance's settings.
+        raw: the user's profile as given (a JSON object or text, or a bare user name).
+
+    Returns:
+        The user's IAM.Vendor result (naming the user, and the user found when a write failed), and IAM.UserProfile.
+    """
+    action = USER_COMMANDS[command]
+    profile: dict = {}
+    request: UserRequest | None = None
+    plan: UserPlan | None = None
+    try:
+        profile = parse_user_profile(raw)
+        request = read_user_request(profile, action, args, settings)
+        plan = plan_user_command(action, client, request, settings)
+        try:
+            written = write_user(client, plan)
+        except ScimError as exc:
+            if not plan.body or exc.status != 409:
+                raise
+            plan = plan_after_conflict(client, request, plan, exc, settings)
+            written = write_user(client, plan)
+        vendor = vendor_result(plan.action, written, request.names, plan.error, plan.skip, plan.notes, request.mapped)
+        return UserOutcome(vendor, incoming_profile(client, written, settings) if action == 'get' and written
+                           else profile, found=plan.user)
+    except Exception as exc:
+        return failed_outcome(command, exc, plan.user if plan else None, request, profile, client.token)
+
+
+def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
+    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
+    so and naming it."""
+    if client.time_left() > 0:
+        return run_one_user(command, client, raw, args, settings)
+    try:
+        profile = parse_user_profile(raw)
+    except InputError:
+        profile = {'username': str(raw)}
+    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
+                  'again for it.')
+    vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
+    return UserOutcome(vendor, profile, reached=False)
 
 
 def dry_run_entry(command: str, would_send: list[dict], subjects: list[dict]) -> dict[str, Any]:
@@ -2233,7 +2130,6 @@ def dry_run_group(command: str, result: CommandResults) -> dict[str, Any]:
     return {'group': data.get('displayName'), 'id': group_id, 'would': would}
 
 
-# ----- group commands -------------------------------------------------------------------------
 def parse_scim(raw: Any) -> dict[str, Any]:
     if isinstance(raw, dict):
         scim = raw
@@ -2254,6 +2150,22 @@ def text_field(scim: dict, name: str) -> str | None:
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         raise InputError(f'"{name}" in scim must be a string.')
     return str(value).strip()
+
+
+def list_of_ids(text: str, name: str) -> list[Any]:
+    if not text.startswith('['):
+        return text.split(',')
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        items = ast.literal_eval(text)   # literals only: ['id1', 'id2'] as a script prints a list
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
+    if not isinstance(items, list):
+        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
+    return items
 
 
 def parse_member_ids(raw: Any, name: str) -> tuple[list[str], int]:
@@ -2278,22 +2190,6 @@ def parse_member_ids(raw: Any, name: str) -> tuple[list[str], int]:
         else:
             blanks += 1
     return list(ids), blanks
-
-
-def list_of_ids(text: str, name: str) -> list[Any]:
-    if not text.startswith('['):
-        return text.split(',')
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        items = ast.literal_eval(text)   # literals only: ['id1', 'id2'] as a script prints a list
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
-    if not isinstance(items, list):
-        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
-    return items
 
 
 def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None:
@@ -2341,6 +2237,13 @@ class MemberRead:
         return text
 
 
+def shortened(value: Any) -> Any:
+    """A list of more than MEMBERS_SHOWN items as its first ones and how many more there are (readable only)."""
+    if isinstance(value, list) and len(value) > MEMBERS_SHOWN:
+        return value[:MEMBERS_SHOWN] + [f'... and {len(value) - MEMBERS_SHOWN} more ({len(value)} in all)']
+    return value
+
+
 def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
                  details: Any = None, error_code: int | None = None, error_message: str | None = None,
                  members: MemberRead | None = None, remark: str = '') -> CommandResults:
@@ -2361,80 +2264,6 @@ def group_result(command: str, success: bool = True, group_id: str | None = None
         if members.next_token:
             context['AWSILM.UserNextToken'] = members.next_token
     return CommandResults(outputs=context, raw_response=data, readable_output=readable)
-
-
-def shortened(value: Any) -> Any:
-    """A list of more than MEMBERS_SHOWN items as its first ones and how many more there are (readable only)."""
-    if isinstance(value, list) and len(value) > MEMBERS_SHOWN:
-        return value[:MEMBERS_SHOWN] + [f'... and {len(value) - MEMBERS_SHOWN} more ({len(value)} in all)']
-    return value
-
-
-def get_group_command(client: Client, args: dict) -> CommandResults:
-    """iam-get-group: the group by id or displayName, with up to membersLimit members.
-
-    Args:
-        client: the tenant's SCIM client.
-        args: scim (the group's id or displayName), includeMembers, membersLimit.
-
-    Returns:
-        The GetGroup result; 404 Group Not Found when AWS has no such group.
-    """
-    scim = parse_scim(args.get('scim'))
-    include_members = read_boolean(args.get('includeMembers'), 'includeMembers', default=True)
-    members_limit = parse_limit(args.get('membersLimit'), 'membersLimit', DEFAULT_MEMBERS_LIMIT, MAX_GROUP_MEMBERS)
-    group = resolve_group(client, scim, read=True)
-    if not group:
-        return group_result('iam-get-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
-                            error_code=404, error_message=GROUP_NOT_FOUND)
-    members = group_members(client, group['id'], members_limit) if include_members else None
-    return group_result('iam-get-group', True, group.get('id'), group.get('displayName'), details=group,
-                        members=members)
-
-
-def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
-    """Up to `limit` members, as AWS lists them (ListUsers with groups.value eq), since GET /Groups never shows
-    them. A failure to list them leaves the group found, with the members not read and why."""
-    try:
-        listing = list_resources(client, 'Users', f'groups.value eq {filter_value(group_id)}', limit)
-    except ScimError as exc:
-        return MemberRead(None, f'AWS refused to list the members ({exc.status}: {exc.detail}); tenants older than '
-                                'the groups.value filter cannot list them')
-    members = [{'value': user['id'], 'display': user.get('displayName') or user.get('userName')}
-               for user in listing.items]
-    reason = listing.stopped or (f'more members remain after the first {len(members)} (membersLimit {limit})'
-                                 if listing.cursor else '')
-    return MemberRead(members, reason, listing.cursor)
-
-
-def create_group_command(client: Client, args: dict) -> CommandResults:
-    """iam-create-group: a group with up to MAX_MEMBER_CHANGES members.
-
-    Args:
-        client, args: the tenant's client; scim (displayName, and externalId and members when given).
-
-    Returns:
-        The CreateGroup result; 409 Group already exists, with the id of the group that has the name.
-    """
-    scim = parse_scim(args.get('scim'))
-    name = text_field(scim, 'displayName')
-    if not name:
-        raise InputError('Give the new group\'s "displayName" in scim, e.g. {"displayName": "Engineers"}.')
-    members, blanks = parse_member_ids(scim.get('members'), 'members')
-    if len(members) > MAX_MEMBER_CHANGES:
-        raise InputError(f'AWS takes at most {MAX_MEMBER_CHANGES} members when creating a group; create it, then '
-                         'add them with iam-update-group.')
-    body = {'schemas': [GROUP_SCHEMA], 'displayName': name, 'externalId': text_field(scim, 'externalId'),
-            'members': [{'value': member} for member in members]}
-    try:
-        group = client.create('Groups', {key: value for key, value in body.items() if value})
-    except ScimError as exc:
-        if exc.status != 409:
-            raise
-        return group_result('iam-create-group', False, holder_id(client, name), name, details=exc.detail,
-                            error_code=409, error_message=GROUP_EXISTS)
-    return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group,
-                        remark=blank_note(blanks, 'scim members'))
 
 
 def holder_id(client: Client, name: str) -> str | None:
@@ -2458,54 +2287,6 @@ def member_batches(to_add: list[str], to_remove: list[str]) -> list[list[dict]]:
     return batches
 
 
-def update_group_command(client: Client, args: dict) -> CommandResults:
-    """iam-update-group: rename the group and add or remove members (AWS user ids, or user names looked up).
-
-    Args:
-        client, args: the tenant's client; scim (id or displayName), memberIdsToAdd, memberIdsToDelete, newDisplayName.
-
-    Returns:
-        The UpdateGroup result: the members added and removed, the names looked up, those that match nobody.
-    """
-    scim = parse_scim(args.get('scim'))
-    new_name = text_field(args, 'newDisplayName')
-    to_add, blanks_to_add = parse_member_ids(args.get('memberIdsToAdd'), 'memberIdsToAdd')
-    to_remove, blanks_to_remove = parse_member_ids(args.get('memberIdsToDelete'), 'memberIdsToDelete')
-    if not to_add and not to_remove and not new_name:
-        raise InputError('Nothing to change: give memberIdsToAdd, memberIdsToDelete or newDisplayName.')
-    group = resolve_group(client, scim)
-    if not group:
-        return group_result('iam-update-group', False, None, text_field(scim, 'displayName'),
-                            error_code=404, error_message=GROUP_NOT_FOUND)
-    to_add, to_remove, names, unknown = member_ids(client, to_add, to_remove)
-    if not to_add and not to_remove and not new_name:
-        return group_result('iam-update-group', False, group['id'], group.get('displayName'), error_code=404,
-                            error_message=f'No AWS user has the user name {", ".join(unknown[:MEMBERS_SHOWN])}; '
-                                          f'nothing was changed. {FIND_MEMBER_HINT}', details={'namesNotFound': unknown})
-    if new_name:
-        group = rename_group(client, group, new_name)
-    looked_up = {**({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
-    remark = names_note(names, unknown) + blank_note(blanks_to_add + blanks_to_remove, 'the member ids')
-    return change_members(client, group, to_add, to_remove, looked_up, remark)
-
-
-def change_members(client: Client, group: dict, to_add: list[str], to_remove: list[str], looked_up: dict[str, Any],
-                   remark: str) -> CommandResults:
-    """Add and remove the members in PATCHes of at most MAX_MEMBER_CHANGES; the UpdateGroup result says what was
-    applied (and, when a PATCH fails, what was not)."""
-    done: dict[str, list[str]] = {'added': [], 'removed': []}
-    for operations in member_batches(to_add, to_remove):
-        try:
-            client.patch('Groups', group['id'], operations)
-        except ScimError as exc:
-            return partial_update_result(group, done, to_add, to_remove, exc)
-        for operation in operations:
-            done['added' if operation['op'] == 'add' else 'removed'] += [v['value'] for v in operation['value']]
-    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'], **looked_up}
-    return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
-                        remark=remark)
-
-
 def member_ids_by_name(client: Client, values: list[str]) -> tuple[dict[str, str], list[str]]:
     """Each value not shaped like an AWS user id, looked up as a userName (eq, escaped): (name -> AWS user id, the
     names that match nobody). No value is sent to AWS as an id unchecked."""
@@ -2522,6 +2303,11 @@ def member_ids_by_name(client: Client, values: list[str]) -> tuple[dict[str, str
     return names, unknown
 
 
+def known_ids(values: list[str], names: dict[str, str], unknown: list[str]) -> list[str]:
+    """The AWS user ids of `values` (names replaced by their ids, unknown names left out), without repeats."""
+    return list(dict.fromkeys(names.get(value, value) for value in values if value not in unknown))
+
+
 def member_ids(client: Client, to_add: list[str], to_remove: list[str]) -> tuple[list[str], list[str], dict[str, str],
                                                                                 list[str]]:
     """The AWS user ids to add and to remove (names looked up, unknown names left out), the names resolved and
@@ -2532,11 +2318,6 @@ def member_ids(client: Client, to_add: list[str], to_remove: list[str]) -> tuple
     if both:
         raise InputError(f'These users are both to add and to delete: {", ".join(both[:10])}. Nothing was changed.')
     return to_add, to_remove, names, unknown
-
-
-def known_ids(values: list[str], names: dict[str, str], unknown: list[str]) -> list[str]:
-    """The AWS user ids of `values` (names replaced by their ids, unknown names left out), without repeats."""
-    return list(dict.fromkeys(names.get(value, value) for value in values if value not in unknown))
 
 
 def names_note(names: dict[str, str], unknown: list[str]) -> str:
@@ -2576,36 +2357,21 @@ def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list
                         error_code=exc.status, error_message=message)
 
 
-def delete_group_command(client: Client, args: dict) -> CommandResults:
-    """iam-delete-group.
-
-    Args:
-        client: the tenant's SCIM client.
-        args: scim (the group's id or displayName).
-
-    Returns:
-        The DeleteGroup result; 404 Group Not Found when AWS has no such group.
-    """
-    scim = parse_scim(args.get('scim'))
-    group = resolve_group(client, scim)
-    if group:
+def change_members(client: Client, group: dict, to_add: list[str], to_remove: list[str], looked_up: dict[str, Any],
+                   remark: str) -> CommandResults:
+    """Add and remove the members in PATCHes of at most MAX_MEMBER_CHANGES; the UpdateGroup result says what was
+    applied (and, when a PATCH fails, what was not)."""
+    done: dict[str, list[str]] = {'added': [], 'removed': []}
+    for operations in member_batches(to_add, to_remove):
         try:
-            client.delete_group(group['id'])
-            return group_result('iam-delete-group', True, group['id'], group.get('displayName'),
-                                details=f"Group {group['id']} deleted.")
+            client.patch('Groups', group['id'], operations)
         except ScimError as exc:
-            if exc.status != 404:
-                raise
-    return group_result('iam-delete-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
-                        error_code=404, error_message=GROUP_NOT_FOUND)
-
-
-GROUP_COMMANDS: dict = {
-    'iam-get-group': get_group_command,
-    'iam-create-group': create_group_command,
-    'iam-update-group': update_group_command,
-    'iam-delete-group': delete_group_command,
-}
+            return partial_update_result(group, done, to_add, to_remove, exc)
+        for operation in operations:
+            done['added' if operation['op'] == 'add' else 'removed'] += [v['value'] for v in operation['value']]
+    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'], **looked_up}
+    return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
+                        remark=remark)
 
 
 def run_group_command(command: str, client: Client, args: dict) -> CommandResults | dict:
@@ -2630,7 +2396,6 @@ def run_group_command(command: str, client: Client, args: dict) -> CommandResult
     return result
 
 
-# ----- listings: aws-ilm-list-users, aws-ilm-list-groups (and iam-get-group's members) --------
 @dataclass(frozen=True)
 class Listing:
     """A run of ListUsers / ListGroups pages: the items, the cursor that continues right after the last of them
@@ -2668,6 +2433,77 @@ def list_resources(client: Client, resource: str, scim_filter: str | None, limit
         found += page
         empty_pages = 0 if page else empty_pages + 1
     return Listing(found, cursor, stopped)
+
+
+def read_memberships(client: Client, user_id: str) -> Memberships:
+    """Every group the user is in (ListGroups with members.value eq, all pages); a tenant that refuses the filter is
+    named, and no group is guessed."""
+    try:
+        listing = list_resources(client, 'Groups', f'members.value eq {filter_value(user_id)}', MAX_USER_GROUPS)
+    except (ScimError, InputError) as exc:
+        detail = f'{exc.status}: {exc.detail}' if isinstance(exc, ScimError) else str(exc)
+        return Memberships([], f'AWS refused to list the groups of user {user_id} ({detail}); tenants older than the '
+                               'members.value filter cannot. No group was changed: remove the user from its groups in '
+                               'the AWS console, or with iam-update-group memberIdsToDelete.')
+    groups = [{'id': group['id'], 'displayName': group.get('displayName')} for group in listing.items]
+    more = f'more than {MAX_USER_GROUPS} groups were found; only those were read' if listing.cursor else ''
+    return Memberships(groups, listing.stopped and f'{listing.stopped}; groups may remain' or more)
+
+
+def run_users(command: str, client: Client, raw_profiles: list, args: dict, settings: Settings,
+              options: UserOptions) -> list[UserOutcome]:
+    """Each user's outcome, in the order given, several users PARALLEL_USERS at a time on the command's connection
+    pool, pace and throttling state; a user to contain has its groups read right after its disable."""
+    def one(raw: Any) -> UserOutcome:
+        outcome = run_user_in_time(command, client, raw, args, settings)
+        if options.contain and containable(outcome):
+            outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
+        return outcome
+    return in_parallel(one, raw_profiles)
+
+
+def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list[dict]:
+    """Every outcome of a user command, failures included, is an IAM result.
+
+    Args:
+        command: the iam-*-user command.
+        client: the tenant's SCIM client (a dry run's client records its writes instead of sending them).
+        args: the command's arguments (user-profile, allow-enable, remove-from-groups, restore-groups).
+        settings: the instance's settings.
+
+    Returns:
+        One entry: one user's IAM result, or, for several users (iam-disable-user), a summary whose context holds one
+        IAM.Vendor per user, in the order given; with what was done to the users' groups and, for a disable, what
+        stays open. A dry run's entry lists the requests that would be sent instead.
+    """
+    try:
+        options = UserOptions.from_args(command, args, settings)
+        items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
+        raw_profiles = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
+                        else items.items)   # several names, unless AWS has a user named by the whole text
+    except Exception as exc:
+        vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
+        return [iam_entry(UserOutcome(vendor, {}))]
+    outcomes = run_users(command, client, raw_profiles, args, settings, options)
+    changes = change_memberships(client, outcomes, options)
+    if client.would_send is not None:
+        return [dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])]
+    return [user_entry(command, outcomes, changes, items.blanks)]
+
+
+def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
+    """Up to `limit` members, as AWS lists them (ListUsers with groups.value eq), since GET /Groups never shows
+    them. A failure to list them leaves the group found, with the members not read and why."""
+    try:
+        listing = list_resources(client, 'Users', f'groups.value eq {filter_value(group_id)}', limit)
+    except ScimError as exc:
+        return MemberRead(None, f'AWS refused to list the members ({exc.status}: {exc.detail}); tenants older than '
+                                'the groups.value filter cannot list them')
+    members = [{'value': user['id'], 'display': user.get('displayName') or user.get('userName')}
+               for user in listing.items]
+    reason = listing.stopped or (f'more members remain after the first {len(members)} (membersLimit {limit})'
+                                 if listing.cursor else '')
+    return MemberRead(members, reason, listing.cursor)
 
 
 def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
@@ -2735,7 +2571,125 @@ def list_command(command: str, client: Client, args: dict) -> CommandResults:
     return CommandResults(outputs=context, raw_response=found, readable_output=readable)
 
 
-# ----- test-module and get-mapping-fields -----------------------------------------------------
+def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
+    """AWS's descriptions of one schema's attributes and sub-attributes (`parent.sub`), by mapping field name."""
+    described = {}
+    for attribute in schema.get('attributes') or []:
+        name = f'{prefix}{attribute.get("name")}'
+        described[name] = attribute.get('description') or ''
+        described.update({f'{name}.{sub.get("name")}': sub.get('description') or ''
+                          for sub in attribute.get('subAttributes') or []})
+    return described
+
+
+# ----- command functions ----------------------------------------------------------------------
+def get_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-get-group: the group by id or displayName, with up to membersLimit members.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: scim (the group's id or displayName), includeMembers, membersLimit.
+
+    Returns:
+        The GetGroup result; 404 Group Not Found when AWS has no such group.
+    """
+    scim = parse_scim(args.get('scim'))
+    include_members = read_boolean(args.get('includeMembers'), 'includeMembers', default=True)
+    members_limit = parse_limit(args.get('membersLimit'), 'membersLimit', DEFAULT_MEMBERS_LIMIT, MAX_GROUP_MEMBERS)
+    group = resolve_group(client, scim, read=True)
+    if not group:
+        return group_result('iam-get-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
+                            error_code=404, error_message=GROUP_NOT_FOUND)
+    members = group_members(client, group['id'], members_limit) if include_members else None
+    return group_result('iam-get-group', True, group.get('id'), group.get('displayName'), details=group,
+                        members=members)
+
+
+def create_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-create-group: a group with up to MAX_MEMBER_CHANGES members.
+
+    Args:
+        client, args: the tenant's client; scim (displayName, and externalId and members when given).
+
+    Returns:
+        The CreateGroup result; 409 Group already exists, with the id of the group that has the name.
+    """
+    scim = parse_scim(args.get('scim'))
+    name = text_field(scim, 'displayName')
+    if not name:
+        raise InputError('Give the new group\'s "displayName" in scim, e.g. {"displayName": "Engineers"}.')
+    members, blanks = parse_member_ids(scim.get('members'), 'members')
+    if len(members) > MAX_MEMBER_CHANGES:
+        raise InputError(f'AWS takes at most {MAX_MEMBER_CHANGES} members when creating a group; create it, then '
+                         'add them with iam-update-group.')
+    body = {'schemas': [GROUP_SCHEMA], 'displayName': name, 'externalId': text_field(scim, 'externalId'),
+            'members': [{'value': member} for member in members]}
+    try:
+        group = client.create('Groups', {key: value for key, value in body.items() if value})
+    except ScimError as exc:
+        if exc.status != 409:
+            raise
+        return group_result('iam-create-group', False, holder_id(client, name), name, details=exc.detail,
+                            error_code=409, error_message=GROUP_EXISTS)
+    return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group,
+                        remark=blank_note(blanks, 'scim members'))
+
+
+def update_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-update-group: rename the group and add or remove members (AWS user ids, or user names looked up).
+
+    Args:
+        client, args: the tenant's client; scim (id or displayName), memberIdsToAdd, memberIdsToDelete, newDisplayName.
+
+    Returns:
+        The UpdateGroup result: the members added and removed, the names looked up, those that match nobody.
+    """
+    scim = parse_scim(args.get('scim'))
+    new_name = text_field(args, 'newDisplayName')
+    to_add, blanks_to_add = parse_member_ids(args.get('memberIdsToAdd'), 'memberIdsToAdd')
+    to_remove, blanks_to_remove = parse_member_ids(args.get('memberIdsToDelete'), 'memberIdsToDelete')
+    if not to_add and not to_remove and not new_name:
+        raise InputError('Nothing to change: give memberIdsToAdd, memberIdsToDelete or newDisplayName.')
+    group = resolve_group(client, scim)
+    if not group:
+        return group_result('iam-update-group', False, None, text_field(scim, 'displayName'),
+                            error_code=404, error_message=GROUP_NOT_FOUND)
+    to_add, to_remove, names, unknown = member_ids(client, to_add, to_remove)
+    if not to_add and not to_remove and not new_name:
+        return group_result('iam-update-group', False, group['id'], group.get('displayName'), error_code=404,
+                            error_message=f'No AWS user has the user name {", ".join(unknown[:MEMBERS_SHOWN])}; '
+                                          f'nothing was changed. {FIND_MEMBER_HINT}', details={'namesNotFound': unknown})
+    if new_name:
+        group = rename_group(client, group, new_name)
+    looked_up = {**({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
+    remark = names_note(names, unknown) + blank_note(blanks_to_add + blanks_to_remove, 'the member ids')
+    return change_members(client, group, to_add, to_remove, looked_up, remark)
+
+
+def delete_group_command(client: Client, args: dict) -> CommandResults:
+    """iam-delete-group.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: scim (the group's id or displayName).
+
+    Returns:
+        The DeleteGroup result; 404 Group Not Found when AWS has no such group.
+    """
+    scim = parse_scim(args.get('scim'))
+    group = resolve_group(client, scim)
+    if group:
+        try:
+            client.delete_group(group['id'])
+            return group_result('iam-delete-group', True, group['id'], group.get('displayName'),
+                                details=f"Group {group['id']} deleted.")
+        except ScimError as exc:
+            if exc.status != 404:
+                raise
+    return group_result('iam-delete-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
+                        error_code=404, error_message=GROUP_NOT_FOUND)
+
+
 def test_module(client: Client) -> str:
     """The Test button: one GET /ServiceProviderConfig with the instance's URL, tenant and token.
 
@@ -2763,17 +2717,6 @@ def test_module(client: Client) -> str:
     return 'ok'
 
 
-def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
-    """AWS's descriptions of one schema's attributes and sub-attributes (`parent.sub`), by mapping field name."""
-    described = {}
-    for attribute in schema.get('attributes') or []:
-        name = f'{prefix}{attribute.get("name")}'
-        described[name] = attribute.get('description') or ''
-        described.update({f'{name}.{sub.get("name")}': sub.get('description') or ''
-                          for sub in attribute.get('subAttributes') or []})
-    return described
-
-
 def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
     """get-mapping-fields: the user attributes a mapper may map, exactly those AWS_USER_SCHEMA accepts (and id, which
     finds the user), described in AWS's words where GET /Schemas gives them.
@@ -2794,6 +2737,51 @@ def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
         demisto.debug(f'AWS-ILM: GET /Schemas failed ({exc}); using the built-in descriptions.')
     fields = {name: described.get(name) or description for name, description in BUILTIN_USER_FIELDS.items()}
     return GetMappingFieldsResponse([SchemeTypeMapping(type_name=INCOMING_MAPPING_TYPE, fields=fields)])
+
+
+# ----- the commands, by name ------------------------------------------------------------------
+GROUP_COMMANDS: dict = {
+    'iam-get-group': get_group_command,
+    'iam-create-group': create_group_command,
+    'iam-update-group': update_group_command,
+    'iam-delete-group': delete_group_command,
+}
+
+
+# ----- main -----------------------------------------------------------------------------------
+def main() -> None:
+    """Read the settings, build the client, run the command; a failure is an entry saying what to fix."""
+    params, args, command = demisto.params(), demisto.args(), demisto.command()
+    demisto.debug(f'AWS-ILM: running {command}')
+    token = ''
+    try:
+        settings = Settings.from_params(params)
+        token = settings.token
+        for form in token_forms(params, token):   # masked in the platform's logs, debug mode's HTTP lines included
+            add_sensitive_log_strs(form)
+        dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
+        client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
+                        else COMMAND_BUDGET_SECONDS, dry_run)
+        if command in USER_COMMANDS:
+            entries = run_user_command(command, client, args, settings)
+            return_results(entries[0] if len(entries) == 1 else entries)
+        elif command in GROUP_COMMANDS:
+            return_results(run_group_command(command, client, args))
+        elif command in LIST_COMMANDS:
+            return_results(list_command(command, client, args))
+        elif command == 'test-module':
+            outcome = test_module(client)
+            if outcome != 'ok':
+                raise InputError(outcome)
+            return_results(outcome)
+        elif command == 'get-mapping-fields':
+            return_results(get_mapping_fields(client))
+        else:
+            raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, (InputError, NotImplementedError)) else logged_failure(command, exc, token)[1]
+        return_error(redact(message if command == 'test-module' else f'Failed to execute {command} command. '
+                                                                      f'Error: {message}', token))
 
 
 if __name__ in ('__main__', '__builtin__', 'builtins'):

@@ -10,8 +10,6 @@ A user command flows one way: parse (`read_user_request`: the profile mapped onc
 (`plan_user_command`: who the user is, then what changes, as a `UserPlan`; nothing is written), write
 (`write_user`: the plan's one request), report (`vendor_result`, for success and failure alike).
 """
-from __future__ import annotations
-
 import ast
 import copy
 import email.utils
@@ -250,7 +248,7 @@ class Settings:
     mapper_out: str = DEFAULT_MAPPER_OUT
 
     @classmethod
-    def from_params(cls, params: dict) -> Settings:
+    def from_params(cls, params: dict) -> 'Settings':
         """The settings of `params` (demisto.params()); InputError names what is missing or wrong."""
         token, tenant_id = instance_credentials(params)
         url = (params.get('url') or '').strip()
@@ -648,7 +646,7 @@ class UserOptions:
     restore: bool = False
 
     @classmethod
-    def from_args(cls, command: str, args: dict, settings: Settings) -> UserOptions:
+    def from_args(cls, command: str, args: dict, settings: Settings) -> 'UserOptions':
         contain = command == 'iam-disable-user' and read_boolean(
             args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
         restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',

@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -181,6 +182,7 @@ USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
     'iam-disable-user': 'disable',
     'iam-enable-user': 'enable',
 }
+GROUP_COMMANDS = ('iam-get-group', 'iam-create-group', 'iam-update-group', 'iam-delete-group')
 SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
 STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
 
@@ -2372,20 +2374,11 @@ def change_members(client: Client, group: dict, to_add: list[str], to_remove: li
                         remark=remark)
 
 
-def run_group_command(command: str, client: Client, args: dict) -> CommandResults | dict:
-    """Run a group command.
-
-    Args:
-        command: the iam-*-group command.
-        client: the tenant's SCIM client.
-        args: the command's arguments.
-
-    Returns:
-        Its one group output, failures included (success false, with the code and a message); a dry run's entry,
-        listing the requests that would be sent, instead.
-    """
+def group_command_result(command: str, client: Client, args: dict, work: Callable) -> CommandResults | dict:
+    """A group command's one group output: `work`'s, or its failure (success false, with the code and a message);
+    a dry run's entry, listing the requests that would be sent, instead."""
     try:
-        result = GROUP_COMMANDS[command](client, args)
+        result = work(client, args)
     except Exception as exc:
         code, message = logged_failure(command, exc, client.token)
         result = group_result(command, False, error_code=code, error_message=message)
@@ -2460,33 +2453,41 @@ def run_users(command: str, client: Client, raw_profiles: list, args: dict, sett
     return in_parallel(one, raw_profiles)
 
 
-def run_user_command(command: str, client: Client, args: dict, settings: Settings) -> list[dict]:
-    """Every outcome of a user command, failures included, is an IAM result.
+@dataclass(frozen=True)
+class UserArguments:
+    """A user command's arguments, read before any user is worked on: the users given (`items`: one, or several for
+    the commands in SEVERAL_USERS_COMMANDS), how many blank items were ignored, what the command does to their
+    groups, and, when the arguments cannot be read, the failed IAM result to report instead (`failed`)."""
+    items: list[Any]
+    options: UserOptions = UserOptions()
+    blanks: int = 0
+    failed: UserOutcome | None = None
 
-    Args:
-        command: the iam-*-user command.
-        client: the tenant's SCIM client (a dry run's client records its writes instead of sending them).
-        args: the command's arguments (user-profile, allow-enable, remove-from-groups, restore-groups).
-        settings: the instance's settings.
 
-    Returns:
-        One entry: one user's IAM result, or, for several users (iam-disable-user), a summary whose context holds one
-        IAM.Vendor per user, in the order given; with what was done to the users' groups and, for a disable, what
-        stays open. A dry run's entry lists the requests that would be sent instead.
-    """
+def read_user_arguments(command: str, client: Client, args: dict, settings: Settings) -> UserArguments:
+    """The users a command is about and what it does to their groups. Several comma-separated names are one user
+    when AWS has a user named by the whole text (one read). Arguments that cannot be read are the command's
+    failed IAM result, saying what to fix."""
     try:
         options = UserOptions.from_args(command, args, settings)
         items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
-        raw_profiles = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
-                        else items.items)   # several names, unless AWS has a user named by the whole text
+        users = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
+                 else items.items)   # several names, unless AWS has a user named by the whole text
+        return UserArguments(users, options, items.blanks)
     except Exception as exc:
         vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
-        return [iam_entry(UserOutcome(vendor, {}))]
-    outcomes = run_users(command, client, raw_profiles, args, settings, options)
-    changes = change_memberships(client, outcomes, options)
+        return UserArguments([], failed=UserOutcome(vendor, {}))
+
+
+def user_report(command: str, client: Client, outcomes: list[UserOutcome], arguments: UserArguments) -> dict[str, Any]:
+    """The command's one entry, once the users' groups are changed as the command asks (a containment, a restore,
+    the recorded groups a plain enable leaves out): one user's IAM result, or for several users a summary whose
+    context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
+    disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
+    changes = change_memberships(client, outcomes, arguments.options)
     if client.would_send is not None:
-        return [dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])]
-    return [user_entry(command, outcomes, changes, items.blanks)]
+        return dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])
+    return user_entry(command, outcomes, changes, arguments.blanks)
 
 
 def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
@@ -2540,17 +2541,9 @@ LIST_COMMANDS: dict = {   # command -> (resource, argument -> filter attribute, 
 }
 
 
-def list_command(command: str, client: Client, args: dict) -> CommandResults:
-    """aws-ilm-list-users and aws-ilm-list-groups.
-
-    Args:
-        command: the listing command.
-        client: the tenant's SCIM client.
-        args: limit, nextToken, and at most one filter argument.
-
-    Returns:
-        The rows under AWSILM.User / AWSILM.Group, and the token that continues the listing when more remain.
-    """
+def listing_result(command: str, client: Client, args: dict) -> CommandResults:
+    """A listing command's rows under AWSILM.User / AWSILM.Group, and the token that continues it when more
+    remain."""
     resource, filters, noun, row = LIST_COMMANDS[command]
     scim_filter = listing_filter(args, filters)
     limit = parse_limit(args.get('limit'))
@@ -2580,8 +2573,121 @@ def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
     return described
 
 
-# ----- command functions ----------------------------------------------------------------------
-def get_group_command(client: Client, args: dict) -> CommandResults:
+# ----- command functions: one per command ----------------------------------------------------
+def get_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+    """iam-get-user: the AWS user the profile designates.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: user-profile (a JSON object, or the user's name).
+        settings: the instance's settings.
+
+    Returns:
+        The IAM result, with the user's profile through the incoming mapper; 404 when no AWS user is the person.
+    """
+    arguments = read_user_arguments('iam-get-user', client, args, settings)
+    outcome = arguments.failed or run_one_user('iam-get-user', client, arguments.items[0], args, settings)
+    return user_report('iam-get-user', client, [outcome], arguments)
+
+
+def create_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+    """iam-create-user: a new AWS user from the profile, or, when AWS has the person already, their update.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: user-profile, allow-enable, dry-run.
+        settings: the instance's settings.
+
+    Returns:
+        The IAM result (create, or update when the person exists).
+    """
+    arguments = read_user_arguments('iam-create-user', client, args, settings)
+    outcome = arguments.failed or run_one_user('iam-create-user', client, arguments.items[0], args, settings)
+    return user_report('iam-create-user', client, [outcome], arguments)
+
+
+def update_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+    """iam-update-user: the AWS user brought to the profile (created when absent and the instance allows it).
+
+    Args:
+        client: the tenant's SCIM client.
+        args: user-profile (with olduserdata for a rename), allow-enable, dry-run.
+        settings: the instance's settings.
+
+    Returns:
+        The IAM result; a rehire's result names the groups a containment removed.
+    """
+    arguments = read_user_arguments('iam-update-user', client, args, settings)
+    outcome = arguments.failed or run_one_user('iam-update-user', client, arguments.items[0], args, settings)
+    return user_report('iam-update-user', client, [outcome], arguments)
+
+
+def disable_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+    """iam-disable-user (Block Account): each user disabled, and out of every group with remove-from-groups.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: user-profile (one user, or several: a list, JSON text of one, or comma-separated names),
+            remove-from-groups, dry-run.
+        settings: the instance's settings.
+
+    Returns:
+        One user's IAM result or several users' summary, with the groups removed and what stays open.
+    """
+    arguments = read_user_arguments('iam-disable-user', client, args, settings)
+    outcomes = [arguments.failed] if arguments.failed else run_users('iam-disable-user', client, arguments.items, args,
+                                                                     settings, arguments.options)
+    return user_report('iam-disable-user', client, outcomes, arguments)
+
+
+def enable_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+    """iam-enable-user: the user enabled, and back into the groups a containment removed with restore-groups.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: user-profile, restore-groups, dry-run.
+        settings: the instance's settings.
+
+    Returns:
+        The IAM result, with the groups restored (or those left out, when restore-groups is not given).
+    """
+    arguments = read_user_arguments('iam-enable-user', client, args, settings)
+    outcomes = [arguments.failed] if arguments.failed else run_users('iam-enable-user', client, arguments.items, args,
+                                                                     settings, arguments.options)
+    return user_report('iam-enable-user', client, outcomes, arguments)
+
+
+def get_group_command(client: Client, args: dict) -> CommandResults | dict:
+    """iam-get-group: the group by id or displayName, with up to membersLimit members (GetGroup)."""
+    return group_command_result('iam-get-group', client, args, get_group)
+
+
+def create_group_command(client: Client, args: dict) -> CommandResults | dict:
+    """iam-create-group: a new group, with up to 100 members (CreateGroup; 409 when the name is taken)."""
+    return group_command_result('iam-create-group', client, args, create_group)
+
+
+def update_group_command(client: Client, args: dict) -> CommandResults | dict:
+    """iam-update-group: the group renamed, members added and removed (UpdateGroup)."""
+    return group_command_result('iam-update-group', client, args, update_group)
+
+
+def delete_group_command(client: Client, args: dict) -> CommandResults | dict:
+    """iam-delete-group: the group deleted (DeleteGroup; 404 when AWS has no such group)."""
+    return group_command_result('iam-delete-group', client, args, delete_group)
+
+
+def list_users_command(client: Client, args: dict) -> CommandResults:
+    """aws-ilm-list-users: users (AWSILM.User), filtered by one attribute, and the token that continues."""
+    return listing_result('aws-ilm-list-users', client, args)
+
+
+def list_groups_command(client: Client, args: dict) -> CommandResults:
+    """aws-ilm-list-groups: groups (AWSILM.Group), filtered by one attribute, and the token that continues."""
+    return listing_result('aws-ilm-list-groups', client, args)
+
+
+def get_group(client: Client, args: dict) -> CommandResults:
     """iam-get-group: the group by id or displayName, with up to membersLimit members.
 
     Args:
@@ -2603,7 +2709,7 @@ def get_group_command(client: Client, args: dict) -> CommandResults:
                         members=members)
 
 
-def create_group_command(client: Client, args: dict) -> CommandResults:
+def create_group(client: Client, args: dict) -> CommandResults:
     """iam-create-group: a group with up to MAX_MEMBER_CHANGES members.
 
     Args:
@@ -2633,7 +2739,7 @@ def create_group_command(client: Client, args: dict) -> CommandResults:
                         remark=blank_note(blanks, 'scim members'))
 
 
-def update_group_command(client: Client, args: dict) -> CommandResults:
+def update_group(client: Client, args: dict) -> CommandResults:
     """iam-update-group: rename the group and add or remove members (AWS user ids, or user names looked up).
 
     Args:
@@ -2664,7 +2770,7 @@ def update_group_command(client: Client, args: dict) -> CommandResults:
     return change_members(client, group, to_add, to_remove, looked_up, remark)
 
 
-def delete_group_command(client: Client, args: dict) -> CommandResults:
+def delete_group(client: Client, args: dict) -> CommandResults:
     """iam-delete-group.
 
     Args:
@@ -2715,7 +2821,7 @@ def test_module(client: Client) -> str:
     return 'ok'
 
 
-def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
+def get_mapping_fields_command(client: Client) -> GetMappingFieldsResponse:
     """get-mapping-fields: the user attributes a mapper may map, exactly those AWS_USER_SCHEMA accepts (and id, which
     finds the user), described in AWS's words where GET /Schemas gives them.
 
@@ -2738,11 +2844,18 @@ def get_mapping_fields(client: Client) -> GetMappingFieldsResponse:
 
 
 # ----- the commands, by name ------------------------------------------------------------------
-GROUP_COMMANDS: dict = {
+COMMANDS: dict[str, Callable] = {   # the user commands take (client, args, settings), the others (client, args)
+    'iam-get-user': get_user_command,
+    'iam-create-user': create_user_command,
+    'iam-update-user': update_user_command,
+    'iam-disable-user': disable_user_command,
+    'iam-enable-user': enable_user_command,
     'iam-get-group': get_group_command,
     'iam-create-group': create_group_command,
     'iam-update-group': update_group_command,
     'iam-delete-group': delete_group_command,
+    'aws-ilm-list-users': list_users_command,
+    'aws-ilm-list-groups': list_groups_command,
 }
 
 
@@ -2760,20 +2873,16 @@ def main() -> None:
         dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
         client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
                         else COMMAND_BUDGET_SECONDS, dry_run)
-        if command in USER_COMMANDS:
-            entries = run_user_command(command, client, args, settings)
-            return_results(entries[0] if len(entries) == 1 else entries)
-        elif command in GROUP_COMMANDS:
-            return_results(run_group_command(command, client, args))
-        elif command in LIST_COMMANDS:
-            return_results(list_command(command, client, args))
-        elif command == 'test-module':
+        if command == 'test-module':
             outcome = test_module(client)
             if outcome != 'ok':
                 raise InputError(outcome)
             return_results(outcome)
         elif command == 'get-mapping-fields':
-            return_results(get_mapping_fields(client))
+            return_results(get_mapping_fields_command(client))
+        elif command in COMMANDS:
+            function = COMMANDS[command]
+            return_results(function(client, args, settings) if command in USER_COMMANDS else function(client, args))
         else:
             raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
     except Exception as exc:

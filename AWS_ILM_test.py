@@ -436,8 +436,8 @@ def test_a_create_whose_answer_was_lost_is_sent_again_and_recognised(requests_mo
                                               {"status_code": 409, "json": load("error_409.json")}])
     directory(requests_mock, aws_user(1, "jdoe@example.com", "701984"))
     settings = AWS_ILM.Settings.from_params(PARAMS)
-    entries = AWS_ILM.run_user_command("iam-create-user", client(), {"user-profile": json.dumps(NEW_HIRE)}, settings)
-    result = entries[0]["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]
+    entry = AWS_ILM.create_user_command(client(), {"user-profile": json.dumps(NEW_HIRE)}, settings)
+    result = entry["EntryContext"][AWS_ILM.IAM_VENDOR_KEY]
     assert (result["success"], result["action"], result["id"]) == (True, "create", uid(1))
     assert post.call_count == 2
     assert not [r for r in requests_mock.request_history if r.method == "PATCH"]

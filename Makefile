@@ -12,7 +12,9 @@ HARNESS_STAMP := $(HARNESS_VENV)/.installed-$(shell cksum .ci/requirements-harne
 SDK_VENV := .venv-sdk
 SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum .ci/requirements-sdk.txt | cut -d' ' -f1)
 
-.PHONY: demo test bench bench-load bench-bulk bench-faults callpath xsoar-gate docs pack lint clean
+UNIFIED := build/unified/AWSILM.yml   # the script the platform runs, as demisto-sdk unifies it (the loop tests)
+
+.PHONY: unified demo test bench bench-load bench-bulk bench-faults callpath xsoar-gate docs pack lint clean
 
 $(STAMP): requirements-dev.txt
 	@$(PY) -c 'import sys; sys.version_info[:2] == (3, 12) or print("note: no Python 3.12 here; using", sys.version.split()[0], "(CI uses 3.12)")'
@@ -24,7 +26,7 @@ $(STAMP): requirements-dev.txt
 demo: $(STAMP)
 	$(BIN)/python tools/warroom.py demo
 
-test: $(STAMP)
+test: $(STAMP) $(UNIFIED)
 	$(BIN)/python -m pytest -m properties -n 2 -p no:cov
 	$(BIN)/python -m pytest -m "not properties" -n 2 --cov --cov-report=term --cov-fail-under=90
 
@@ -58,6 +60,11 @@ $(HARNESS_STAMP): .ci/requirements-harness.txt
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy AWS_ILM.py
+
+$(UNIFIED): AWS_ILM.py AWS_ILM.yml AWS_ILM_description.md pack/pack_metadata.json .ci/lay_out.py $(STAMP) $(SDK_STAMP)
+	bash .ci/sdk_gate.sh unify
+
+unified: $(UNIFIED)
 
 xsoar-gate: $(STAMP) $(SDK_STAMP) $(HARNESS_STAMP)
 	bash .ci/sdk_gate.sh gate

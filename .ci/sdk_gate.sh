@@ -7,6 +7,9 @@
 #                          xsoar-lint, secrets, prepare-content, generate-docs, README and format drift
 #   .ci/sdk_gate.sh pack   lay out build/content/Packs/AWS-ILM and build build/AWS-ILM.zip with zip-packs
 #   .ci/sdk_gate.sh docs   regenerate the integration's README (AWS_ILM_README.md)
+#   .ci/sdk_gate.sh unify  build/unified/AWSILM.yml: the integration as demisto-sdk unifies it from the laid-out pack,
+#                          the script the platform runs (the loop tests run it); UNIFY_SOURCE names another AWS_ILM.py
+#                          to unify instead (an earlier commit's), UNIFY_OUT another output file
 # Needs .venv-sdk (make sdk-venv) and, for docs and gate, .venv (make test does it).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -148,9 +151,21 @@ docs() {
     "$ROOT/pack/integration_notes.md" "$ROOT/AWS_ILM_README.md"
 }
 
+unify() {   # the laid-out pack in a throw-away content repository, unified by demisto-sdk's prepare-content
+  local out=${UNIFY_OUT:-$BUILD/unified/AWSILM.yml}
+  content_tree >/dev/null || exit 1
+  mkdir -p "$CONTENT/Packs" "$(dirname "$out")" && cp -r "$TREE" "$PACK_DIR"
+  [ -z "${UNIFY_SOURCE:-}" ] || cp "$UNIFY_SOURCE" "$INT_DIR/$INT.py"
+  (cd "$CONTENT" && git init -q && git add -A && git -c user.email=ci@invalid -c user.name=ci commit -qm unify) || exit 1
+  (cd "$CONTENT" && "$SDK_BIN/demisto-sdk" prepare-content -i "Packs/$PACK/Integrations/$INT" -o "$out" -f) >/dev/null \
+    || { echo "demisto-sdk prepare-content failed"; exit 1; }
+  echo "unified ${out#"$ROOT"/}"
+}
+
 case "${1:-gate}" in
   gate) gate ;;
   pack) pack ;;
   docs) docs ;;
-  *) echo "usage: $0 gate|pack|docs" >&2; exit 2 ;;
+  unify) unify ;;
+  *) echo "usage: $0 gate|pack|docs|unify" >&2; exit 2 ;;
 esac

@@ -13,6 +13,7 @@ import os
 import ssl
 import sys
 import traceback
+from inspect import currentframe
 from threading import Lock
 from typing import Any
 from urllib.parse import quote_plus
@@ -21,6 +22,29 @@ import requests
 from requests.adapters import HTTPAdapter
 
 import demistomock as demisto
+
+
+def __line__():
+    """The line number of the caller (the unifier's register_module_line lines pass it)."""
+    return currentframe().f_back.f_lineno
+
+
+_MODULES_LINE_MAPPING = {"CommonServerPython": {"start": 0, "end": float("inf")}}
+
+
+def register_module_line(module_name, start_end, line, wrapper=0):
+    """Where a module pasted into the script starts and ends (demisto-sdk's unifier puts a call at each end), so
+    that the platform can tell a traceback's line in its own module; a bad call is logged, never raised."""
+    try:
+        if start_end not in ("start", "end"):
+            raise ValueError("Invalid start_end argument. Acceptable values are: start, end.")
+        if not isinstance(line, int) or line < 0:
+            raise ValueError(f"Invalid line argument. Expected non-negative integer, got {type(line)}({line})")
+        _MODULES_LINE_MAPPING.setdefault(module_name, {"start": 0, "end": float("inf")}).update(
+            {start_end: line, f"{start_end}_wrapper": line + wrapper})
+    except Exception as exc:
+        demisto.info(f"failed to register module line. module: {module_name} start_end: {start_end} line: {line}.\n"
+                     f"Error: {exc}")
 
 
 class EntryType:
@@ -185,15 +209,29 @@ class DebugLogger:
     def __init__(self):
         self.int_logger = IntegrationLogger()
         self.int_logger.set_buffering(False)
+        self.http_client_print = getattr(http.client, "print", None)   # someone else's, to put back
         http.client.HTTPConnection.debuglevel = 1
         http.client.print = self.int_logger.print_override   # module-level print, found before the builtin
         self.handler = DemistoHandler(self.int_logger)
         self.handler.setFormatter(logging.Formatter("python logging: %(levelname)s [%(name)s] - %(message)s"))
-        root = logging.getLogger()
-        root.setLevel(logging.DEBUG)
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        root.addHandler(self.handler)
+        self.root = logging.getLogger()
+        self.previous_level = self.root.level
+        self.root.setLevel(logging.DEBUG)
+        for handler in list(self.root.handlers):
+            self.root.removeHandler(handler)
+        self.root.addHandler(self.handler)
+
+    def __del__(self):
+        """The execution is over (the loop deletes the underscore globals first, so this runs while the rest of
+        the script's globals still exist): http.client and the root logger as they were, for the next execution
+        of the same process."""
+        self.root.setLevel(self.previous_level)
+        self.root.removeHandler(self.handler)
+        http.client.HTTPConnection.debuglevel = 0
+        if self.http_client_print is not None:
+            http.client.print = self.http_client_print
+        elif hasattr(http.client, "print"):
+            del http.client.print
 
     def log_start_debug(self):
         message = "debug-mode started.\n#### Params: " + json.dumps(demisto.params(), indent=2)

@@ -400,6 +400,46 @@ class Throttle:
             self.until = max(self.until, time.monotonic() + seconds)
 
 
+@dataclass
+class Pace:
+    """AWS's published SCIM quotas, kept by the command's own requests: each AWS operation a token bucket of its
+    quota (READ_QUOTA for reads, WRITE_QUOTA for writes), a few at once (PACE_BURST) and then no faster than the
+    quota, so that a command working on many users never causes its own 429s."""
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)   # API -> (tokens, when counted)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def turn(self, api: str, quota: float) -> float:
+        """The seconds this request of `api` waits for its turn (0 when it may start now); the turn is taken."""
+        with self.lock:
+            now = time.monotonic()
+            tokens, counted = self.buckets.get(api, (PACE_BURST, now))
+            tokens = min(PACE_BURST, tokens + (now - counted) * quota) - 1
+            self.buckets[api] = (tokens, now)
+        return max(0.0, -tokens / quota)
+
+
+def filter_value(value: Any) -> str:
+    """Quote a value for an `eq` filter (RFC 7644): escape backslashes and double quotes."""
+    return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
+def scim_resources(body: dict | None, kind: str, listing: bool = False) -> list[dict]:
+    """The users or groups of an answer (a listing's Resources, else the one resource), each with its id."""
+    found = ((body or {}).get('Resources') or []) if listing else [body]
+    if not isinstance(found, list):
+        raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
+    if any(not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'] for item in found):
+        raise ScimError(502, f'AWS answered with a {kind} that has no id.')
+    return found
+
+
+def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
+    """A dry run's write, recorded as it would be sent (list.append: safe from several threads), answered as AWS
+    would: a new resource with DRY_RUN_ID for its id, no body otherwise."""
+    would_send.append({'method': method, 'path': f'/{path}', 'body': body})
+    return {**body, 'id': DRY_RUN_ID} if method == 'POST' and isinstance(body, dict) else None
+
+
 def backoff_ceiling(attempt: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
     return min(cap, BACKOFF_BASE_SECONDS * 2 ** attempt)
 
@@ -464,19 +504,15 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)  # pylint: disable=E9003
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """AWS's Retry-After: whole seconds or an HTTP date (a date past is 0); None when absent or unreadable."""
-    text = (value or '').strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        return max(0.0, (email.utils.parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError, IndexError):   # unreadable, or a date without its zone
-        return None
-
-
-def redact(text: str, token: str) -> str:
-    return text.replace(token, '<token>') if token else text
+def scim_api(method: str, path: str) -> str:
+    """The AWS operation a request is (GetUser, ListUsers, PatchGroup, ...): each has its own quota."""
+    resource, _, resource_id = path.partition('/')
+    noun = {'Users': 'User', 'Groups': 'Group'}.get(resource)
+    if noun is None:
+        return f'Get{resource}'
+    if method == 'GET':
+        return f'Get{noun}' if resource_id else f'List{resource}'
+    return {'POST': 'Create', 'PUT': 'Put', 'PATCH': 'Patch', 'DELETE': 'Delete'}.get(method, method.title()) + noun
 
 
 def exception_chain(exc: BaseException) -> list[BaseException]:
@@ -534,6 +570,23 @@ def transport_failure(exc: Exception, host: str, read_seconds: float, verify: bo
     return exc
 
 
+def scim_object(response: requests.Response) -> dict | None:
+    """The answer's JSON object (None for an empty body); anything else is AWS's fault, reported as 502."""
+    if not response.content:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        raise ScimError(502, f'AWS answered {response.status_code} with a body that is not JSON.')
+    if not isinstance(body, dict):
+        raise ScimError(502, f'AWS answered {response.status_code} with JSON that is not a SCIM object.')
+    return body
+
+
+def redact(text: str, token: str) -> str:
+    return text.replace(token, '<token>') if token else text
+
+
 def error_detail(response: requests.Response, token: str) -> str:
     """AWS's own words for an error answer (its `detail`), else the status and what the body holds; redacted."""
     try:
@@ -550,83 +603,23 @@ def error_detail(response: requests.Response, token: str) -> str:
     return redact(f'HTTP {response.status_code} {response.reason}: {text[:300]}', token)
 
 
-def record_write(would_send: list[dict], method: str, path: str, body: Any) -> dict | None:
-    """A dry run's write, recorded as it would be sent (list.append: safe from several threads), answered as AWS
-    would: a new resource with DRY_RUN_ID for its id, no body otherwise."""
-    would_send.append({'method': method, 'path': f'/{path}', 'body': body})
-    return {**body, 'id': DRY_RUN_ID} if method == 'POST' and isinstance(body, dict) else None
-
-
-def unquoted(text: str) -> str:
-    text = text.strip()
-    while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
-        text = text[1:-1].strip()
-    return text
-
-
-def instance_credentials(params: dict) -> tuple[str, str]:
-    """(token, Tenant ID). The token is the credentials' password, else the legacy hidden parameter; the quotes
-    and `Bearer ` prefix a paste brings are removed, and the spaces, quotes and slashes around the Tenant ID. A
-    Tenant ID that is a URL is refused."""
-    credentials = params.get('credentials') or {}
-    token = unquoted(str(credentials.get('password') or params.get('authentication_token') or ''))
-    token = unquoted(token[7:]) if token[:7].lower() == 'bearer ' else token
-    tenant = unquoted(str(credentials.get('identifier') or params.get('tenant_id') or '')).strip('/ ')
-    if '://' in tenant or tenant.lower().startswith('scim.') or '/' in tenant:
-        raise InputError(f'The Tenant ID "{tenant}" is a URL, not a tenant id: give only the id (the part of the '
-                         'SCIM endpoint after the host, like d-1234567890), or put the whole endpoint in Base URL and '
-                         'clear the Tenant ID.')
-    return token, tenant
-
-
-def checkbox(params: dict, name: str, default: bool = True) -> bool:
-    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
-    its default, never as 'off'."""
-    return {'true': True, 'false': False}.get(str(params.get(name)).strip().lower(), default)
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == 'localhost':
-        return True
+def retry_after_seconds(value: str | None) -> float | None:
+    """AWS's Retry-After: whole seconds or an HTTP date (a date past is 0); None when absent or unreadable."""
+    text = (value or '').strip()
+    if text.isdigit():
+        return float(text)
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        return max(0.0, (email.utils.parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError, IndexError):   # unreadable, or a date without its zone
+        return None
 
 
-def scim_base_url(url: str, tenant_id: str) -> str:
-    """The tenant's SCIM root (ending in /scim/v2/) from the Base URL and the Tenant ID. The Base URL may be the
-    host, the host with /scim/v2, or the console's full endpoint (whose tenant serves when Tenant ID is empty)."""
-    text = url.strip()
-    parts = urlsplit(text if '://' in text else f'https://{text}')
-    host, scheme = parts.hostname or '', parts.scheme.lower()
-    if not host or scheme not in ('http', 'https'):
-        raise InputError(f'The Base URL "{text}" is not a URL; it looks like https://scim.<region>.amazonaws.com.')
-    if scheme == 'http' and not is_loopback(host):
-        raise InputError(f'The Base URL "{text}" uses plain http://, which would send the token unencrypted: use '
-                         'https:// (https://scim.<region>.amazonaws.com).')
-    segments = [segment for segment in parts.path.split('/') if segment]
-    endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
-    segments = (segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim']
-                else segments)
-    url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
-    if url_tenant and tenant_id and url_tenant != tenant_id:
-        raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
-                         'correct one of them, or clear the Tenant ID.')
-    tenant = tenant_id or url_tenant
-    if not tenant:
-        raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
-                         '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
-    prefix = segments[:-1] if url_tenant else segments
-    return (f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix)
-            + f'{quote(tenant, safe="")}/scim/v2/')
-
-
-def token_forms(params: dict, token: str) -> list[str]:
-    """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
-    credentials = params.get('credentials')
-    held = [credentials.get('password') if isinstance(credentials, dict) else None, params.get('authentication_token')]
-    return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
+def path_segment(value: Any) -> str:
+    """Percent-encode one URL path segment, so an id like `../Groups` stays inside its resource."""
+    segment = quote(str(value), safe='')
+    if segment in ('', '.', '..'):
+        raise InputError(f'"{value}" is not a valid id.')
+    return segment
 
 
 def read_boolean(value: Any, name: str, default: bool | None = None) -> bool:
@@ -657,12 +650,60 @@ class UserOptions:
 
 
 @dataclass(frozen=True)
+class Memberships:
+    """The groups a user was found in ({'id', 'displayName'}), and why that list may be incomplete or could not be
+    read ('' when it is complete)."""
+    groups: list[dict]
+    unread: str = ''
+
+
+@dataclass(frozen=True)
+class UserOutcome:
+    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, whether the command reached
+    the user before its time budget ran out, the user as AWS held it before the command (`found`), and, when a
+    containment asked for them, the groups the user was found in (`memberships`)."""
+    vendor: dict
+    profile: dict
+    reached: bool = True
+    found: dict | None = None
+    memberships: Memberships | None = None
+
+    def kind(self) -> str:
+        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
+        if not self.reached:
+            return 'not reached'
+        if not self.vendor['success']:
+            return 'failed'
+        if self.vendor['skipped']:
+            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
+        return f"{self.vendor['action']}d"
+
+
+@dataclass(frozen=True)
+class UserArguments:
+    """A user command's arguments, read before any user is worked on: the users given (`items`: one, or several for
+    the commands in SEVERAL_USERS_COMMANDS), how many blank items were ignored, what the command does to their
+    groups, and, when the arguments cannot be read, the failed IAM result to report instead (`failed`)."""
+    items: list[Any]
+    options: UserOptions = UserOptions()
+    blanks: int = 0
+    failed: UserOutcome | None = None
+
+
+@dataclass(frozen=True)
 class ProfileItems:
     """The user-profile argument split into the users it gives: `items`, how many blank items were ignored, and
     `joined`, the whole text when it is several comma-separated names (which may still be one user's name)."""
     items: list[Any]
     blanks: int = 0
     joined: str = ''
+
+
+def looks_like_json(text: str) -> bool:
+    """A JSON document rather than a bare user name: an object, array, string, true/false/null. A bare number is a
+    user name (an employee number used as the user name)."""
+    stripped = text.strip()
+    return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null')
 
 
 def is_empty(value: Any) -> bool:
@@ -672,16 +713,152 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)
 
 
-def in_parallel(function: Any, items: list) -> list:
-    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
-    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
-    the platform's debug logger collects every thread's HTTP lines in one buffer."""
-    if len(items) < 2 or is_debug_mode():
-        return [function(item) for item in items]
-    if getattr(demisto, 'lock', None) is None:
-        support_multithreading()
-    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        return list(pool.map(function, items))
+def user_profile_items(raw: Any, several: bool) -> ProfileItems:
+    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
+    script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
+    dropped in every form, as lists built by transformers have them. No request is sent here."""
+    if isinstance(raw, str) and raw.strip().startswith(('"', '[', '{')) and len(raw) <= MAX_PROFILE_CHARACTERS:
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None   # parse_user_profile names the problem
+        raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
+    items = raw if isinstance(raw, list) else [raw]
+    joined = ''
+    if (several and isinstance(raw, str) and not looks_like_json(raw)
+            and len([name for name in raw.split(',') if name.strip()]) > 1):
+        items, joined = raw.split(','), raw.strip()
+    given = [item for item in items if not is_empty(item)]
+    if len(given) > 1 and not several:
+        raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
+                         'iam-disable-user takes several).')
+    if not given and len(items) != 1:
+        raise InputError('user-profile is an empty list: give at least one user.')
+    if not given:
+        return ProfileItems(items)   # one blank value: parse_user_profile says what is missing
+    return ProfileItems(given, len(items) - len(given), joined)
+
+
+def calling_instance() -> tuple[str, str]:
+    context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
+    return context.get('IntegrationBrand') or DEFAULT_BRAND, context.get('IntegrationInstance') or ''
+
+
+def primary_email(user: dict | None) -> str | None:
+    emails = (user or {}).get('emails') or []
+    chosen = next((e for e in emails if isinstance(e, dict) and e.get('primary')), emails[0] if emails else None)
+    return chosen.get('value') if isinstance(chosen, dict) else None
+
+
+def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
+                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '',
+                  mapped: dict | None = None) -> dict[str, Any]:
+    """The IAM.Vendor result of one user.
+
+    Args:
+        action: the IAM action (get, create, update, disable, enable).
+        user: the AWS user as it is after the command (None when there is none).
+        names: the (user name, e-mail) the profile gives.
+        error: (code, message) of a failure.
+        skip: why the command was skipped ('' when it was not).
+        notes: what a successful command did not apply (emitted only when there are any).
+        mapped: the profile mapped through the outgoing mapper: the details when AWS's user is not known.
+
+    Returns:
+        The result in VENDOR_KEYS' order. It always names the user: AWS's userName when the user was found, else
+        the profile's; the profile's e-mail when it has one (so that a re-run's result merges with the earlier one
+        under IAM.Vendor's key), else AWS's.
+    """
+    brand, instance = calling_instance()
+    user = user or {}
+    values = {
+        'brand': brand, 'instanceName': instance, 'action': action, 'success': error is None,
+        'active': user.get('active'), 'id': user.get('id'), 'username': user.get('userName') or names[0],
+        'email': names[1] or primary_email(user), 'errorCode': error[0] if error else None,
+        'errorMessage': error[1] if error else '', 'details': user or mapped or None, 'skipped': bool(skip),
+        'reason': skip,
+    }
+    return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
+
+
+def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
+    """Log the failure with demisto.error (an unexpected error with its traceback) and return the (error code,
+    message) the user sees, always redacted."""
+    if isinstance(exc, InputError):
+        code, message = 400, str(exc)
+    elif isinstance(exc, IdentityConflict):
+        code, message = 409, str(exc)
+    elif isinstance(exc, ScimError):
+        code, message = exc.status, AUTH_FAILED if exc.status == 401 else exc.detail
+        if exc.maybe_applied:
+            message += (' The request got no answer, so AWS may have applied it: check the current state (e.g. with '
+                        'iam-get-user) before running it again.')
+    else:
+        code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
+        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
+    message = redact(message, token)
+    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
+    return code, message
+
+
+def read_user_arguments(command: str, client: Client, args: dict, settings: Settings) -> UserArguments:
+    """The users a command is about and what it does to their groups. Several comma-separated names are one user
+    when AWS has a user named by the whole text (one read). Arguments that cannot be read are the command's
+    failed IAM result, saying what to fix."""
+    try:
+        options = UserOptions.from_args(command, args, settings)
+        items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
+        users = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
+                 else items.items)   # several names, unless AWS has a user named by the whole text
+        return UserArguments(users, options, items.blanks)
+    except Exception as exc:
+        vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
+        return UserArguments([], failed=UserOutcome(vendor, {}))
+
+
+@dataclass(frozen=True)
+class MappedUser:
+    """The outgoing mapper's result as an AWS user. `user`: what AWS supports, in AWS's shapes (see AWS_USER_SCHEMA);
+    `dropped`: what AWS does not support and was left out, each named (a create or update says so in its notes);
+    `problems`: values of a shape AWS cannot take, each naming the attribute and the shape expected (a create or
+    update refuses them with 400 before any request)."""
+    user: dict
+    dropped: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def dropped_note(self) -> str:
+        return (f'Not sent (AWS does not support it): {"; ".join(self.dropped)}.' if self.dropped else '')
+
+
+@dataclass(frozen=True)
+class UserRequest:
+    """One user of a command, read once: the profile as given, it mapped through the outgoing mapper (for an
+    update), the previous values it gives (olduserdata, as given), the names the result carries, and whether the
+    command may enable the user (allow-enable, for create and update)."""
+    profile: dict
+    mapped: dict
+    old: dict
+    names: tuple[str | None, str | None]
+    may_enable: bool = False
+    mapping: MappedUser = MappedUser({})
+
+
+@dataclass(frozen=True)
+class UserPlan:
+    """What a user command does, decided before anything is written.
+
+    `user`: the AWS user the profile designates (None when nobody is, and before a create); `operations`: the PATCH
+    that brings that user to the profile ([] when nothing changes); `body`: the user to create ({} when none);
+    `skip`: why nothing is done ('' when something is); `error`: (code, message) when the command fails without a
+    write (a user iam-get-user does not find); `notes`: what is not applied (a manager)."""
+    action: str
+    user: dict | None = None
+    operations: list[dict] = field(default_factory=list)
+    body: dict = field(default_factory=dict)
+    skip: str = ''
+    error: tuple[int, str] | None = None
+    notes: str = ''
+    then: list[dict] = field(default_factory=list)   # a second PATCH: userName and active never share one
 
 
 def check_profile_size(raw: Any) -> None:
@@ -693,6 +870,36 @@ def check_profile_size(raw: Any) -> None:
     if size > MAX_PROFILE_CHARACTERS:
         raise InputError(f'user-profile is {size:,} characters long, over the {MAX_PROFILE_CHARACTERS:,} a profile '
                          'may have: check that the right field is passed.')
+
+
+def parse_user_profile(raw: Any) -> dict[str, Any]:
+    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
+    if isinstance(raw, list) and len(raw) == 1:
+        raw = raw[0]
+    check_profile_size(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return {'username': str(raw)}
+    if isinstance(raw, str) and looks_like_json(raw):
+        try:
+            profile = json.loads(raw)
+        except ValueError as exc:
+            raise InputError(f'user-profile is not valid JSON ({exc}). Give a JSON object such as '
+                             '{"username": "jdoe@example.com"}.')
+        if isinstance(profile, str):
+            return parse_user_profile(profile)
+    elif isinstance(raw, str) and raw.strip():
+        return {'username': raw.strip()}
+    elif raw is None or isinstance(raw, str):
+        raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
+    else:
+        profile = raw
+    if not isinstance(profile, dict):
+        kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
+        raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '
+                         'per call, e.g. {"username": "jdoe@example.com"}.')
+    if not profile:
+        raise InputError('user-profile is an empty object: give at least a username.')
+    return profile
 
 
 def split_attribute_path(key: str) -> list[str]:
@@ -749,742 +956,6 @@ def text_value(path: str, value: Any) -> tuple[Any, list[str], list[str]]:
     return value, [], []
 
 
-def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
-    """A multi-valued attribute of which AWS keeps one object, primary: text is its value (an address's formatted
-    text), JSON text is read, of several the primary one (else the first) is kept and the others left out."""
-    if isinstance(value, str) and value.strip().startswith(('[', '{')):
-        try:
-            value = without_empty(json.loads(value))
-        except ValueError:
-            pass
-    plain = 'formatted' if path == 'addresses' else 'value'
-    items = [item if isinstance(item, dict) else {plain: item} for item in (value if isinstance(value, list) else [value])
-             if not is_empty(item)]
-    if not items:
-        return None, [], []
-    if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
-        return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
-    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
-    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
-               if item is not chosen]
-    dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
-    kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
-    return [{**kept, 'primary': True}], dropped, []
-
-
-def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
-    """(user name, e-mail) the profile gives, trimmed: the mapped ones, else the profile's own keys (`username`,
-    `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
-    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
-    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
-    email = (mapped.get('emails') or [{}])[0].get('value') or profile.get('email')   # normalised: one, primary
-    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
-
-
-@dataclass(frozen=True)
-class UserPlan:
-    """What a user command does, decided before anything is written.
-
-    `user`: the AWS user the profile designates (None when nobody is, and before a create); `operations`: the PATCH
-    that brings that user to the profile ([] when nothing changes); `body`: the user to create ({} when none);
-    `skip`: why nothing is done ('' when something is); `error`: (code, message) when the command fails without a
-    write (a user iam-get-user does not find); `notes`: what is not applied (a manager)."""
-    action: str
-    user: dict | None = None
-    operations: list[dict] = field(default_factory=list)
-    body: dict = field(default_factory=dict)
-    skip: str = ''
-    error: tuple[int, str] | None = None
-    notes: str = ''
-    then: list[dict] = field(default_factory=list)   # a second PATCH: userName and active never share one
-
-
-@dataclass
-class UserSearch:
-    """The lookups of one identity decision, each made once; the users found to be someone else."""
-    client: Client
-    known_external_ids: set[str]
-    found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
-    strangers: dict[str, dict] = field(default_factory=dict)
-
-    def first_person(self, pairs: list[tuple[str, str]]) -> dict | None:
-        """The first user an identifier leads to whose externalId does not contradict the profile's."""
-        for attribute, value in pairs:
-            if (attribute, value) not in self.found:
-                self.found[(attribute, value)] = (self.client.get('Users', value) if attribute == 'id' else
-                                                  self.client.search('Users', attribute, value))
-            user = self.found[(attribute, value)]
-            held = (user or {}).get('externalId')
-            if user and held and self.known_external_ids and held not in self.known_external_ids:
-                self.strangers[user['id']] = user
-            elif user:
-                return user
-        return None
-
-
-def filter_value(value: Any) -> str:
-    """Quote a value for an `eq` filter (RFC 7644): escape backslashes and double quotes."""
-    return '"' + str(value).replace('\\', '\\\\').replace('"', '\\"') + '"'
-
-
-def scim_api(method: str, path: str) -> str:
-    """The AWS operation a request is (GetUser, ListUsers, PatchGroup, ...): each has its own quota."""
-    resource, _, resource_id = path.partition('/')
-    noun = {'Users': 'User', 'Groups': 'Group'}.get(resource)
-    if noun is None:
-        return f'Get{resource}'
-    if method == 'GET':
-        return f'Get{noun}' if resource_id else f'List{resource}'
-    return {'POST': 'Create', 'PUT': 'Put', 'PATCH': 'Patch', 'DELETE': 'Delete'}.get(method, method.title()) + noun
-
-
-@dataclass
-class Pace:
-    """AWS's published SCIM quotas, kept by the command's own requests: each AWS operation a token bucket of its
-    quota (READ_QUOTA for reads, WRITE_QUOTA for writes), a few at once (PACE_BURST) and then no faster than the
-    quota, so that a command working on many users never causes its own 429s."""
-    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)   # API -> (tokens, when counted)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def turn(self, api: str, quota: float) -> float:
-        """The seconds this request of `api` waits for its turn (0 when it may start now); the turn is taken."""
-        with self.lock:
-            now = time.monotonic()
-            tokens, counted = self.buckets.get(api, (PACE_BURST, now))
-            tokens = min(PACE_BURST, tokens + (now - counted) * quota) - 1
-            self.buckets[api] = (tokens, now)
-        return max(0.0, -tokens / quota)
-
-
-def scim_object(response: requests.Response) -> dict | None:
-    """The answer's JSON object (None for an empty body); anything else is AWS's fault, reported as 502."""
-    if not response.content:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        raise ScimError(502, f'AWS answered {response.status_code} with a body that is not JSON.')
-    if not isinstance(body, dict):
-        raise ScimError(502, f'AWS answered {response.status_code} with JSON that is not a SCIM object.')
-    return body
-
-
-def scim_resources(body: dict | None, kind: str, listing: bool = False) -> list[dict]:
-    """The users or groups of an answer (a listing's Resources, else the one resource), each with its id."""
-    found = ((body or {}).get('Resources') or []) if listing else [body]
-    if not isinstance(found, list):
-        raise ScimError(502, 'AWS answered a listing with Resources that are not a list.')
-    if any(not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'] for item in found):
-        raise ScimError(502, f'AWS answered with a {kind} that has no id.')
-    return found
-
-
-def path_segment(value: Any) -> str:
-    """Percent-encode one URL path segment, so an id like `../Groups` stays inside its resource."""
-    segment = quote(str(value), safe='')
-    if segment in ('', '.', '..'):
-        raise InputError(f'"{value}" is not a valid id.')
-    return segment
-
-
-@dataclass(frozen=True)
-class MappedUser:
-    """The outgoing mapper's result as an AWS user. `user`: what AWS supports, in AWS's shapes (see AWS_USER_SCHEMA);
-    `dropped`: what AWS does not support and was left out, each named (a create or update says so in its notes);
-    `problems`: values of a shape AWS cannot take, each naming the attribute and the shape expected (a create or
-    update refuses them with 400 before any request)."""
-    user: dict
-    dropped: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-
-    def dropped_note(self) -> str:
-        return (f'Not sent (AWS does not support it): {"; ".join(self.dropped)}.' if self.dropped else '')
-
-
-def refuse_wrong_shapes(mapping: MappedUser, mapper: str) -> None:
-    """A create or update whose mapped values AWS cannot take is refused (400) before any request, naming each."""
-    if mapping.problems:
-        raise InputError(f'{" ".join(mapping.problems)} Correct the outgoing mapper "{mapper}" (or the profile); '
-                         'nothing was sent to AWS.')
-
-
-@dataclass(frozen=True)
-class UserRequest:
-    """One user of a command, read once: the profile as given, it mapped through the outgoing mapper (for an
-    update), the previous values it gives (olduserdata, as given), the names the result carries, and whether the
-    command may enable the user (allow-enable, for create and update)."""
-    profile: dict
-    mapped: dict
-    old: dict
-    names: tuple[str | None, str | None]
-    may_enable: bool = False
-    mapping: MappedUser = MappedUser({})
-
-
-def same_value(wanted: Any, current: Any) -> bool:
-    if isinstance(wanted, dict):
-        return isinstance(current, dict) and all(same_value(v, current.get(k)) for k, v in wanted.items())
-    return wanted == current
-
-
-def user_changes(current: dict, wanted: dict) -> list[dict]:
-    """PATCH operations that bring `current` to `wanted`, one per changed attribute; nothing AWS holds is lost. An
-    email, phone number or address (AWS keeps one, primary) is compared by its fields; an address is AWS's with the
-    profile's fields laid over it (a profile that carries only the city keeps the street); AWS's type stays unless
-    the profile gives one."""
-    changes: list[tuple[str, Any]] = []
-    for attribute, value in wanted.items():
-        if attribute in NEVER_SENT or attribute == 'active':
-            continue
-        if attribute in ('name', ENTERPRISE_SCHEMA):
-            separator = '.' if attribute == 'name' else ':'
-            existing = current.get(attribute) or {}
-            changes += [(f'{attribute}{separator}{sub}', sub_value) for sub, sub_value in value.items()
-                        if not same_value(sub_value, existing.get(sub))]
-        elif attribute in SINGLE_VALUED_LISTS:
-            held = next((item for item in current.get(attribute) or [] if isinstance(item, dict)), {})
-            given = {k: v for k, v in value[0].items() if k != 'primary'}
-            merged = {**held, **given} if attribute == 'addresses' else given
-            if not same_value(given, held):
-                changes.append((attribute, [{**merged, 'type': given.get('type') or held.get('type') or 'work',
-                                             'primary': True}]))
-        elif not same_value(value, current.get(attribute)):
-            changes.append((attribute, value))
-    return [{'op': 'replace', 'path': path, 'value': value} for path, value in changes]
-
-
-def text_problems(path: str, value: Any) -> list[str]:
-    """What AWS refuses in the texts of an attribute's value, each named by its path (name.givenName, emails.value):
-    a length over AWS's limit, or the first character it does not allow (named, with its position), and the rule."""
-    if isinstance(value, dict):
-        return [problem for key, sub in value.items() for problem in text_problems(f'{path}.{key}', sub)]
-    if isinstance(value, list):
-        return [problem for item in value for problem in text_problems(path, item)]
-    if not isinstance(value, str):
-        return []
-    user_name = path == 'userName'
-    limit = MAX_USER_NAME_CHARACTERS if user_name else MAX_TEXT_CHARACTERS
-    forbidden = USER_NAME_FORBIDDEN if user_name else EXTERNAL_ID_FORBIDDEN if path == 'externalId' else ''
-    rule = (f'AWS allows in userName only letters, marks, symbols, numbers and punctuation (no spaces, no control or '
-            f'format characters, none of {" ".join(USER_NAME_FORBIDDEN)}), at most {limit} characters' if user_name
-            else f'AWS allows no control or format characters in its text attributes, at most {limit} characters'
-            + (f', and refuses {" ".join(forbidden)} in externalId' if forbidden else ''))
-    if len(value) > limit:
-        return [f'"{path}" is {len(value):,} characters long: {rule}.']
-    for position, char in enumerate(value, 1):
-        category = unicodedata.category(char)
-        if category in ('Cc', 'Cf') or char in forbidden or (user_name and category.startswith('Z')):
-            return [f'"{path}" has U+{ord(char):04X} {unicodedata.name(char, "(a control character)")} at position '
-                    f'{position}: {rule}.']
-    return []
-
-
-def check_aws_text_rules(attributes: Any) -> None:
-    """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
-    problems = [problem for path, value in attributes if path not in NEVER_SENT
-                for problem in text_problems(path, value)]
-    if problems:
-        raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
-
-
-def apart_from_user_name(operations: list[dict], state: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The PATCHes to send in order: one, unless userName changes with the state (AWS takes one operation on
-    userName or active per request); then a disable goes first and an enable last."""
-    if not state or not any(operation['path'] == 'userName' for operation in operations):
-        return operations + state, []
-    return (state, operations) if state[0]['value'] is False else (operations, state)
-
-
-def joined_notes(*notes: str) -> str:
-    return ' '.join(note for note in notes if note)
-
-
-def calling_instance() -> tuple[str, str]:
-    context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
-    return context.get('IntegrationBrand') or DEFAULT_BRAND, context.get('IntegrationInstance') or ''
-
-
-@dataclass(frozen=True)
-class Memberships:
-    """The groups a user was found in ({'id', 'displayName'}), and why that list may be incomplete or could not be
-    read ('' when it is complete)."""
-    groups: list[dict]
-    unread: str = ''
-
-
-@dataclass(frozen=True)
-class UserOutcome:
-    """What one user came to: the IAM.Vendor result, the profile for IAM.UserProfile, whether the command reached
-    the user before its time budget ran out, the user as AWS held it before the command (`found`), and, when a
-    containment asked for them, the groups the user was found in (`memberships`)."""
-    vendor: dict
-    profile: dict
-    reached: bool = True
-    found: dict | None = None
-    memberships: Memberships | None = None
-
-    def kind(self) -> str:
-        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
-        if not self.reached:
-            return 'not reached'
-        if not self.vendor['success']:
-            return 'failed'
-        if self.vendor['skipped']:
-            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
-        return f"{self.vendor['action']}d"
-
-
-def enables(outcome: UserOutcome) -> bool:
-    """iam-enable-user reached the user (enabled or already enabled), or an update or create enabled one."""
-    vendor = outcome.vendor
-    if not vendor['success'] or not vendor['id']:
-        return False
-    if vendor['action'] == 'enable':
-        return not vendor['skipped'] or vendor['reason'] == ALREADY_ENABLED
-    return vendor['active'] is True and (outcome.found or {}).get('active') is False
-
-
-@dataclass(frozen=True)
-class MembershipChange:
-    """What a containment (out of every group) or a restore (back into the recorded groups) did to one user's
-    groups: those done and those not done, each with AWS's reason; the recorded groups a plain enable left out;
-    and what else the analyst must know (the groups could not all be read, the record could not be written)."""
-    user_id: str
-    user_name: str | None
-    done: list[dict] = field(default_factory=list)
-    not_done: list[dict] = field(default_factory=list)
-    left_out: list[dict] = field(default_factory=list)
-    remark: str = ''
-
-
-def containable(outcome: UserOutcome) -> bool:
-    """A user the disable identified and did not skip for another reason than being disabled already: disabled
-    now, already disabled (Block Account runs again), or a disable that failed after the user was found."""
-    return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
-
-
-def remove_members(client: Client, group_id: str, user_ids: list[str]) -> str:
-    """PatchGroup remove of these members only; '' when done, else why not (AWS's reason)."""
-    try:
-        client.patch('Groups', group_id, [{'op': 'remove', 'path': 'members',
-                                           'value': [{'value': user_id} for user_id in user_ids]}])
-        return ''
-    except ScimError as exc:
-        if exc.status == 404:
-            return 'the group no longer exists'
-        return f'AWS answered {exc.status}: {exc.detail}' + (' (AWS may have applied it: run the command again)'
-                                                            if exc.maybe_applied else '')
-
-
-def containment_of(user_id: str, outcome: UserOutcome, groups: dict[str, dict],
-                   refused: dict[tuple[str, str], str]) -> MembershipChange:
-    memberships = outcome.memberships or Memberships([])
-    done = [groups[g['id']] for g in memberships.groups if (g['id'], user_id) not in refused]
-    not_done = [{**groups[g['id']], 'reason': refused[(g['id'], user_id)]} for g in memberships.groups
-                if (g['id'], user_id) in refused]
-    return MembershipChange(user_id, outcome.vendor['username'], done, not_done, remark=memberships.unread)
-
-
-def add_member(client: Client, group_id: str, user_id: str) -> str:
-    """PatchGroup add of this member; '' when done, else why not."""
-    try:
-        client.patch('Groups', group_id, [{'op': 'add', 'path': 'members', 'value': [{'value': user_id}]}])
-        return ''
-    except ScimError as exc:
-        return 'the group no longer exists' if exc.status == 404 else f'AWS answered {exc.status}: {exc.detail}'
-
-
-def read_containment_records() -> dict[str, dict]:
-    """The memberships containments removed, by AWS user id: {'userName', 'groups', 'containedAt'}."""
-    records = (get_integration_context() or {}).get(CONTAINMENT_KEY)
-    return records if isinstance(records, dict) else {}
-
-
-def change_containment_records(change: Any) -> None:
-    """Apply `change` (records -> records) to the instance's record with the platform's versioned write; when
-    another command wrote in between (the platform refuses the stale version), read again and apply it again."""
-    for attempt in range(CONTEXT_WRITE_ATTEMPTS):
-        context, version = get_integration_context_with_version()
-        records = change(copy.deepcopy((context or {}).get(CONTAINMENT_KEY) or {}))
-        try:
-            set_integration_context({**(context or {}), CONTAINMENT_KEY: records}, version=version)
-            return
-        except ValueError as exc:   # the platform's answer to a stale version
-            demisto.debug(f'AWS-ILM: the containment record changed meanwhile ({exc}); attempt {attempt + 2}')
-            pause(random.uniform(0.05, 0.25))
-    raise DemistoException(f'the containment record kept changing under {CONTEXT_WRITE_ATTEMPTS} attempts')
-
-
-def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str) -> dict[str, MembershipChange]:
-    if not any(c.done or c.not_done for c in changes.values()):
-        return changes
-    try:
-        change_containment_records(change)
-        return changes
-    except Exception as exc:  # the platform's context store: the groups changed all the same, so say so
-        demisto.error(f'AWS-ILM: {failure}: {exc}')
-        return {user_id: replace(c, remark=f'{c.remark} {failure} ({exc}); keep this list.'.strip())
-                for user_id, c in changes.items()}
-
-
-def record_containment(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
-    """Add each user's removed groups to the record (kept with those of an earlier containment: a second Block
-    Account finds no group left); a failure to write is told in each change."""
-    stamp = datetime.now(UTC).isoformat(timespec='seconds')
-
-    def added(records: dict) -> dict:
-        for user_id, change in changes.items():
-            if change.done:
-                held = {g['id']: g for g in (records.get(user_id) or {}).get('groups') or []}
-                held.update({g['id']: {'id': g['id'], 'displayName': g.get('displayName')} for g in change.done})
-                records[user_id] = {'userName': change.user_name, 'groups': list(held.values()), 'containedAt': stamp}
-        return records
-    return written_or_told(added, changes, 'The groups removed could not be recorded for restore-groups')
-
-
-def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, MembershipChange]:
-    """Every contained user out of each group found, several users of one group in one PatchGroup of up to
-    MAX_MEMBER_CHANGES members (other members are never touched); then the removals recorded for a restore."""
-    found = {outcome.vendor['id']: outcome for outcome in outcomes if outcome.memberships is not None}
-    members_of: dict[str, list[str]] = {}
-    groups: dict[str, dict] = {}
-    for user_id, outcome in found.items():
-        for group in outcome.memberships.groups if outcome.memberships else []:
-            members_of.setdefault(group['id'], []).append(user_id)
-            groups[group['id']] = group
-    batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
-               for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
-    failures = in_parallel(lambda batch: remove_members(client, *batch), batches)
-    refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
-               for user_id in user_ids}
-    changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
-    return changes if client.would_send is not None else record_containment(changes)
-
-
-def record_restores(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
-    """Drop the restored groups and the groups that no longer exist from the record (a user with none left is
-    dropped); a failure to write is told in each change."""
-    def cleared(records: dict) -> dict:
-        for user_id, change in changes.items():
-            settled = {g['id'] for g in change.done} | {g['id'] for g in change.not_done
-                                                         if g['reason'] == 'the group no longer exists'}
-            left = [g for g in (records.get(user_id) or {}).get('groups') or [] if g['id'] not in settled]
-            if left:
-                records[user_id] = {**records[user_id], 'groups': left}
-            else:
-                records.pop(user_id, None)
-        return records
-    return written_or_told(cleared, changes, 'The record of the restored groups could not be updated')
-
-
-def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> dict[str, MembershipChange]:
-    """Each enabled user back into the groups its containment recorded (one PatchGroup add each); the record then
-    keeps only the groups that could not be restored for another reason than being gone."""
-    changes = {}
-    for outcome in enabled:
-        user_id = outcome.vendor['id']
-        recorded = (records.get(user_id) or {}).get('groups') or []
-        failures = [add_member(client, group['id'], user_id) for group in recorded]
-        changes[user_id] = MembershipChange(
-            user_id, outcome.vendor['username'], [g for g, reason in zip(recorded, failures, strict=True) if not reason],
-            [{**g, 'reason': reason} for g, reason in zip(recorded, failures, strict=True) if reason],
-            remark='' if recorded else 'No containment is recorded for this user on this instance: no group to '
-                                       'restore.')
-    return changes if client.would_send is not None else record_restores(changes)
-
-
-def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
-    """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
-    leaves out."""
-    if options.contain:
-        return contain_users(client, outcomes)
-    enabled = [outcome for outcome in outcomes if enables(outcome)]
-    if not enabled:
-        return {}
-    records = read_containment_records()
-    if options.restore:
-        return restore_users(client, enabled, records)
-    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
-                                                   left_out=records[outcome.vendor['id']]['groups'])
-            for outcome in enabled if outcome.vendor['id'] in records}
-
-
-def iam_entry(outcome: UserOutcome) -> dict[str, Any]:
-    vendor = outcome.vendor
-    title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
-    headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
-    if vendor.get('notes'):
-        headers.append('notes')   # what the command did not apply (a manager), for the analyst
-    return {
-        'Type': EntryType.NOTE,
-        'ContentsFormat': EntryFormat.JSON,
-        'Contents': vendor,
-        'HumanReadable': tableToMarkdown(title, vendor, headers=headers, removeNull=True),
-        'EntryContext': {IAM_USER_PROFILE_KEY: outcome.profile, IAM_VENDOR_KEY: vendor},
-    }
-
-
-def blank_note(count: int, argument: str) -> str:
-    """What the readable output says of blank list items that were ignored ('' when none)."""
-    return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
-
-
-def summary_row(outcome: UserOutcome) -> dict[str, Any]:
-    vendor = outcome.vendor
-    return {'outcome': outcome.kind(), 'username': vendor['username'], 'email': vendor['email'], 'id': vendor['id'],
-            'reason': vendor['errorMessage'] or vendor['reason'] or vendor.get('notes') or ''}
-
-
-def several_users_entry(action: str, outcomes: list[UserOutcome]) -> dict[str, Any]:
-    """One entry for several users: a readable summary headed by the counts, failures and users not reached first,
-    one row per user; the context holds every user's IAM.Vendor and IAM.UserProfile, in the order given."""
-    vendors = [outcome.vendor for outcome in outcomes]
-    kinds = [outcome.kind() for outcome in outcomes]
-    counts = ', '.join(f'{kinds.count(kind)} {kind}' for kind in OUTCOME_ORDER
-                       if kinds.count(kind) or kind in ('failed', 'not reached', 'disabled'))
-    rows = sorted((summary_row(outcome) for outcome in outcomes), key=lambda row: OUTCOME_ORDER.index(row['outcome']))
-    brand = vendors[0]['brand']
-    readable = (f"### {action.title()} User Results ({brand}): {len(outcomes)} users\n**{counts}**\n"
-                + tableToMarkdown('', rows, headers=['outcome', 'username', 'email', 'id', 'reason'], removeNull=True))
-    return {
-        'Type': EntryType.NOTE,
-        'ContentsFormat': EntryFormat.JSON,
-        'Contents': vendors,
-        'HumanReadable': readable,
-        'EntryContext': {IAM_USER_PROFILE_KEY: [outcome.profile for outcome in outcomes], IAM_VENDOR_KEY: vendors},
-    }
-
-
-def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
-    """Log the failure with demisto.error (an unexpected error with its traceback) and return the (error code,
-    message) the user sees, always redacted."""
-    if isinstance(exc, InputError):
-        code, message = 400, str(exc)
-    elif isinstance(exc, IdentityConflict):
-        code, message = 409, str(exc)
-    elif isinstance(exc, ScimError):
-        code, message = exc.status, AUTH_FAILED if exc.status == 401 else exc.detail
-        if exc.maybe_applied:
-            message += (' The request got no answer, so AWS may have applied it: check the current state (e.g. with '
-                        'iam-get-user) before running it again.')
-    else:
-        code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
-        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
-    message = redact(message, token)
-    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
-    return code, message
-
-
-def containment_context(change: MembershipChange) -> dict[str, Any]:
-    return {'userId': change.user_id, 'userName': change.user_name, 'groupsRemoved': change.done,
-            'groupsNotRemoved': change.not_done, 'complete': not change.remark and not change.not_done,
-            'remark': change.remark}
-
-
-def restore_context(change: MembershipChange) -> dict[str, Any]:
-    """A restore's groups, or the groups an enable without restore-groups left out."""
-    if change.left_out:
-        return {'userId': change.user_id, 'userName': change.user_name, 'groupsLeftOut': change.left_out}
-    return {'userId': change.user_id, 'userName': change.user_name, 'groupsRestored': change.done,
-            'groupsNotRestored': change.not_done, 'remark': change.remark}
-
-
-def some_of(texts: list[str]) -> str:
-    """The first MEMBERS_SHOWN texts, joined, and how many more there are."""
-    more = len(texts) - MEMBERS_SHOWN
-    return ', '.join(texts[:MEMBERS_SHOWN]) + (f' and {more} more' if more > 0 else '')
-
-
-def group_names(groups: list[dict]) -> str:
-    return some_of([f'{g.get("displayName") or "(no name)"} ({g["id"]})' for g in groups])
-
-
-def containment_markdown(change: MembershipChange) -> str:
-    text = f'\n#### Groups of {change.user_name or change.user_id}\n'
-    if change.done:
-        text += f'Removed from {len(change.done)} group{"s" if len(change.done) > 1 else ""}: {group_names(change.done)}.\n'
-    elif not change.not_done and not change.remark:
-        text += 'In no group: nothing to remove.\n'
-    for group in change.not_done:
-        text += f'**Not removed** from {group_names([group])}: {group["reason"]}.\n'
-    if change.remark:
-        text += f'**{change.remark}**\n'
-    if change.done:
-        text += ('The groups removed are recorded on this instance: !iam-enable-user user-profile='
-                 f'{change.user_name or change.user_id} restore-groups=true puts the user back into them.\n')
-    return text
-
-
-def containment_table(changes: list[MembershipChange]) -> str:
-    """Several users' groups: one row a user, those with a group not removed first."""
-    rows = sorted(({'username': c.user_name, 'id': c.user_id, 'removed': len(c.done),
-                    'not removed': '; '.join(f'{group_names([g])}: {g["reason"]}' for g in c.not_done) or c.remark,
-                    'groups removed': group_names(c.done)} for c in changes), key=lambda row: not row['not removed'])
-    removed = sum(len(c.done) for c in changes)
-    return (f'\n### Groups: {removed} membership{"s" if removed != 1 else ""} removed from {len(changes)} users\n'
-            + tableToMarkdown('', rows, headers=['username', 'id', 'removed', 'not removed', 'groups removed'],
-                              removeNull=True)
-            + ('\nThe groups removed are recorded on this instance: iam-enable-user restore-groups=true puts a user '
-               'back into them.\n' if removed else ''))
-
-
-def restore_markdown(change: MembershipChange) -> str:
-    name = change.user_name or change.user_id
-    if change.left_out:
-        return (f'\n**{name} is back without the groups a containment removed**: {group_names(change.left_out)}. '
-                f'To restore them: !iam-enable-user user-profile={name} restore-groups=true\n')
-    text = f'\n#### Groups of {name}\n'
-    if change.done:
-        text += f'Restored {len(change.done)} group{"s" if len(change.done) > 1 else ""}: {group_names(change.done)}.\n'
-    for group in change.not_done:
-        text += f'**Not restored**: {group_names([group])}: {group["reason"]}.\n'
-    return text + (f'{change.remark}\n' if change.remark else '')
-
-
-def membership_report(command: str, outcomes: list[UserOutcome],
-                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
-    """The readable text and the context of the users' group changes ('' and {} when there are none)."""
-    if not changes:
-        return '', {}
-    if command == 'iam-disable-user':
-        rows = [containment_context(change) for change in changes.values()]
-        markdown = (containment_markdown(next(iter(changes.values()))) if len(outcomes) == 1
-                    else containment_table(list(changes.values())))
-        return markdown, {'AWSILM.Containment(val.userId && val.userId == obj.userId)': rows}
-    rows = [restore_context(change) for change in changes.values()]
-    return (''.join(restore_markdown(change) for change in changes.values()),
-            {'AWSILM.Restore(val.userId && val.userId == obj.userId)': rows})
-
-
-def deny_statement(user_ids: list[str]) -> dict[str, Any]:
-    """A service control policy statement that denies every action to these Identity Center users (the condition
-    key AWS advises, identitystore:userId, holds their Identity Store user ids: the SCIM ids)."""
-    return {'Sid': 'DenyCompromisedIdentityCenterUsers', 'Effect': 'Deny', 'Action': '*', 'Resource': '*',
-            'Condition': {'StringEquals': {'identitystore:userId': user_ids}}}
-
-
-def stays_open_report(outcomes: list[UserOutcome],
-                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
-    """What a disable does not close, said once for all the users it found: live sessions, the groups it did not
-    remove, and the Deny statement keyed on their user ids (also in AWSILM.DenyStatement)."""
-    users = [(outcome.vendor['username'], outcome.vendor['id']) for outcome in outcomes if containable(outcome)]
-    if not users:
-        return '', {}
-    ids = list(dict.fromkeys(user_id for _, user_id in users))
-    named = some_of([f'{name} ({user_id})' for name, user_id in users])
-    groups = ('' if changes else '- **Groups**: every group membership stays (and with it the permission sets '
-              'assigned through it); run again with remove-from-groups=true to remove them.\n')
-    statement = json.dumps(deny_statement(ids), indent=2)
-    return (f'\n### What stays open\nIdentity Store user id{"s" if len(ids) > 1 else ""} (SCIM id): {named}.\n'
-            '- **Sessions**: a disabled user cannot sign in again, but a live AWS access portal session stays valid '
-            'until it expires (the session duration of the tenant: 8 hours by default, up to 90 days) and can still '
-            'assume roles; a role session already started lasts its permission set\'s session duration (at most 12 '
-            'hours). No API ends them: delete them in the console, IAM Identity Center > Users > the user > Active '
-            'sessions.\n' + groups +
-            '- **Assignments made to the user directly** (not through a group) stay: remove them in IAM Identity '
-            'Center > AWS accounts (they need AWS credentials, not the SCIM token).\n'
-            '- **Deny now** with this statement in a service control policy of your organization (also in '
-            f'AWSILM.DenyStatement):\n```json\n{statement}\n```\n',
-            {'AWSILM.DenyStatement': deny_statement(ids)})
-
-
-def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
-               blanks: int) -> dict[str, Any]:
-    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
-    users' groups and, for a disable, what stays open."""
-    entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
-    markdown, context = membership_report(command, outcomes, changes)
-    if command == 'iam-disable-user':
-        stays_open, deny = stays_open_report(outcomes, changes)
-        markdown += stays_open
-        context.update(deny)
-    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
-    entry['EntryContext'].update(context)
-    return entry
-
-
-def is_blank(value: Any) -> bool:
-    """None, or text of nothing but spaces: an argument or field that was not given."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def looks_like_json(text: str) -> bool:
-    """A JSON document rather than a bare user name: an object, array, string, true/false/null. A bare number is a
-    user name (an employee number used as the user name)."""
-    stripped = text.strip()
-    return stripped.startswith(('{', '[', '"')) or stripped in ('true', 'false', 'null')
-
-
-def user_profile_items(raw: Any, several: bool) -> ProfileItems:
-    """The users one call is about: `raw` itself, or, for a command that takes several, each item of a list (from a
-    script or as JSON text) or each of several bare user names separated by commas. Blank items (null, '', {}) are
-    dropped in every form, as lists built by transformers have them. No request is sent here."""
-    if isinstance(raw, str) and raw.strip().startswith(('"', '[', '{')) and len(raw) <= MAX_PROFILE_CHARACTERS:
-        try:
-            decoded = json.loads(raw)
-        except ValueError:
-            decoded = None   # parse_user_profile names the problem
-        raw = decoded if isinstance(decoded, (str, list, dict)) else raw   # JSON text: what it holds
-    items = raw if isinstance(raw, list) else [raw]
-    joined = ''
-    if (several and isinstance(raw, str) and not looks_like_json(raw)
-            and len([name for name in raw.split(',') if name.strip()]) > 1):
-        items, joined = raw.split(','), raw.strip()
-    given = [item for item in items if not is_empty(item)]
-    if len(given) > 1 and not several:
-        raise InputError(f'user-profile holds {len(given)} users; this command takes one user per call (only '
-                         'iam-disable-user takes several).')
-    if not given and len(items) != 1:
-        raise InputError('user-profile is an empty list: give at least one user.')
-    if not given:
-        return ProfileItems(items)   # one blank value: parse_user_profile says what is missing
-    return ProfileItems(given, len(items) - len(given), joined)
-
-
-def parse_user_profile(raw: Any) -> dict[str, Any]:
-    """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
-    if isinstance(raw, list) and len(raw) == 1:
-        raw = raw[0]
-    check_profile_size(raw)
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return {'username': str(raw)}
-    if isinstance(raw, str) and looks_like_json(raw):
-        try:
-            profile = json.loads(raw)
-        except ValueError as exc:
-            raise InputError(f'user-profile is not valid JSON ({exc}). Give a JSON object such as '
-                             '{"username": "jdoe@example.com"}.')
-        if isinstance(profile, str):
-            return parse_user_profile(profile)
-    elif isinstance(raw, str) and raw.strip():
-        return {'username': raw.strip()}
-    elif raw is None or isinstance(raw, str):
-        raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
-    else:
-        profile = raw
-    if not isinstance(profile, dict):
-        kind = {list: 'a list', int: 'a number', float: 'a number', bool: 'true/false', type(None): 'null'}
-        raise InputError(f'user-profile must be a JSON object, not {kind.get(type(profile), "that")}; one user '
-                         'per call, e.g. {"username": "jdoe@example.com"}.')
-    if not profile:
-        raise InputError('user-profile is an empty object: give at least a username.')
-    return profile
-
-
-def old_user_data(profile: dict) -> dict[str, Any]:
-    """The profile's previous values (a rename); blank (\'\', null, {}, only blank values) means none."""
-    old = profile.get('olduserdata')
-    if isinstance(old, str) and old.strip():
-        try:
-            old = json.loads(old)
-        except ValueError:
-            raise InputError('olduserdata in user-profile is not valid JSON.')
-    old = without_empty(old)
-    if old and not isinstance(old, dict):
-        raise InputError('olduserdata in user-profile must be a JSON object of the previous values.')
-    return old or {}
-
-
 def manager_value(value: Any) -> tuple[Any, list[str], list[str]]:
     """The manager as given (its user name, e-mail, AWS user id, or display name): {'value'} and/or
     {'displayName'}, which only find the manager's AWS user id (with_manager_id); nothing else is kept."""
@@ -1516,6 +987,29 @@ def object_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, lis
         if shaped is not None:
             kept[sub] = shaped
     return kept or None, dropped, problems
+
+
+def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[str], list[str]]:
+    """A multi-valued attribute of which AWS keeps one object, primary: text is its value (an address's formatted
+    text), JSON text is read, of several the primary one (else the first) is kept and the others left out."""
+    if isinstance(value, str) and value.strip().startswith(('[', '{')):
+        try:
+            value = without_empty(json.loads(value))
+        except ValueError:
+            pass
+    plain = 'formatted' if path == 'addresses' else 'value'
+    items = [item if isinstance(item, dict) else {plain: item} for item in (value if isinstance(value, list) else [value])
+             if not is_empty(item)]
+    if not items:
+        return None, [], []
+    if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
+        return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
+    chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
+    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
+               if item is not chosen]
+    dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
+    kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
+    return [{**kept, 'primary': True}], dropped, []
 
 
 def shaped_value(attribute: str, value: Any) -> tuple[Any, list[str], list[str]]:
@@ -1564,6 +1058,29 @@ def map_user(profile: dict, mapper: str, mapping_type: str) -> MappedUser:
     return normalise_user(demisto.mapObject(source, mapper, mapping_type))
 
 
+def old_user_data(profile: dict) -> dict[str, Any]:
+    """The profile's previous values (a rename); blank (\'\', null, {}, only blank values) means none."""
+    old = profile.get('olduserdata')
+    if isinstance(old, str) and old.strip():
+        try:
+            old = json.loads(old)
+        except ValueError:
+            raise InputError('olduserdata in user-profile is not valid JSON.')
+    old = without_empty(old)
+    if old and not isinstance(old, dict):
+        raise InputError('olduserdata in user-profile must be a JSON object of the previous values.')
+    return old or {}
+
+
+def profile_names(profile: dict, mapped: dict) -> tuple[str | None, str | None]:
+    """(user name, e-mail) the profile gives, trimmed: the mapped ones, else the profile's own keys (`username`,
+    `login`, `user_name`; `email`), so that a profile the mapper cannot take is named all the same."""
+    raw = [mapped.get('userName')] + [profile.get(key) for key in RAW_NAME_KEYS]
+    texts = [str(v).strip() for v in raw if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
+    email = (mapped.get('emails') or [{}])[0].get('value') or profile.get('email')   # normalised: one, primary
+    return (texts[0] if texts else None), (email.strip() or None if isinstance(email, str) else None)
+
+
 def read_user_request(profile: dict, action: str, args: dict, settings: Settings) -> UserRequest:
     """The profile mapped once (what AWS does not support left out, values of a wrong shape noted), its olduserdata
     and the command's allow-enable checked, and the user named (see `profile_names`)."""
@@ -1572,89 +1089,6 @@ def read_user_request(profile: dict, action: str, args: dict, settings: Settings
     may_enable = (action in ('create', 'update') and settings.enable_enabled
                   and read_boolean(args.get('allow-enable'), 'allow-enable', default=True))
     return UserRequest(profile, mapping.user, old, profile_names(profile, mapping.user), may_enable, mapping)
-
-
-def primary_email(user: dict | None) -> str | None:
-    emails = (user or {}).get('emails') or []
-    chosen = next((e for e in emails if isinstance(e, dict) and e.get('primary')), emails[0] if emails else None)
-    return chosen.get('value') if isinstance(chosen, dict) else None
-
-
-def identifier_pairs(raw: dict, user: dict) -> list[tuple[str, str]]:
-    """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
-    outgoing mappers do not map it), userName, externalId; when the mapped profile has no userName, the mapped
-    e-mail, then the raw profile's user name (`login` from get-user-data, `username`, `user_name`) and e-mail, as
-    userName (AWS userName is usually the e-mail), so that callers reach users whatever the outgoing mapper maps."""
-    pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
-    if not user.get('userName'):
-        names = [primary_email(user)] + [raw.get(key) for key in RAW_NAME_KEYS] + [raw.get('email')]
-        pairs += [('userName', name) for name in names]
-    pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
-    return list(dict.fromkeys(pair for pair in pairs if pair[1]))
-
-
-def vendor_result(action: str, user: dict | None, names: tuple[str | None, str | None],
-                  error: tuple[int, str] | None = None, skip: str = '', notes: str = '',
-                  mapped: dict | None = None) -> dict[str, Any]:
-    """The IAM.Vendor result of one user.
-
-    Args:
-        action: the IAM action (get, create, update, disable, enable).
-        user: the AWS user as it is after the command (None when there is none).
-        names: the (user name, e-mail) the profile gives.
-        error: (code, message) of a failure.
-        skip: why the command was skipped ('' when it was not).
-        notes: what a successful command did not apply (emitted only when there are any).
-        mapped: the profile mapped through the outgoing mapper: the details when AWS's user is not known.
-
-    Returns:
-        The result in VENDOR_KEYS' order. It always names the user: AWS's userName when the user was found, else
-        the profile's; the profile's e-mail when it has one (so that a re-run's result merges with the earlier one
-        under IAM.Vendor's key), else AWS's.
-    """
-    brand, instance = calling_instance()
-    user = user or {}
-    values = {
-        'brand': brand, 'instanceName': instance, 'action': action, 'success': error is None,
-        'active': user.get('active'), 'id': user.get('id'), 'username': user.get('userName') or names[0],
-        'email': names[1] or primary_email(user), 'errorCode': error[0] if error else None,
-        'errorMessage': error[1] if error else '', 'details': user or mapped or None, 'skipped': bool(skip),
-        'reason': skip,
-    }
-    return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
-
-
-def failed_outcome(command: str, exc: Exception, user: dict | None, request: UserRequest | None, profile: dict,
-                   token: str) -> UserOutcome:
-    """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
-    may have applied the write), else the profile as mapped."""
-    found = user
-    if isinstance(exc, ScimError) and exc.maybe_applied and user:
-        user = {**user, 'active': None}
-    names = request.names if request else profile_names(profile, {})
-    vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
-                           mapped=request.mapped if request else None)
-    return UserOutcome(vendor, profile, found=found)
-
-
-def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
-    enterprise = user.get(ENTERPRISE_SCHEMA)
-    manager = enterprise.get('manager') if isinstance(enterprise, dict) else None
-    if not isinstance(enterprise, dict) or not isinstance(manager, dict) or not manager.get('value'):
-        return user
-    try:
-        email = primary_email(client.get('Users', str(manager['value'])))
-    except (ScimError, InputError) as exc:
-        demisto.debug(f'AWS-ILM: the manager {manager["value"]} could not be read: {exc}')
-        email = None
-    return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {**manager, 'email': email}}} if email else user
-
-
-def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str, Any]:
-    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
-    id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
-    so that a profile read and written back names the same manager."""
-    return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
 
 
 def describe_user(user: dict) -> str:
@@ -1673,8 +1107,40 @@ class Resolution:
         return '; '.join(f'{describe_user(u)} holds one of its identifiers but is another person' for u in self.others)
 
 
-def not_found(resolution: Resolution) -> str:
-    return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
+def identifier_pairs(raw: dict, user: dict) -> list[tuple[str, str]]:
+    """(attribute, value) pairs that designate one person's AWS user, best first: id (the raw profile's, since
+    outgoing mappers do not map it), userName, externalId; when the mapped profile has no userName, the mapped
+    e-mail, then the raw profile's user name (`login` from get-user-data, `username`, `user_name`) and e-mail, as
+    userName (AWS userName is usually the e-mail), so that callers reach users whatever the outgoing mapper maps."""
+    pairs = [('id', raw.get('id') or user.get('id'))] + [(a, user.get(a)) for a in LOOKUP_ATTRIBUTES[1:]]
+    if not user.get('userName'):
+        names = [primary_email(user)] + [raw.get(key) for key in RAW_NAME_KEYS] + [raw.get('email')]
+        pairs += [('userName', name) for name in names]
+    pairs = [(a, str(v).strip()) for a, v in pairs if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    return list(dict.fromkeys(pair for pair in pairs if pair[1]))
+
+
+@dataclass
+class UserSearch:
+    """The lookups of one identity decision, each made once; the users found to be someone else."""
+    client: Client
+    known_external_ids: set[str]
+    found: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    strangers: dict[str, dict] = field(default_factory=dict)
+
+    def first_person(self, pairs: list[tuple[str, str]]) -> dict | None:
+        """The first user an identifier leads to whose externalId does not contradict the profile's."""
+        for attribute, value in pairs:
+            if (attribute, value) not in self.found:
+                self.found[(attribute, value)] = (self.client.get('Users', value) if attribute == 'id' else
+                                                  self.client.search('Users', attribute, value))
+            user = self.found[(attribute, value)]
+            held = (user or {}).get('externalId')
+            if user and held and self.known_external_ids and held not in self.known_external_ids:
+                self.strangers[user['id']] = user
+            elif user:
+                return user
+        return None
 
 
 def identity_conflict(previous: list, current: list, before: dict, after: dict) -> str:
@@ -1724,15 +1190,11 @@ def turned_off_plan(action: str, client: Client, request: UserRequest, settings:
     return UserPlan(action, user, skip=DISABLED)
 
 
-def created_active(mapped: bool | None, request: UserRequest) -> tuple[bool, str]:
-    """Whether a new user is active, and what the result says of it: a mapped `active` false creates the user
-    disabled; true, or none mapped, makes it active when allow-enable and "Allow enabling users" let it."""
-    if mapped is False:
-        return False, 'Created disabled: the profile maps active false.'
-    if mapped and not request.may_enable:
-        return False, ('Created disabled although the profile maps active true: allow-enable is false or the '
-                       'instance\'s "Allow enabling users" is cleared.')
-    return request.may_enable, ''
+def refuse_wrong_shapes(mapping: MappedUser, mapper: str) -> None:
+    """A create or update whose mapped values AWS cannot take is refused (400) before any request, naming each."""
+    if mapping.problems:
+        raise InputError(f'{" ".join(mapping.problems)} Correct the outgoing mapper "{mapper}" (or the profile); '
+                         'nothing was sent to AWS.')
 
 
 def creatable(user: dict) -> tuple[dict, list[str]]:
@@ -1743,37 +1205,6 @@ def creatable(user: dict) -> tuple[dict, list[str]]:
     required = {'userName': user.get('userName'), 'name.givenName': name.get('givenName'),
                 'name.familyName': name.get('familyName'), 'displayName': user.get('displayName')}
     return user, [field_name for field_name, value in required.items() if not value]
-
-
-def user_body(user: dict) -> dict[str, Any]:
-    body = {k: v for k, v in user.items() if k not in NEVER_SENT}
-    for attribute in TYPED_LISTS:
-        if attribute in body:
-            body[attribute] = [{'type': 'work', **item} for item in body[attribute]]
-    body['schemas'] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in body else [])
-    return body
-
-
-def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
-    """Why AWS refused (409) to create a user that no identifier of the profile's person leads to."""
-    if resolution.others:
-        holder = resolution.others[0]
-        return (f'User not created: userName {holder.get("userName")} belongs to another person (externalId '
-                f'{holder.get("externalId")}, {"active" if holder.get("active") else "disabled"}, id {holder["id"]}), '
-                f'not to the profile\'s externalId {user.get("externalId")}. Nobody was changed and no group was '
-                'touched. If it is the same person, correct the employee id; otherwise give this user another name.')
-    email = primary_email(user)
-    holder = None
-    if email and email.casefold() != str(user.get('userName')).casefold():
-        try:
-            holder = client.search('Users', 'userName', email)
-        except ScimError:
-            holder = None
-    if holder:
-        return (f'User not created: the e-mail {email} already belongs to {describe_user(holder)}; AWS requires '
-                'unique e-mail addresses. Nobody was changed.')
-    return (f'User already exists: {detail} No user matches its userName or externalId, so another user holds the '
-            'same e-mail or identifier.')
 
 
 def with_manager_id(client: Client, user: dict, existing: dict | None = None) -> tuple[dict, str]:
@@ -1806,6 +1237,38 @@ def with_manager_id(client: Client, user: dict, existing: dict | None = None) ->
                                                               if existing else '')
     demisto.info(f'AWS-ILM: {note}')
     return ({**user, ENTERPRISE_SCHEMA: enterprise} if enterprise else user), note
+
+
+def same_value(wanted: Any, current: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(current, dict) and all(same_value(v, current.get(k)) for k, v in wanted.items())
+    return wanted == current
+
+
+def user_changes(current: dict, wanted: dict) -> list[dict]:
+    """PATCH operations that bring `current` to `wanted`, one per changed attribute; nothing AWS holds is lost. An
+    email, phone number or address (AWS keeps one, primary) is compared by its fields; an address is AWS's with the
+    profile's fields laid over it (a profile that carries only the city keeps the street); AWS's type stays unless
+    the profile gives one."""
+    changes: list[tuple[str, Any]] = []
+    for attribute, value in wanted.items():
+        if attribute in NEVER_SENT or attribute == 'active':
+            continue
+        if attribute in ('name', ENTERPRISE_SCHEMA):
+            separator = '.' if attribute == 'name' else ':'
+            existing = current.get(attribute) or {}
+            changes += [(f'{attribute}{separator}{sub}', sub_value) for sub, sub_value in value.items()
+                        if not same_value(sub_value, existing.get(sub))]
+        elif attribute in SINGLE_VALUED_LISTS:
+            held = next((item for item in current.get(attribute) or [] if isinstance(item, dict)), {})
+            given = {k: v for k, v in value[0].items() if k != 'primary'}
+            merged = {**held, **given} if attribute == 'addresses' else given
+            if not same_value(given, held):
+                changes.append((attribute, [{**merged, 'type': given.get('type') or held.get('type') or 'work',
+                                             'primary': True}]))
+        elif not same_value(value, current.get(attribute)):
+            changes.append((attribute, value))
+    return [{'op': 'replace', 'path': path, 'value': value} for path, value in changes]
 
 
 def built_display_name(name: dict) -> str:
@@ -1870,6 +1333,52 @@ def state_change(existing: dict, request: UserRequest, settings: Settings) -> tu
                 '"Allow enabling users" is cleared.') if wanted else ''
 
 
+def text_problems(path: str, value: Any) -> list[str]:
+    """What AWS refuses in the texts of an attribute's value, each named by its path (name.givenName, emails.value):
+    a length over AWS's limit, or the first character it does not allow (named, with its position), and the rule."""
+    if isinstance(value, dict):
+        return [problem for key, sub in value.items() for problem in text_problems(f'{path}.{key}', sub)]
+    if isinstance(value, list):
+        return [problem for item in value for problem in text_problems(path, item)]
+    if not isinstance(value, str):
+        return []
+    user_name = path == 'userName'
+    limit = MAX_USER_NAME_CHARACTERS if user_name else MAX_TEXT_CHARACTERS
+    forbidden = USER_NAME_FORBIDDEN if user_name else EXTERNAL_ID_FORBIDDEN if path == 'externalId' else ''
+    rule = (f'AWS allows in userName only letters, marks, symbols, numbers and punctuation (no spaces, no control or '
+            f'format characters, none of {" ".join(USER_NAME_FORBIDDEN)}), at most {limit} characters' if user_name
+            else f'AWS allows no control or format characters in its text attributes, at most {limit} characters'
+            + (f', and refuses {" ".join(forbidden)} in externalId' if forbidden else ''))
+    if len(value) > limit:
+        return [f'"{path}" is {len(value):,} characters long: {rule}.']
+    for position, char in enumerate(value, 1):
+        category = unicodedata.category(char)
+        if category in ('Cc', 'Cf') or char in forbidden or (user_name and category.startswith('Z')):
+            return [f'"{path}" has U+{ord(char):04X} {unicodedata.name(char, "(a control character)")} at position '
+                    f'{position}: {rule}.']
+    return []
+
+
+def check_aws_text_rules(attributes: Any) -> None:
+    """Refuse (400, nothing sent) a write whose text AWS would refuse with a message that names nothing."""
+    problems = [problem for path, value in attributes if path not in NEVER_SENT
+                for problem in text_problems(path, value)]
+    if problems:
+        raise InputError(' '.join(problems) + ' Correct the user profile; nothing was sent to AWS.')
+
+
+def apart_from_user_name(operations: list[dict], state: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The PATCHes to send in order: one, unless userName changes with the state (AWS takes one operation on
+    userName or active per request); then a disable goes first and an enable last."""
+    if not state or not any(operation['path'] == 'userName' for operation in operations):
+        return operations + state, []
+    return (state, operations) if state[0]['value'] is False else (operations, state)
+
+
+def joined_notes(*notes: str) -> str:
+    return ' '.join(note for note in notes if note)
+
+
 def plan_update(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
     """The PATCH that brings the AWS user to the profile: one operation per changed attribute, the values built
     from changed parts (displayName, formatted) rebuilt, the manager as an AWS id, and the user's state as the
@@ -1887,19 +1396,31 @@ def plan_update(client: Client, request: UserRequest, existing: dict, settings: 
                     then=then)
 
 
-def plan_active_state(action: str, existing: dict) -> UserPlan:
-    """Disable or enable in one PATCH; a skip when AWS already has the user so."""
-    active = action == 'enable'
-    if existing.get('active') is active:
-        return UserPlan(action, existing, skip=ALREADY_ENABLED if active else ALREADY_DISABLED)
-    return UserPlan(action, existing, [replace_operation('active', active)])
-
-
 def update_instead(client: Client, request: UserRequest, existing: dict, settings: Settings) -> UserPlan:
     """iam-create-user found the person in AWS: an update of them, when the instance allows updates."""
     if not settings.update_enabled:
         return UserPlan('update', existing, skip=DISABLED)
     return plan_update(client, request, existing, settings)
+
+
+def created_active(mapped: bool | None, request: UserRequest) -> tuple[bool, str]:
+    """Whether a new user is active, and what the result says of it: a mapped `active` false creates the user
+    disabled; true, or none mapped, makes it active when allow-enable and "Allow enabling users" let it."""
+    if mapped is False:
+        return False, 'Created disabled: the profile maps active false.'
+    if mapped and not request.may_enable:
+        return False, ('Created disabled although the profile maps active true: allow-enable is false or the '
+                       'instance\'s "Allow enabling users" is cleared.')
+    return request.may_enable, ''
+
+
+def user_body(user: dict) -> dict[str, Any]:
+    body = {k: v for k, v in user.items() if k not in NEVER_SENT}
+    for attribute in TYPED_LISTS:
+        if attribute in body:
+            body[attribute] = [{'type': 'work', **item} for item in body[attribute]]
+    body['schemas'] = [USER_SCHEMA] + ([ENTERPRISE_SCHEMA] if ENTERPRISE_SCHEMA in body else [])
+    return body
 
 
 def plan_create(client: Client, request: UserRequest, settings: Settings) -> UserPlan:
@@ -1921,6 +1442,18 @@ def plan_create(client: Client, request: UserRequest, settings: Settings) -> Use
     check_aws_text_rules(user.items())
     user, notes = with_manager_id(client, user) if 'manager' in user.get(ENTERPRISE_SCHEMA, {}) else (user, '')
     return UserPlan('create', body=user_body(user), notes=joined_notes(mapping.dropped_note(), active_note, notes))
+
+
+def not_found(resolution: Resolution) -> str:
+    return USER_NOT_FOUND + (f' ({resolution.others_text()}; nobody was changed)' if resolution.others else '')
+
+
+def plan_active_state(action: str, existing: dict) -> UserPlan:
+    """Disable or enable in one PATCH; a skip when AWS already has the user so."""
+    active = action == 'enable'
+    if existing.get('active') is active:
+        return UserPlan(action, existing, skip=ALREADY_ENABLED if active else ALREADY_DISABLED)
+    return UserPlan(action, existing, [replace_operation('active', active)])
 
 
 def plan_user_command(action: str, client: Client, request: UserRequest, settings: Settings) -> UserPlan:
@@ -1952,18 +1485,6 @@ def plan_user_command(action: str, client: Client, request: UserRequest, setting
     if action == 'update':
         return plan_update(client, request, resolution.user, settings)
     return plan_active_state(action, resolution.user)
-
-
-def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError,
-                        settings: Settings) -> UserPlan:
-    """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
-    create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
-    resolution = resolve_user(client, request, settings.mapper_out, use_old_data=False)
-    if not resolution.user:
-        raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
-    if exc.resent:
-        return UserPlan('create', resolution.user)
-    return update_instead(client, request, resolution.user, settings)
 
 
 def apply_operations(user: dict, operations: list) -> dict[str, Any]:
@@ -2037,6 +1558,73 @@ def write_user(client: Client, plan: UserPlan) -> dict | None:
                                     f'one), the second failed: {exc.detail}', exc.maybe_applied, exc.resent) from exc
 
 
+def create_conflict(client: Client, user: dict, resolution: Resolution, detail: str) -> str:
+    """Why AWS refused (409) to create a user that no identifier of the profile's person leads to."""
+    if resolution.others:
+        holder = resolution.others[0]
+        return (f'User not created: userName {holder.get("userName")} belongs to another person (externalId '
+                f'{holder.get("externalId")}, {"active" if holder.get("active") else "disabled"}, id {holder["id"]}), '
+                f'not to the profile\'s externalId {user.get("externalId")}. Nobody was changed and no group was '
+                'touched. If it is the same person, correct the employee id; otherwise give this user another name.')
+    email = primary_email(user)
+    holder = None
+    if email and email.casefold() != str(user.get('userName')).casefold():
+        try:
+            holder = client.search('Users', 'userName', email)
+        except ScimError:
+            holder = None
+    if holder:
+        return (f'User not created: the e-mail {email} already belongs to {describe_user(holder)}; AWS requires '
+                'unique e-mail addresses. Nobody was changed.')
+    return (f'User already exists: {detail} No user matches its userName or externalId, so another user holds the '
+            'same e-mail or identifier.')
+
+
+def plan_after_conflict(client: Client, request: UserRequest, plan: UserPlan, exc: ScimError,
+                        settings: Settings) -> UserPlan:
+    """AWS refused a create (409) because the user exists: the person's update; the user itself when it was this
+    create's own first attempt, whose answer was lost; a 409 naming who holds the identifiers otherwise."""
+    resolution = resolve_user(client, request, settings.mapper_out, use_old_data=False)
+    if not resolution.user:
+        raise ScimError(409, create_conflict(client, plan.body, resolution, exc.detail))
+    if exc.resent:
+        return UserPlan('create', resolution.user)
+    return update_instead(client, request, resolution.user, settings)
+
+
+def with_manager_email(client: Client, user: dict) -> dict[str, Any]:
+    enterprise = user.get(ENTERPRISE_SCHEMA)
+    manager = enterprise.get('manager') if isinstance(enterprise, dict) else None
+    if not isinstance(enterprise, dict) or not isinstance(manager, dict) or not manager.get('value'):
+        return user
+    try:
+        email = primary_email(client.get('Users', str(manager['value'])))
+    except (ScimError, InputError) as exc:
+        demisto.debug(f'AWS-ILM: the manager {manager["value"]} could not be read: {exc}')
+        email = None
+    return {**user, ENTERPRISE_SCHEMA: {**enterprise, 'manager': {**manager, 'email': email}}} if email else user
+
+
+def incoming_profile(client: Client, user: dict, settings: Settings) -> dict[str, Any]:
+    """The AWS user through the incoming mapper: the IAM.UserProfile of iam-get-user. AWS holds only the manager's
+    id; the manager's e-mail (one read, only when the user has a manager) is added as manager.email for the mapper,
+    so that a profile read and written back names the same manager."""
+    return demisto.mapObject(with_manager_email(client, user), settings.mapper_in, INCOMING_MAPPING_TYPE)
+
+
+def failed_outcome(command: str, exc: Exception, user: dict | None, request: UserRequest | None, profile: dict,
+                   token: str) -> UserOutcome:
+    """A user's failure: logged, told in the user's result, with the user found (whose state is unknown when AWS
+    may have applied the write), else the profile as mapped."""
+    found = user
+    if isinstance(exc, ScimError) and exc.maybe_applied and user:
+        user = {**user, 'active': None}
+    names = request.names if request else profile_names(profile, {})
+    vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
+                           mapped=request.mapped if request else None)
+    return UserOutcome(vendor, profile, found=found)
+
+
 def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
     """One user, start to end: parse the profile, resolve and plan, write, report.
 
@@ -2069,19 +1657,185 @@ def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: S
         return failed_outcome(command, exc, plan.user if plan else None, request, profile, client.token)
 
 
-def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
-    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
-    so and naming it."""
-    if client.time_left() > 0:
-        return run_one_user(command, client, raw, args, settings)
+@dataclass(frozen=True)
+class MembershipChange:
+    """What a containment (out of every group) or a restore (back into the recorded groups) did to one user's
+    groups: those done and those not done, each with AWS's reason; the recorded groups a plain enable left out;
+    and what else the analyst must know (the groups could not all be read, the record could not be written)."""
+    user_id: str
+    user_name: str | None
+    done: list[dict] = field(default_factory=list)
+    not_done: list[dict] = field(default_factory=list)
+    left_out: list[dict] = field(default_factory=list)
+    remark: str = ''
+
+
+def in_parallel(function: Any, items: list) -> list:
+    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
+    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
+    the platform's debug logger collects every thread's HTTP lines in one buffer."""
+    if len(items) < 2 or is_debug_mode():
+        return [function(item) for item in items]
+    if getattr(demisto, 'lock', None) is None:
+        support_multithreading()
+    with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
+        return list(pool.map(function, items))
+
+
+def remove_members(client: Client, group_id: str, user_ids: list[str]) -> str:
+    """PatchGroup remove of these members only; '' when done, else why not (AWS's reason)."""
     try:
-        profile = parse_user_profile(raw)
-    except InputError:
-        profile = {'username': str(raw)}
-    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
-                  'again for it.')
-    vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
-    return UserOutcome(vendor, profile, reached=False)
+        client.patch('Groups', group_id, [{'op': 'remove', 'path': 'members',
+                                           'value': [{'value': user_id} for user_id in user_ids]}])
+        return ''
+    except ScimError as exc:
+        if exc.status == 404:
+            return 'the group no longer exists'
+        return f'AWS answered {exc.status}: {exc.detail}' + (' (AWS may have applied it: run the command again)'
+                                                            if exc.maybe_applied else '')
+
+
+def containment_of(user_id: str, outcome: UserOutcome, groups: dict[str, dict],
+                   refused: dict[tuple[str, str], str]) -> MembershipChange:
+    memberships = outcome.memberships or Memberships([])
+    done = [groups[g['id']] for g in memberships.groups if (g['id'], user_id) not in refused]
+    not_done = [{**groups[g['id']], 'reason': refused[(g['id'], user_id)]} for g in memberships.groups
+                if (g['id'], user_id) in refused]
+    return MembershipChange(user_id, outcome.vendor['username'], done, not_done, remark=memberships.unread)
+
+
+def change_containment_records(change: Any) -> None:
+    """Apply `change` (records -> records) to the instance's record with the platform's versioned write; when
+    another command wrote in between (the platform refuses the stale version), read again and apply it again."""
+    for attempt in range(CONTEXT_WRITE_ATTEMPTS):
+        context, version = get_integration_context_with_version()
+        records = change(copy.deepcopy((context or {}).get(CONTAINMENT_KEY) or {}))
+        try:
+            set_integration_context({**(context or {}), CONTAINMENT_KEY: records}, version=version)
+            return
+        except ValueError as exc:   # the platform's answer to a stale version
+            demisto.debug(f'AWS-ILM: the containment record changed meanwhile ({exc}); attempt {attempt + 2}')
+            pause(random.uniform(0.05, 0.25))
+    raise DemistoException(f'the containment record kept changing under {CONTEXT_WRITE_ATTEMPTS} attempts')
+
+
+def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str) -> dict[str, MembershipChange]:
+    if not any(c.done or c.not_done for c in changes.values()):
+        return changes
+    try:
+        change_containment_records(change)
+        return changes
+    except Exception as exc:  # the platform's context store: the groups changed all the same, so say so
+        demisto.error(f'AWS-ILM: {failure}: {exc}')
+        return {user_id: replace(c, remark=f'{c.remark} {failure} ({exc}); keep this list.'.strip())
+                for user_id, c in changes.items()}
+
+
+def record_containment(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
+    """Add each user's removed groups to the record (kept with those of an earlier containment: a second Block
+    Account finds no group left); a failure to write is told in each change."""
+    stamp = datetime.now(UTC).isoformat(timespec='seconds')
+
+    def added(records: dict) -> dict:
+        for user_id, change in changes.items():
+            if change.done:
+                held = {g['id']: g for g in (records.get(user_id) or {}).get('groups') or []}
+                held.update({g['id']: {'id': g['id'], 'displayName': g.get('displayName')} for g in change.done})
+                records[user_id] = {'userName': change.user_name, 'groups': list(held.values()), 'containedAt': stamp}
+        return records
+    return written_or_told(added, changes, 'The groups removed could not be recorded for restore-groups')
+
+
+def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, MembershipChange]:
+    """Every contained user out of each group found, several users of one group in one PatchGroup of up to
+    MAX_MEMBER_CHANGES members (other members are never touched); then the removals recorded for a restore."""
+    found = {outcome.vendor['id']: outcome for outcome in outcomes if outcome.memberships is not None}
+    members_of: dict[str, list[str]] = {}
+    groups: dict[str, dict] = {}
+    for user_id, outcome in found.items():
+        for group in outcome.memberships.groups if outcome.memberships else []:
+            members_of.setdefault(group['id'], []).append(user_id)
+            groups[group['id']] = group
+    batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
+               for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
+    failures = in_parallel(lambda batch: remove_members(client, *batch), batches)
+    refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
+               for user_id in user_ids}
+    changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
+    return changes if client.would_send is not None else record_containment(changes)
+
+
+def enables(outcome: UserOutcome) -> bool:
+    """iam-enable-user reached the user (enabled or already enabled), or an update or create enabled one."""
+    vendor = outcome.vendor
+    if not vendor['success'] or not vendor['id']:
+        return False
+    if vendor['action'] == 'enable':
+        return not vendor['skipped'] or vendor['reason'] == ALREADY_ENABLED
+    return vendor['active'] is True and (outcome.found or {}).get('active') is False
+
+
+def read_containment_records() -> dict[str, dict]:
+    """The memberships containments removed, by AWS user id: {'userName', 'groups', 'containedAt'}."""
+    records = (get_integration_context() or {}).get(CONTAINMENT_KEY)
+    return records if isinstance(records, dict) else {}
+
+
+def add_member(client: Client, group_id: str, user_id: str) -> str:
+    """PatchGroup add of this member; '' when done, else why not."""
+    try:
+        client.patch('Groups', group_id, [{'op': 'add', 'path': 'members', 'value': [{'value': user_id}]}])
+        return ''
+    except ScimError as exc:
+        return 'the group no longer exists' if exc.status == 404 else f'AWS answered {exc.status}: {exc.detail}'
+
+
+def record_restores(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
+    """Drop the restored groups and the groups that no longer exist from the record (a user with none left is
+    dropped); a failure to write is told in each change."""
+    def cleared(records: dict) -> dict:
+        for user_id, change in changes.items():
+            settled = {g['id'] for g in change.done} | {g['id'] for g in change.not_done
+                                                         if g['reason'] == 'the group no longer exists'}
+            left = [g for g in (records.get(user_id) or {}).get('groups') or [] if g['id'] not in settled]
+            if left:
+                records[user_id] = {**records[user_id], 'groups': left}
+            else:
+                records.pop(user_id, None)
+        return records
+    return written_or_told(cleared, changes, 'The record of the restored groups could not be updated')
+
+
+def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> dict[str, MembershipChange]:
+    """Each enabled user back into the groups its containment recorded (one PatchGroup add each); the record then
+    keeps only the groups that could not be restored for another reason than being gone."""
+    changes = {}
+    for outcome in enabled:
+        user_id = outcome.vendor['id']
+        recorded = (records.get(user_id) or {}).get('groups') or []
+        failures = [add_member(client, group['id'], user_id) for group in recorded]
+        changes[user_id] = MembershipChange(
+            user_id, outcome.vendor['username'], [g for g, reason in zip(recorded, failures, strict=True) if not reason],
+            [{**g, 'reason': reason} for g, reason in zip(recorded, failures, strict=True) if reason],
+            remark='' if recorded else 'No containment is recorded for this user on this instance: no group to '
+                                       'restore.')
+    return changes if client.would_send is not None else record_restores(changes)
+
+
+def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
+    """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
+    leaves out."""
+    if options.contain:
+        return contain_users(client, outcomes)
+    enabled = [outcome for outcome in outcomes if enables(outcome)]
+    if not enabled:
+        return {}
+    records = read_containment_records()
+    if options.restore:
+        return restore_users(client, enabled, records)
+    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
+                                                   left_out=records[outcome.vendor['id']]['groups'])
+            for outcome in enabled if outcome.vendor['id'] in records}
 
 
 def dry_run_entry(command: str, would_send: list[dict], subjects: list[dict]) -> dict[str, Any]:
@@ -2100,6 +1854,16 @@ def dry_run_entry(command: str, would_send: list[dict], subjects: list[dict]) ->
     context = {'command': command, 'dryRun': True, 'changed': False, 'requests': would_send, 'subjects': subjects}
     return {'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.JSON, 'Contents': context,
             'HumanReadable': readable, 'EntryContext': {'AWSILM.DryRun': context}}
+
+
+def some_of(texts: list[str]) -> str:
+    """The first MEMBERS_SHOWN texts, joined, and how many more there are."""
+    more = len(texts) - MEMBERS_SHOWN
+    return ', '.join(texts[:MEMBERS_SHOWN]) + (f' and {more} more' if more > 0 else '')
+
+
+def group_names(groups: list[dict]) -> str:
+    return some_of([f'{g.get("displayName") or "(no name)"} ({g["id"]})' for g in groups])
 
 
 def dry_run_user(outcome: UserOutcome, changes: dict[str, MembershipChange]) -> dict[str, Any]:
@@ -2121,270 +1885,200 @@ def dry_run_user(outcome: UserOutcome, changes: dict[str, MembershipChange]) -> 
             'activeNow': found.get('active'), 'would': would, 'groups': groups or (change.remark if change else '')}
 
 
-def dry_run_group(command: str, result: CommandResults) -> dict[str, Any]:
-    """What a group command would do, read from its result in the dry run."""
-    data = result.raw_response if isinstance(result.raw_response, dict) else {}
-    action = command.split('-')[1]
-    would = action if data.get('success') else f'fail ({data.get("errorCode")}): {data.get("errorMessage")}'
-    group_id = data.get('id') if data.get('id') != DRY_RUN_ID else None
-    return {'group': data.get('displayName'), 'id': group_id, 'would': would}
+def iam_entry(outcome: UserOutcome) -> dict[str, Any]:
+    vendor = outcome.vendor
+    title = f"{vendor['action'].title()} User Results ({vendor['brand']})"
+    headers = list(VENDOR_SKIPPED_TABLE if vendor['skipped'] else VENDOR_TABLE)
+    if vendor.get('notes'):
+        headers.append('notes')   # what the command did not apply (a manager), for the analyst
+    return {
+        'Type': EntryType.NOTE,
+        'ContentsFormat': EntryFormat.JSON,
+        'Contents': vendor,
+        'HumanReadable': tableToMarkdown(title, vendor, headers=headers, removeNull=True),
+        'EntryContext': {IAM_USER_PROFILE_KEY: outcome.profile, IAM_VENDOR_KEY: vendor},
+    }
 
 
-def parse_scim(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, dict):
-        scim = raw
-    else:
-        try:
-            scim = json.loads(raw) if isinstance(raw, str) and raw.strip() else None
-        except ValueError as exc:
-            raise InputError(f'scim is not valid JSON ({exc}). Give a JSON object such as {{"id": "..."}}.')
-    if not isinstance(scim, dict):
-        raise InputError('scim must be a JSON object such as {"id": "..."} or {"displayName": "..."}.')
-    return scim
+def summary_row(outcome: UserOutcome) -> dict[str, Any]:
+    vendor = outcome.vendor
+    return {'outcome': outcome.kind(), 'username': vendor['username'], 'email': vendor['email'], 'id': vendor['id'],
+            'reason': vendor['errorMessage'] or vendor['reason'] or vendor.get('notes') or ''}
 
 
-def text_field(scim: dict, name: str) -> str | None:
-    value = scim.get(name)
-    if is_blank(value):
-        return None
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise InputError(f'"{name}" in scim must be a string.')
-    return str(value).strip()
+def several_users_entry(action: str, outcomes: list[UserOutcome]) -> dict[str, Any]:
+    """One entry for several users: a readable summary headed by the counts, failures and users not reached first,
+    one row per user; the context holds every user's IAM.Vendor and IAM.UserProfile, in the order given."""
+    vendors = [outcome.vendor for outcome in outcomes]
+    kinds = [outcome.kind() for outcome in outcomes]
+    counts = ', '.join(f'{kinds.count(kind)} {kind}' for kind in OUTCOME_ORDER
+                       if kinds.count(kind) or kind in ('failed', 'not reached', 'disabled'))
+    rows = sorted((summary_row(outcome) for outcome in outcomes), key=lambda row: OUTCOME_ORDER.index(row['outcome']))
+    brand = vendors[0]['brand']
+    readable = (f"### {action.title()} User Results ({brand}): {len(outcomes)} users\n**{counts}**\n"
+                + tableToMarkdown('', rows, headers=['outcome', 'username', 'email', 'id', 'reason'], removeNull=True))
+    return {
+        'Type': EntryType.NOTE,
+        'ContentsFormat': EntryFormat.JSON,
+        'Contents': vendors,
+        'HumanReadable': readable,
+        'EntryContext': {IAM_USER_PROFILE_KEY: [outcome.profile for outcome in outcomes], IAM_VENDOR_KEY: vendors},
+    }
 
 
-def list_of_ids(text: str, name: str) -> list[Any]:
-    if not text.startswith('['):
-        return text.split(',')
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        items = ast.literal_eval(text)   # literals only: ['id1', 'id2'] as a script prints a list
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
-    if not isinstance(items, list):
-        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
-    return items
+def containment_context(change: MembershipChange) -> dict[str, Any]:
+    return {'userId': change.user_id, 'userName': change.user_name, 'groupsRemoved': change.done,
+            'groupsNotRemoved': change.not_done, 'complete': not change.remark and not change.not_done,
+            'remark': change.remark}
 
 
-def parse_member_ids(raw: Any, name: str) -> tuple[list[str], int]:
-    """User ids as a list, a JSON list, a Python-style list (['a', 'b']) or a comma-separated string, whose items
-    may be quoted ("a","b"); repeats dropped. Returns the ids and how many blank items (null, '', "") were
-    ignored."""
-    if is_blank(raw):
-        return [], 0
-    items = list_of_ids(raw.strip(), name) if isinstance(raw, str) else raw
-    if not isinstance(items, list):
-        items = [items]
-    ids: dict = {}   # ordered, without repeats
-    blanks = 0
-    for item in items:
-        if isinstance(item, dict):
-            item = item.get('value', item) if item else None   # {} is blank; {"x": 1} is not an id
-        if item is not None and (isinstance(item, bool) or not isinstance(item, (str, int))):
-            raise InputError(f'{name} holds {json.dumps(item)}, which is not a user id.')
-        member = '' if item is None else str(item).strip().strip('"\'').strip()
-        if member:
-            ids[member] = True
-        else:
-            blanks += 1
-    return list(ids), blanks
+def containment_markdown(change: MembershipChange) -> str:
+    text = f'\n#### Groups of {change.user_name or change.user_id}\n'
+    if change.done:
+        text += f'Removed from {len(change.done)} group{"s" if len(change.done) > 1 else ""}: {group_names(change.done)}.\n'
+    elif not change.not_done and not change.remark:
+        text += 'In no group: nothing to remove.\n'
+    for group in change.not_done:
+        text += f'**Not removed** from {group_names([group])}: {group["reason"]}.\n'
+    if change.remark:
+        text += f'**{change.remark}**\n'
+    if change.done:
+        text += ('The groups removed are recorded on this instance: !iam-enable-user user-profile='
+                 f'{change.user_name or change.user_id} restore-groups=true puts the user back into them.\n')
+    return text
 
 
-def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None:
-    """The group `scim` names: by id (read from AWS when `read`, or when a displayName comes with it and must be
-    the same group's), else by displayName. An id and a displayName of two different groups are refused before
-    anything changes; a group reported carries its real name or none."""
-    group_id, name = text_field(scim, 'id'), text_field(scim, 'displayName')
-    if group_id and (read or name):
-        group = client.get('Groups', group_id)
-        if group and name and str(group.get('displayName') or '').casefold() != name.casefold():
-            raise InputError(f'The scim id {group_id} is the group "{group.get("displayName")}", but its displayName '
-                             f'says "{name}": give one of them, or both of the same group. Nothing was changed. To '
-                             'rename the group, give its id in scim and the new name in newDisplayName.')
-        return group
-    if group_id:
-        return {'id': group_id, 'displayName': None}
-    if name:
-        return client.search('Groups', 'displayName', name)
-    raise InputError('Give the group\'s "id" or "displayName" in scim, e.g. {"id": "..."}.')
+def containment_table(changes: list[MembershipChange]) -> str:
+    """Several users' groups: one row a user, those with a group not removed first."""
+    rows = sorted(({'username': c.user_name, 'id': c.user_id, 'removed': len(c.done),
+                    'not removed': '; '.join(f'{group_names([g])}: {g["reason"]}' for g in c.not_done) or c.remark,
+                    'groups removed': group_names(c.done)} for c in changes), key=lambda row: not row['not removed'])
+    removed = sum(len(c.done) for c in changes)
+    return (f'\n### Groups: {removed} membership{"s" if removed != 1 else ""} removed from {len(changes)} users\n'
+            + tableToMarkdown('', rows, headers=['username', 'id', 'removed', 'not removed', 'groups removed'],
+                              removeNull=True)
+            + ('\nThe groups removed are recorded on this instance: iam-enable-user restore-groups=true puts a user '
+               'back into them.\n' if removed else ''))
 
 
-@dataclass(frozen=True)
-class MemberRead:
-    """What iam-get-group read of a group's members: `members` (None when they could not be read), why the list is
-    partial ('' when it lists every member), and the token that continues it with aws-ilm-list-users."""
-    members: list[dict] | None
-    partial_reason: str = ''
-    next_token: str | None = None
-
-    def markdown(self, group_id: str | None) -> str:
-        if self.members is None:
-            return f'\n**Members not read**: {self.partial_reason}\n'
-        count = len(self.members)
-        text = f'\n**{count} member{"" if count == 1 else "s"}{" read so far" if self.partial_reason else ""}**\n'
-        if self.members:
-            text += tableToMarkdown('Members', self.members[:MEMBERS_SHOWN], headers=['value', 'display'])
-        if count > MEMBERS_SHOWN:
-            text += f'\n{count - MEMBERS_SHOWN} more members are not shown here; GetGroup.members holds them.\n'
-        if self.partial_reason:
-            text += f'\n**The member list is partial** (GetGroup.membersPartial): {self.partial_reason}.'
-            if self.next_token:
-                text += (f' Continue with !aws-ilm-list-users groupId={group_id} nextToken={self.next_token} '
-                         '(AWSILM.UserNextToken).')
-            text += '\n'
-        return text
+def restore_context(change: MembershipChange) -> dict[str, Any]:
+    """A restore's groups, or the groups an enable without restore-groups left out."""
+    if change.left_out:
+        return {'userId': change.user_id, 'userName': change.user_name, 'groupsLeftOut': change.left_out}
+    return {'userId': change.user_id, 'userName': change.user_name, 'groupsRestored': change.done,
+            'groupsNotRestored': change.not_done, 'remark': change.remark}
 
 
-def shortened(value: Any) -> Any:
-    """A list of more than MEMBERS_SHOWN items as its first ones and how many more there are (readable only)."""
-    if isinstance(value, list) and len(value) > MEMBERS_SHOWN:
-        return value[:MEMBERS_SHOWN] + [f'... and {len(value) - MEMBERS_SHOWN} more ({len(value)} in all)']
-    return value
+def restore_markdown(change: MembershipChange) -> str:
+    name = change.user_name or change.user_id
+    if change.left_out:
+        return (f'\n**{name} is back without the groups a containment removed**: {group_names(change.left_out)}. '
+                f'To restore them: !iam-enable-user user-profile={name} restore-groups=true\n')
+    text = f'\n#### Groups of {name}\n'
+    if change.done:
+        text += f'Restored {len(change.done)} group{"s" if len(change.done) > 1 else ""}: {group_names(change.done)}.\n'
+    for group in change.not_done:
+        text += f'**Not restored**: {group_names([group])}: {group["reason"]}.\n'
+    return text + (f'{change.remark}\n' if change.remark else '')
 
 
-def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
-                 details: Any = None, error_code: int | None = None, error_message: str | None = None,
-                 members: MemberRead | None = None, remark: str = '') -> CommandResults:
-    prefix, title = GROUP_OUTPUTS[command]
-    brand, instance = calling_instance()
-    data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
-            'username': None, 'email': None, 'errorCode': error_code, 'errorMessage': error_message,
-            'details': details, 'displayName': display_name, 'members': members.members if members else None}
-    if members and members.partial_reason:   # a playbook tests GetGroup.membersPartial
-        data.update(membersPartial=True, membersReason=members.partial_reason)
-    shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
-    if isinstance(details, dict):   # long member lists are counted and shown in part; the context keeps them all
-        shown['details'] = {key: shortened(value) for key, value in details.items()}
-    readable: str = tableToMarkdown(title, shown, removeNull=True) + remark
-    context: dict[str, Any] = {f'{prefix}(val.id && val.id == obj.id)': data}
-    if members:
-        readable += members.markdown(group_id)
-        if members.next_token:
-            context['AWSILM.UserNextToken'] = members.next_token
-    return CommandResults(outputs=context, raw_response=data, readable_output=readable)
+def membership_report(command: str, outcomes: list[UserOutcome],
+                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
+    """The readable text and the context of the users' group changes ('' and {} when there are none)."""
+    if not changes:
+        return '', {}
+    if command == 'iam-disable-user':
+        rows = [containment_context(change) for change in changes.values()]
+        markdown = (containment_markdown(next(iter(changes.values()))) if len(outcomes) == 1
+                    else containment_table(list(changes.values())))
+        return markdown, {'AWSILM.Containment(val.userId && val.userId == obj.userId)': rows}
+    rows = [restore_context(change) for change in changes.values()]
+    return (''.join(restore_markdown(change) for change in changes.values()),
+            {'AWSILM.Restore(val.userId && val.userId == obj.userId)': rows})
 
 
-def holder_id(client: Client, name: str) -> str | None:
-    """The id of the group that holds `name` (so that an "ensure the group exists" step can go on), if AWS says."""
-    try:
-        group = resolve_group(client, {'displayName': name})
-    except ScimError as exc:
-        demisto.debug(f'AWS-ILM: could not look up the existing group "{name}": {exc.detail}')
-        return None
-    return group['id'] if group else None
+def containable(outcome: UserOutcome) -> bool:
+    """A user the disable identified and did not skip for another reason than being disabled already: disabled
+    now, already disabled (Block Account runs again), or a disable that failed after the user was found."""
+    return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
 
 
-def member_batches(to_add: list[str], to_remove: list[str]) -> list[list[dict]]:
-    """PATCH operation lists of at most MAX_MEMBER_CHANGES member changes each (add and remove)."""
-    changes = [('add', member) for member in to_add] + [('remove', member) for member in to_remove]
-    batches = []
-    for start in range(0, len(changes), MAX_MEMBER_CHANGES):
-        chunk = changes[start:start + MAX_MEMBER_CHANGES]
-        batches.append([{'op': op, 'path': 'members', 'value': [{'value': m} for o, m in chunk if o == op]}
-                        for op in ('add', 'remove') if any(o == op for o, _ in chunk)])
-    return batches
+def deny_statement(user_ids: list[str]) -> dict[str, Any]:
+    """A service control policy statement that denies every action to these Identity Center users (the condition
+    key AWS advises, identitystore:userId, holds their Identity Store user ids: the SCIM ids)."""
+    return {'Sid': 'DenyCompromisedIdentityCenterUsers', 'Effect': 'Deny', 'Action': '*', 'Resource': '*',
+            'Condition': {'StringEquals': {'identitystore:userId': user_ids}}}
 
 
-def member_ids_by_name(client: Client, values: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Each value not shaped like an AWS user id, looked up as a userName (eq, escaped): (name -> AWS user id, the
-    names that match nobody). No value is sent to AWS as an id unchecked."""
-    names: dict[str, str] = {}
-    unknown: list[str] = []
-    for value in values:
-        if AWS_USER_ID.fullmatch(value):
-            continue
-        user = client.search('Users', 'userName', value)
-        if user:
-            names[value] = user['id']
-        else:
-            unknown.append(value)
-    return names, unknown
+def stays_open_report(outcomes: list[UserOutcome],
+                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
+    """What a disable does not close, said once for all the users it found: live sessions, the groups it did not
+    remove, and the Deny statement keyed on their user ids (also in AWSILM.DenyStatement)."""
+    users = [(outcome.vendor['username'], outcome.vendor['id']) for outcome in outcomes if containable(outcome)]
+    if not users:
+        return '', {}
+    ids = list(dict.fromkeys(user_id for _, user_id in users))
+    named = some_of([f'{name} ({user_id})' for name, user_id in users])
+    groups = ('' if changes else '- **Groups**: every group membership stays (and with it the permission sets '
+              'assigned through it); run again with remove-from-groups=true to remove them.\n')
+    statement = json.dumps(deny_statement(ids), indent=2)
+    return (f'\n### What stays open\nIdentity Store user id{"s" if len(ids) > 1 else ""} (SCIM id): {named}.\n'
+            '- **Sessions**: a disabled user cannot sign in again, but a live AWS access portal session stays valid '
+            'until it expires (the session duration of the tenant: 8 hours by default, up to 90 days) and can still '
+            'assume roles; a role session already started lasts its permission set\'s session duration (at most 12 '
+            'hours). No API ends them: delete them in the console, IAM Identity Center > Users > the user > Active '
+            'sessions.\n' + groups +
+            '- **Assignments made to the user directly** (not through a group) stay: remove them in IAM Identity '
+            'Center > AWS accounts (they need AWS credentials, not the SCIM token).\n'
+            '- **Deny now** with this statement in a service control policy of your organization (also in '
+            f'AWSILM.DenyStatement):\n```json\n{statement}\n```\n',
+            {'AWSILM.DenyStatement': deny_statement(ids)})
 
 
-def known_ids(values: list[str], names: dict[str, str], unknown: list[str]) -> list[str]:
-    """The AWS user ids of `values` (names replaced by their ids, unknown names left out), without repeats."""
-    return list(dict.fromkeys(names.get(value, value) for value in values if value not in unknown))
+def blank_note(count: int, argument: str) -> str:
+    """What the readable output says of blank list items that were ignored ('' when none)."""
+    return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
 
 
-def member_ids(client: Client, to_add: list[str], to_remove: list[str]) -> tuple[list[str], list[str], dict[str, str],
-                                                                                list[str]]:
-    """The AWS user ids to add and to remove (names looked up, unknown names left out), the names resolved and
-    those that match nobody. A user both to add and to remove is refused (nothing is changed)."""
-    names, unknown = member_ids_by_name(client, to_add + to_remove)
-    to_add, to_remove = known_ids(to_add, names, unknown), known_ids(to_remove, names, unknown)
-    both = sorted(set(to_add) & set(to_remove))
-    if both:
-        raise InputError(f'These users are both to add and to delete: {", ".join(both[:10])}. Nothing was changed.')
-    return to_add, to_remove, names, unknown
+def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
+               blanks: int) -> dict[str, Any]:
+    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
+    users' groups and, for a disable, what stays open."""
+    entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
+    markdown, context = membership_report(command, outcomes, changes)
+    if command == 'iam-disable-user':
+        stays_open, deny = stays_open_report(outcomes, changes)
+        markdown += stays_open
+        context.update(deny)
+    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
+    entry['EntryContext'].update(context)
+    return entry
 
 
-def names_note(names: dict[str, str], unknown: list[str]) -> str:
-    """What the readable output says of the members given by name."""
-    text = ''.join(f'\n{name} is the AWS user {user_id}.' for name, user_id in list(names.items())[:MEMBERS_SHOWN])
-    if unknown:
-        text += f'\n**Not changed**: no AWS user has the user name {some_of(unknown)}. {FIND_MEMBER_HINT}'
-    return text + '\n' if text else ''
-
-
-def rename_group(client: Client, group: dict, new_name: str) -> dict[str, Any]:
-    """AWS's PatchGroup replace of displayName; refused (409, nothing changed) when another group has the name."""
-    holder = client.search('Groups', 'displayName', new_name)
-    if holder and holder['id'] != group['id']:
-        raise ScimError(409, f'The group cannot be renamed "{new_name}": the group {holder["id"]} has that name. '
-                             'Nothing was changed.')
-    client.patch('Groups', group['id'], [replace_operation('displayName', new_name)])
-    return {**group, 'displayName': new_name}
-
-
-def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list, exc: ScimError) -> CommandResults:
-    added, removed = set(done['added']), set(done['removed'])
-    pending_add = [m for m in to_add if m not in added]
-    pending_remove = [m for m in to_remove if m not in removed]
-    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'],
-               'notAdded': pending_add, 'notRemoved': pending_remove}
-    if exc.status == 404:
-        return group_result('iam-update-group', False, group['id'], group.get('displayName'), details=details,
-                            error_code=404, error_message=GROUP_NOT_FOUND)
-    message = (f'{exc.detail} Applied {len(added) + len(removed)} of {len(to_add) + len(to_remove)} member changes '
-               f'before the failure; not applied: {len(pending_add)} to add, {len(pending_remove)} to delete (see '
-               'details).')
-    if exc.maybe_applied:
-        message += (' The failed request got no answer, so AWS may have applied it; run the command again to be '
-                    'sure (adding or removing a member twice is harmless).')
-    return group_result('iam-update-group', False, group['id'], group.get('displayName'), details=details,
-                        error_code=exc.status, error_message=message)
-
-
-def change_members(client: Client, group: dict, to_add: list[str], to_remove: list[str], looked_up: dict[str, Any],
-                   remark: str) -> CommandResults:
-    """Add and remove the members in PATCHes of at most MAX_MEMBER_CHANGES; the UpdateGroup result says what was
-    applied (and, when a PATCH fails, what was not)."""
-    done: dict[str, list[str]] = {'added': [], 'removed': []}
-    for operations in member_batches(to_add, to_remove):
-        try:
-            client.patch('Groups', group['id'], operations)
-        except ScimError as exc:
-            return partial_update_result(group, done, to_add, to_remove, exc)
-        for operation in operations:
-            done['added' if operation['op'] == 'add' else 'removed'] += [v['value'] for v in operation['value']]
-    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'], **looked_up}
-    return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
-                        remark=remark)
-
-
-def group_command_result(command: str, client: Client, args: dict, work: Callable) -> CommandResults | dict:
-    """A group command's one group output: `work`'s, or its failure (success false, with the code and a message);
-    a dry run's entry, listing the requests that would be sent, instead."""
-    try:
-        result = work(client, args)
-    except Exception as exc:
-        code, message = logged_failure(command, exc, client.token)
-        result = group_result(command, False, error_code=code, error_message=message)
+def user_report(command: str, client: Client, outcomes: list[UserOutcome], arguments: UserArguments) -> dict[str, Any]:
+    """The command's one entry, once the users' groups are changed as the command asks (a containment, a restore,
+    the recorded groups a plain enable leaves out): one user's IAM result, or for several users a summary whose
+    context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
+    disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
+    changes = change_memberships(client, outcomes, arguments.options)
     if client.would_send is not None:
-        return dry_run_entry(command, client.would_send, [dry_run_group(command, result)])
-    return result
+        return dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])
+    return user_entry(command, outcomes, changes, arguments.blanks)
+
+
+def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
+    """One of several users, or, when the command's time budget is spent before it is reached, its result saying
+    so and naming it."""
+    if client.time_left() > 0:
+        return run_one_user(command, client, raw, args, settings)
+    try:
+        profile = parse_user_profile(raw)
+    except InputError:
+        profile = {'username': str(raw)}
+    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
+                  'again for it.')
+    vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
+    return UserOutcome(vendor, profile, reached=False)
 
 
 @dataclass(frozen=True)
@@ -2454,73 +2148,80 @@ def run_users(command: str, client: Client, raw_profiles: list, args: dict, sett
 
 
 @dataclass(frozen=True)
-class UserArguments:
-    """A user command's arguments, read before any user is worked on: the users given (`items`: one, or several for
-    the commands in SEVERAL_USERS_COMMANDS), how many blank items were ignored, what the command does to their
-    groups, and, when the arguments cannot be read, the failed IAM result to report instead (`failed`)."""
-    items: list[Any]
-    options: UserOptions = UserOptions()
-    blanks: int = 0
-    failed: UserOutcome | None = None
+class MemberRead:
+    """What iam-get-group read of a group's members: `members` (None when they could not be read), why the list is
+    partial ('' when it lists every member), and the token that continues it with aws-ilm-list-users."""
+    members: list[dict] | None
+    partial_reason: str = ''
+    next_token: str | None = None
+
+    def markdown(self, group_id: str | None) -> str:
+        if self.members is None:
+            return f'\n**Members not read**: {self.partial_reason}\n'
+        count = len(self.members)
+        text = f'\n**{count} member{"" if count == 1 else "s"}{" read so far" if self.partial_reason else ""}**\n'
+        if self.members:
+            text += tableToMarkdown('Members', self.members[:MEMBERS_SHOWN], headers=['value', 'display'])
+        if count > MEMBERS_SHOWN:
+            text += f'\n{count - MEMBERS_SHOWN} more members are not shown here; GetGroup.members holds them.\n'
+        if self.partial_reason:
+            text += f'\n**The member list is partial** (GetGroup.membersPartial): {self.partial_reason}.'
+            if self.next_token:
+                text += (f' Continue with !aws-ilm-list-users groupId={group_id} nextToken={self.next_token} '
+                         '(AWSILM.UserNextToken).')
+            text += '\n'
+        return text
 
 
-def read_user_arguments(command: str, client: Client, args: dict, settings: Settings) -> UserArguments:
-    """The users a command is about and what it does to their groups. Several comma-separated names are one user
-    when AWS has a user named by the whole text (one read). Arguments that cannot be read are the command's
-    failed IAM result, saying what to fix."""
+def shortened(value: Any) -> Any:
+    """A list of more than MEMBERS_SHOWN items as its first ones and how many more there are (readable only)."""
+    if isinstance(value, list) and len(value) > MEMBERS_SHOWN:
+        return value[:MEMBERS_SHOWN] + [f'... and {len(value) - MEMBERS_SHOWN} more ({len(value)} in all)']
+    return value
+
+
+def group_result(command: str, success: bool = True, group_id: str | None = None, display_name: str | None = None,
+                 details: Any = None, error_code: int | None = None, error_message: str | None = None,
+                 members: MemberRead | None = None, remark: str = '') -> CommandResults:
+    prefix, title = GROUP_OUTPUTS[command]
+    brand, instance = calling_instance()
+    data = {'brand': brand, 'instanceName': instance, 'success': success, 'active': None, 'id': group_id,
+            'username': None, 'email': None, 'errorCode': error_code, 'errorMessage': error_message,
+            'details': details, 'displayName': display_name, 'members': members.members if members else None}
+    if members and members.partial_reason:   # a playbook tests GetGroup.membersPartial
+        data.update(membersPartial=True, membersReason=members.partial_reason)
+    shown = {k: v for k, v in data.items() if k not in ('members', 'membersPartial', 'membersReason')}
+    if isinstance(details, dict):   # long member lists are counted and shown in part; the context keeps them all
+        shown['details'] = {key: shortened(value) for key, value in details.items()}
+    readable: str = tableToMarkdown(title, shown, removeNull=True) + remark
+    context: dict[str, Any] = {f'{prefix}(val.id && val.id == obj.id)': data}
+    if members:
+        readable += members.markdown(group_id)
+        if members.next_token:
+            context['AWSILM.UserNextToken'] = members.next_token
+    return CommandResults(outputs=context, raw_response=data, readable_output=readable)
+
+
+def dry_run_group(command: str, result: CommandResults) -> dict[str, Any]:
+    """What a group command would do, read from its result in the dry run."""
+    data = result.raw_response if isinstance(result.raw_response, dict) else {}
+    action = command.split('-')[1]
+    would = action if data.get('success') else f'fail ({data.get("errorCode")}): {data.get("errorMessage")}'
+    group_id = data.get('id') if data.get('id') != DRY_RUN_ID else None
+    return {'group': data.get('displayName'), 'id': group_id, 'would': would}
+
+
+def group_command_result(command: str, client: Client, args: dict, work: Callable) -> CommandResults | dict:
+    """A group command's one group output: `work`'s, or its failure (success false, with the code and a message);
+    a dry run's entry, listing the requests that would be sent, instead."""
     try:
-        options = UserOptions.from_args(command, args, settings)
-        items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
-        users = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
-                 else items.items)   # several names, unless AWS has a user named by the whole text
-        return UserArguments(users, options, items.blanks)
+        result = work(client, args)
     except Exception as exc:
-        vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
-        return UserArguments([], failed=UserOutcome(vendor, {}))
-
-
-def user_report(command: str, client: Client, outcomes: list[UserOutcome], arguments: UserArguments) -> dict[str, Any]:
-    """The command's one entry, once the users' groups are changed as the command asks (a containment, a restore,
-    the recorded groups a plain enable leaves out): one user's IAM result, or for several users a summary whose
-    context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
-    disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
-    changes = change_memberships(client, outcomes, arguments.options)
+        code, message = logged_failure(command, exc, client.token)
+        result = group_result(command, False, error_code=code, error_message=message)
     if client.would_send is not None:
-        return dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])
-    return user_entry(command, outcomes, changes, arguments.blanks)
-
-
-def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
-    """Up to `limit` members, as AWS lists them (ListUsers with groups.value eq), since GET /Groups never shows
-    them. A failure to list them leaves the group found, with the members not read and why."""
-    try:
-        listing = list_resources(client, 'Users', f'groups.value eq {filter_value(group_id)}', limit)
-    except ScimError as exc:
-        return MemberRead(None, f'AWS refused to list the members ({exc.status}: {exc.detail}); tenants older than '
-                                'the groups.value filter cannot list them')
-    members = [{'value': user['id'], 'display': user.get('displayName') or user.get('userName')}
-               for user in listing.items]
-    reason = listing.stopped or (f'more members remain after the first {len(members)} (membersLimit {limit})'
-                                 if listing.cursor else '')
-    return MemberRead(members, reason, listing.cursor)
-
-
-def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
-    if is_blank(raw):
-        return default
-    text = '' if isinstance(raw, bool) else str(raw).strip()
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise InputError(f'{name} must be a whole number from 1 to {maximum}, not {raw!r}.')
-    return int(text)
-
-
-def listing_filter(args: dict, filters: dict) -> str | None:
-    """The one eq filter the arguments ask for (AWS combines none of them); `filters`: argument -> attribute."""
-    given = [(name, attribute, text_field(args, name)) for name, attribute in filters.items() if text_field(args, name)]
-    if len(given) > 1:
-        raise InputError(f'AWS filters by one attribute at a time: give only one of {", ".join(filters)} '
-                         f'(given: {", ".join(name for name, _, _ in given)}).')
-    return f'{given[0][1]} eq {filter_value(given[0][2])}' if given else None
+        return dry_run_entry(command, client.would_send, [dry_run_group(command, result)])
+    return result
 
 
 def user_row(user: dict) -> dict[str, Any]:
@@ -2539,6 +2240,38 @@ LIST_COMMANDS: dict = {   # command -> (resource, argument -> filter attribute, 
     'aws-ilm-list-groups': ('Groups', {'displayName': 'displayName', 'externalId': 'externalId',
                                        'memberId': 'members.value'}, 'Group', group_row),
 }
+
+
+def is_blank(value: Any) -> bool:
+    """None, or text of nothing but spaces: an argument or field that was not given."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text_field(scim: dict, name: str) -> str | None:
+    value = scim.get(name)
+    if is_blank(value):
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise InputError(f'"{name}" in scim must be a string.')
+    return str(value).strip()
+
+
+def listing_filter(args: dict, filters: dict) -> str | None:
+    """The one eq filter the arguments ask for (AWS combines none of them); `filters`: argument -> attribute."""
+    given = [(name, attribute, text_field(args, name)) for name, attribute in filters.items() if text_field(args, name)]
+    if len(given) > 1:
+        raise InputError(f'AWS filters by one attribute at a time: give only one of {", ".join(filters)} '
+                         f'(given: {", ".join(name for name, _, _ in given)}).')
+    return f'{given[0][1]} eq {filter_value(given[0][2])}' if given else None
+
+
+def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
+    if is_blank(raw):
+        return default
+    text = '' if isinstance(raw, bool) else str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise InputError(f'{name} must be a whole number from 1 to {maximum}, not {raw!r}.')
+    return int(text)
 
 
 def listing_result(command: str, client: Client, args: dict) -> CommandResults:
@@ -2562,6 +2295,201 @@ def listing_result(command: str, client: Client, args: dict) -> CommandResults:
     return CommandResults(outputs=context, raw_response=found, readable_output=readable)
 
 
+def parse_scim(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        scim = raw
+    else:
+        try:
+            scim = json.loads(raw) if isinstance(raw, str) and raw.strip() else None
+        except ValueError as exc:
+            raise InputError(f'scim is not valid JSON ({exc}). Give a JSON object such as {{"id": "..."}}.')
+    if not isinstance(scim, dict):
+        raise InputError('scim must be a JSON object such as {"id": "..."} or {"displayName": "..."}.')
+    return scim
+
+
+def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None:
+    """The group `scim` names: by id (read from AWS when `read`, or when a displayName comes with it and must be
+    the same group's), else by displayName. An id and a displayName of two different groups are refused before
+    anything changes; a group reported carries its real name or none."""
+    group_id, name = text_field(scim, 'id'), text_field(scim, 'displayName')
+    if group_id and (read or name):
+        group = client.get('Groups', group_id)
+        if group and name and str(group.get('displayName') or '').casefold() != name.casefold():
+            raise InputError(f'The scim id {group_id} is the group "{group.get("displayName")}", but its displayName '
+                             f'says "{name}": give one of them, or both of the same group. Nothing was changed. To '
+                             'rename the group, give its id in scim and the new name in newDisplayName.')
+        return group
+    if group_id:
+        return {'id': group_id, 'displayName': None}
+    if name:
+        return client.search('Groups', 'displayName', name)
+    raise InputError('Give the group\'s "id" or "displayName" in scim, e.g. {"id": "..."}.')
+
+
+def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
+    """Up to `limit` members, as AWS lists them (ListUsers with groups.value eq), since GET /Groups never shows
+    them. A failure to list them leaves the group found, with the members not read and why."""
+    try:
+        listing = list_resources(client, 'Users', f'groups.value eq {filter_value(group_id)}', limit)
+    except ScimError as exc:
+        return MemberRead(None, f'AWS refused to list the members ({exc.status}: {exc.detail}); tenants older than '
+                                'the groups.value filter cannot list them')
+    members = [{'value': user['id'], 'display': user.get('displayName') or user.get('userName')}
+               for user in listing.items]
+    reason = listing.stopped or (f'more members remain after the first {len(members)} (membersLimit {limit})'
+                                 if listing.cursor else '')
+    return MemberRead(members, reason, listing.cursor)
+
+
+def list_of_ids(text: str, name: str) -> list[Any]:
+    if not text.startswith('['):
+        return text.split(',')
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        items = ast.literal_eval(text)   # literals only: ['id1', 'id2'] as a script prints a list
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
+    if not isinstance(items, list):
+        raise InputError(f'{name} is not a valid list: give ids separated by commas, or a JSON list.')
+    return items
+
+
+def parse_member_ids(raw: Any, name: str) -> tuple[list[str], int]:
+    """User ids as a list, a JSON list, a Python-style list (['a', 'b']) or a comma-separated string, whose items
+    may be quoted ("a","b"); repeats dropped. Returns the ids and how many blank items (null, '', "") were
+    ignored."""
+    if is_blank(raw):
+        return [], 0
+    items = list_of_ids(raw.strip(), name) if isinstance(raw, str) else raw
+    if not isinstance(items, list):
+        items = [items]
+    ids: dict = {}   # ordered, without repeats
+    blanks = 0
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get('value', item) if item else None   # {} is blank; {"x": 1} is not an id
+        if item is not None and (isinstance(item, bool) or not isinstance(item, (str, int))):
+            raise InputError(f'{name} holds {json.dumps(item)}, which is not a user id.')
+        member = '' if item is None else str(item).strip().strip('"\'').strip()
+        if member:
+            ids[member] = True
+        else:
+            blanks += 1
+    return list(ids), blanks
+
+
+def holder_id(client: Client, name: str) -> str | None:
+    """The id of the group that holds `name` (so that an "ensure the group exists" step can go on), if AWS says."""
+    try:
+        group = resolve_group(client, {'displayName': name})
+    except ScimError as exc:
+        demisto.debug(f'AWS-ILM: could not look up the existing group "{name}": {exc.detail}')
+        return None
+    return group['id'] if group else None
+
+
+def member_ids_by_name(client: Client, values: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Each value not shaped like an AWS user id, looked up as a userName (eq, escaped): (name -> AWS user id, the
+    names that match nobody). No value is sent to AWS as an id unchecked."""
+    names: dict[str, str] = {}
+    unknown: list[str] = []
+    for value in values:
+        if AWS_USER_ID.fullmatch(value):
+            continue
+        user = client.search('Users', 'userName', value)
+        if user:
+            names[value] = user['id']
+        else:
+            unknown.append(value)
+    return names, unknown
+
+
+def known_ids(values: list[str], names: dict[str, str], unknown: list[str]) -> list[str]:
+    """The AWS user ids of `values` (names replaced by their ids, unknown names left out), without repeats."""
+    return list(dict.fromkeys(names.get(value, value) for value in values if value not in unknown))
+
+
+def member_ids(client: Client, to_add: list[str], to_remove: list[str]) -> tuple[list[str], list[str], dict[str, str],
+                                                                                list[str]]:
+    """The AWS user ids to add and to remove (names looked up, unknown names left out), the names resolved and
+    those that match nobody. A user both to add and to remove is refused (nothing is changed)."""
+    names, unknown = member_ids_by_name(client, to_add + to_remove)
+    to_add, to_remove = known_ids(to_add, names, unknown), known_ids(to_remove, names, unknown)
+    both = sorted(set(to_add) & set(to_remove))
+    if both:
+        raise InputError(f'These users are both to add and to delete: {", ".join(both[:10])}. Nothing was changed.')
+    return to_add, to_remove, names, unknown
+
+
+def rename_group(client: Client, group: dict, new_name: str) -> dict[str, Any]:
+    """AWS's PatchGroup replace of displayName; refused (409, nothing changed) when another group has the name."""
+    holder = client.search('Groups', 'displayName', new_name)
+    if holder and holder['id'] != group['id']:
+        raise ScimError(409, f'The group cannot be renamed "{new_name}": the group {holder["id"]} has that name. '
+                             'Nothing was changed.')
+    client.patch('Groups', group['id'], [replace_operation('displayName', new_name)])
+    return {**group, 'displayName': new_name}
+
+
+def names_note(names: dict[str, str], unknown: list[str]) -> str:
+    """What the readable output says of the members given by name."""
+    text = ''.join(f'\n{name} is the AWS user {user_id}.' for name, user_id in list(names.items())[:MEMBERS_SHOWN])
+    if unknown:
+        text += f'\n**Not changed**: no AWS user has the user name {some_of(unknown)}. {FIND_MEMBER_HINT}'
+    return text + '\n' if text else ''
+
+
+def member_batches(to_add: list[str], to_remove: list[str]) -> list[list[dict]]:
+    """PATCH operation lists of at most MAX_MEMBER_CHANGES member changes each (add and remove)."""
+    changes = [('add', member) for member in to_add] + [('remove', member) for member in to_remove]
+    batches = []
+    for start in range(0, len(changes), MAX_MEMBER_CHANGES):
+        chunk = changes[start:start + MAX_MEMBER_CHANGES]
+        batches.append([{'op': op, 'path': 'members', 'value': [{'value': m} for o, m in chunk if o == op]}
+                        for op in ('add', 'remove') if any(o == op for o, _ in chunk)])
+    return batches
+
+
+def partial_update_result(group: dict, done: dict, to_add: list, to_remove: list, exc: ScimError) -> CommandResults:
+    added, removed = set(done['added']), set(done['removed'])
+    pending_add = [m for m in to_add if m not in added]
+    pending_remove = [m for m in to_remove if m not in removed]
+    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'],
+               'notAdded': pending_add, 'notRemoved': pending_remove}
+    if exc.status == 404:
+        return group_result('iam-update-group', False, group['id'], group.get('displayName'), details=details,
+                            error_code=404, error_message=GROUP_NOT_FOUND)
+    message = (f'{exc.detail} Applied {len(added) + len(removed)} of {len(to_add) + len(to_remove)} member changes '
+               f'before the failure; not applied: {len(pending_add)} to add, {len(pending_remove)} to delete (see '
+               'details).')
+    if exc.maybe_applied:
+        message += (' The failed request got no answer, so AWS may have applied it; run the command again to be '
+                    'sure (adding or removing a member twice is harmless).')
+    return group_result('iam-update-group', False, group['id'], group.get('displayName'), details=details,
+                        error_code=exc.status, error_message=message)
+
+
+def change_members(client: Client, group: dict, to_add: list[str], to_remove: list[str], looked_up: dict[str, Any],
+                   remark: str) -> CommandResults:
+    """Add and remove the members in PATCHes of at most MAX_MEMBER_CHANGES; the UpdateGroup result says what was
+    applied (and, when a PATCH fails, what was not)."""
+    done: dict[str, list[str]] = {'added': [], 'removed': []}
+    for operations in member_batches(to_add, to_remove):
+        try:
+            client.patch('Groups', group['id'], operations)
+        except ScimError as exc:
+            return partial_update_result(group, done, to_add, to_remove, exc)
+        for operation in operations:
+            done['added' if operation['op'] == 'add' else 'removed'] += [v['value'] for v in operation['value']]
+    details = {'membersAdded': done['added'], 'membersRemoved': done['removed'], **looked_up}
+    return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
+                        remark=remark)
+
+
 def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
     """AWS's descriptions of one schema's attributes and sub-attributes (`parent.sub`), by mapping field name."""
     described = {}
@@ -2571,6 +2499,78 @@ def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
         described.update({f'{name}.{sub.get("name")}': sub.get('description') or ''
                           for sub in attribute.get('subAttributes') or []})
     return described
+
+
+def token_forms(params: dict, token: str) -> list[str]:
+    """The token as it is sent, and as the instance holds it (pasted with quotes, spaces, a line end, `Bearer `)."""
+    credentials = params.get('credentials')
+    held = [credentials.get('password') if isinstance(credentials, dict) else None, params.get('authentication_token')]
+    return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
+
+
+def unquoted(text: str) -> str:
+    text = text.strip()
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
+        text = text[1:-1].strip()
+    return text
+
+
+def instance_credentials(params: dict) -> tuple[str, str]:
+    """(token, Tenant ID). The token is the credentials' password, else the legacy hidden parameter; the quotes
+    and `Bearer ` prefix a paste brings are removed, and the spaces, quotes and slashes around the Tenant ID. A
+    Tenant ID that is a URL is refused."""
+    credentials = params.get('credentials') or {}
+    token = unquoted(str(credentials.get('password') or params.get('authentication_token') or ''))
+    token = unquoted(token[7:]) if token[:7].lower() == 'bearer ' else token
+    tenant = unquoted(str(credentials.get('identifier') or params.get('tenant_id') or '')).strip('/ ')
+    if '://' in tenant or tenant.lower().startswith('scim.') or '/' in tenant:
+        raise InputError(f'The Tenant ID "{tenant}" is a URL, not a tenant id: give only the id (the part of the '
+                         'SCIM endpoint after the host, like d-1234567890), or put the whole endpoint in Base URL and '
+                         'clear the Tenant ID.')
+    return token, tenant
+
+
+def checkbox(params: dict, name: str, default: bool = True) -> bool:
+    """A checkbox: true or false in any case and spacing; one the instance never saved (or saved oddly) counts as
+    its default, never as 'off'."""
+    return {'true': True, 'false': False}.get(str(params.get(name)).strip().lower(), default)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def scim_base_url(url: str, tenant_id: str) -> str:
+    """The tenant's SCIM root (ending in /scim/v2/) from the Base URL and the Tenant ID. The Base URL may be the
+    host, the host with /scim/v2, or the console's full endpoint (whose tenant serves when Tenant ID is empty)."""
+    text = url.strip()
+    parts = urlsplit(text if '://' in text else f'https://{text}')
+    host, scheme = parts.hostname or '', parts.scheme.lower()
+    if not host or scheme not in ('http', 'https'):
+        raise InputError(f'The Base URL "{text}" is not a URL; it looks like https://scim.<region>.amazonaws.com.')
+    if scheme == 'http' and not is_loopback(host):
+        raise InputError(f'The Base URL "{text}" uses plain http://, which would send the token unencrypted: use '
+                         'https:// (https://scim.<region>.amazonaws.com).')
+    segments = [segment for segment in parts.path.split('/') if segment]
+    endpoint = segments[-2:] == ['scim', 'v2'] or segments[-1:] == ['scim']
+    segments = (segments[:-2] if segments[-2:] == ['scim', 'v2'] else segments[:-1] if segments[-1:] == ['scim']
+                else segments)
+    url_tenant = segments[-1] if segments and (endpoint or not tenant_id or segments[-1] == tenant_id) else ''
+    if url_tenant and tenant_id and url_tenant != tenant_id:
+        raise InputError(f'The Base URL names the tenant "{url_tenant}" but the Tenant ID is "{tenant_id}": '
+                         'correct one of them, or clear the Tenant ID.')
+    tenant = tenant_id or url_tenant
+    if not tenant:
+        raise InputError('The instance is missing the Tenant ID: set it, or give the full SCIM endpoint '
+                         '(https://scim.<region>.amazonaws.com/<tenant id>/scim/v2) as the Base URL.')
+    prefix = segments[:-1] if url_tenant else segments
+    return (f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix)
+            + f'{quote(tenant, safe="")}/scim/v2/')
 
 
 # ----- command functions: one per command ----------------------------------------------------

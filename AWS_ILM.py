@@ -1,14 +1,16 @@
 """AWS-ILM: user and group lifecycle in AWS IAM Identity Center through its SCIM v2 endpoint.
 
-Reads top to bottom in the order a user command runs: constants and errors, the transport's retries and failure
-messages, main() and the instance settings it reads first, the command's arguments, reading the profile, finding the
-user, the SCIM client (every request through `send`), planning the change, writing, containment, reporting; then the
-other ways through a user command (other inputs, hires, renames, states), dry runs, group commands, listings,
-test-module and get-mapping-fields.
+Laid out as content's integrations are: imports, constants, errors, the instance settings, the `Client` (every AWS
+request through `send`), the helpers (each just above the first function that uses it: the Client's transport
+first, then each command's in the order the commands come), one `*_command` function per command, the table of
+commands, `main()` and the entry guard. The platform pastes this script after CommonServerPython and compiles it:
+no `from __future__` import, and no annotation names a definition below it.
 
-A user command flows one way: parse (`read_user_request`: the profile mapped once), resolve and plan
-(`plan_user_command`: who the user is, then what changes, as a `UserPlan`; nothing is written), write
-(`write_user`: the plan's one request), report (`vendor_result`, for success and failure alike).
+A user command flows one way: parse (`read_user_arguments`, then `read_user_request`: the profile mapped once),
+resolve and plan (`plan_user_command`: who the user is, then what changes, as a `UserPlan`; nothing is written),
+write (`write_user`: the plan's one request), report (`user_report`, for success and failure alike). Several users
+(iam-disable-user, iam-enable-user) are worked at once within the command's time budget (`run_users`), and one
+user's failure, expected or not, is that user's result alone.
 """
 import ast
 import copy
@@ -2224,77 +2226,6 @@ def group_command_result(command: str, client: Client, args: dict, work: Callabl
     return result
 
 
-def user_row(user: dict) -> dict[str, Any]:
-    return {'id': user['id'], 'userName': user.get('userName'), 'displayName': user.get('displayName'),
-            'active': user.get('active'), 'email': primary_email(user), 'externalId': user.get('externalId'),
-            'details': user}
-
-
-def group_row(group: dict) -> dict[str, Any]:
-    return {'id': group['id'], 'displayName': group.get('displayName'), 'externalId': group.get('externalId')}
-
-
-LIST_COMMANDS: dict = {   # command -> (resource, argument -> filter attribute, context noun, row builder)
-    'aws-ilm-list-users': ('Users', {'userName': 'userName', 'externalId': 'externalId', 'groupId': 'groups.value'},
-                           'User', user_row),
-    'aws-ilm-list-groups': ('Groups', {'displayName': 'displayName', 'externalId': 'externalId',
-                                       'memberId': 'members.value'}, 'Group', group_row),
-}
-
-
-def is_blank(value: Any) -> bool:
-    """None, or text of nothing but spaces: an argument or field that was not given."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def text_field(scim: dict, name: str) -> str | None:
-    value = scim.get(name)
-    if is_blank(value):
-        return None
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise InputError(f'"{name}" in scim must be a string.')
-    return str(value).strip()
-
-
-def listing_filter(args: dict, filters: dict) -> str | None:
-    """The one eq filter the arguments ask for (AWS combines none of them); `filters`: argument -> attribute."""
-    given = [(name, attribute, text_field(args, name)) for name, attribute in filters.items() if text_field(args, name)]
-    if len(given) > 1:
-        raise InputError(f'AWS filters by one attribute at a time: give only one of {", ".join(filters)} '
-                         f'(given: {", ".join(name for name, _, _ in given)}).')
-    return f'{given[0][1]} eq {filter_value(given[0][2])}' if given else None
-
-
-def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
-    if is_blank(raw):
-        return default
-    text = '' if isinstance(raw, bool) else str(raw).strip()
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise InputError(f'{name} must be a whole number from 1 to {maximum}, not {raw!r}.')
-    return int(text)
-
-
-def listing_result(command: str, client: Client, args: dict) -> CommandResults:
-    """A listing command's rows under AWSILM.User / AWSILM.Group, and the token that continues it when more
-    remain."""
-    resource, filters, noun, row = LIST_COMMANDS[command]
-    scim_filter = listing_filter(args, filters)
-    limit = parse_limit(args.get('limit'))
-    listing = list_resources(client, resource, scim_filter, limit, text_field(args, 'nextToken'))
-    found, next_token = listing.items, listing.cursor
-    rows = [row(item) for item in found]
-    context: dict = {f'AWSILM.{noun}(val.id && val.id == obj.id)': rows} if rows else {}
-    headers = [key for key in (rows[0] if rows else row({'id': ''})) if key != 'details']
-    readable = tableToMarkdown(f'AWS IAM Identity Center {resource.lower()} ({len(rows)})', rows, headers=headers,
-                               removeNull=True)
-    if next_token:
-        context[f'AWSILM.{noun}NextToken'] = next_token
-        readable += f'\nMore {resource.lower()} remain: run the command again with nextToken={next_token}\n'
-    if listing.stopped:
-        readable += f'\nThe list may be incomplete: {listing.stopped}.\n'
-    return CommandResults(outputs=context, raw_response=found, readable_output=readable)
-
-
 def parse_scim(raw: Any) -> dict[str, Any]:
     if isinstance(raw, dict):
         scim = raw
@@ -2306,6 +2237,29 @@ def parse_scim(raw: Any) -> dict[str, Any]:
     if not isinstance(scim, dict):
         raise InputError('scim must be a JSON object such as {"id": "..."} or {"displayName": "..."}.')
     return scim
+
+
+def is_blank(value: Any) -> bool:
+    """None, or text of nothing but spaces: an argument or field that was not given."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
+    if is_blank(raw):
+        return default
+    text = '' if isinstance(raw, bool) else str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise InputError(f'{name} must be a whole number from 1 to {maximum}, not {raw!r}.')
+    return int(text)
+
+
+def text_field(scim: dict, name: str) -> str | None:
+    value = scim.get(name)
+    if is_blank(value):
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise InputError(f'"{name}" in scim must be a string.')
+    return str(value).strip()
 
 
 def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None:
@@ -2340,6 +2294,28 @@ def group_members(client: Client, group_id: str, limit: int) -> MemberRead:
     reason = listing.stopped or (f'more members remain after the first {len(members)} (membersLimit {limit})'
                                  if listing.cursor else '')
     return MemberRead(members, reason, listing.cursor)
+
+
+def get_group(client: Client, args: dict) -> CommandResults:
+    """iam-get-group: the group by id or displayName, with up to membersLimit members.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: scim (the group's id or displayName), includeMembers, membersLimit.
+
+    Returns:
+        The GetGroup result; 404 Group Not Found when AWS has no such group.
+    """
+    scim = parse_scim(args.get('scim'))
+    include_members = read_boolean(args.get('includeMembers'), 'includeMembers', default=True)
+    members_limit = parse_limit(args.get('membersLimit'), 'membersLimit', DEFAULT_MEMBERS_LIMIT, MAX_GROUP_MEMBERS)
+    group = resolve_group(client, scim, read=True)
+    if not group:
+        return group_result('iam-get-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
+                            error_code=404, error_message=GROUP_NOT_FOUND)
+    members = group_members(client, group['id'], members_limit) if include_members else None
+    return group_result('iam-get-group', True, group.get('id'), group.get('displayName'), details=group,
+                        members=members)
 
 
 def list_of_ids(text: str, name: str) -> list[Any]:
@@ -2390,6 +2366,36 @@ def holder_id(client: Client, name: str) -> str | None:
         demisto.debug(f'AWS-ILM: could not look up the existing group "{name}": {exc.detail}')
         return None
     return group['id'] if group else None
+
+
+def create_group(client: Client, args: dict) -> CommandResults:
+    """iam-create-group: a group with up to MAX_MEMBER_CHANGES members.
+
+    Args:
+        client, args: the tenant's client; scim (displayName, and externalId and members when given).
+
+    Returns:
+        The CreateGroup result; 409 Group already exists, with the id of the group that has the name.
+    """
+    scim = parse_scim(args.get('scim'))
+    name = text_field(scim, 'displayName')
+    if not name:
+        raise InputError('Give the new group\'s "displayName" in scim, e.g. {"displayName": "Engineers"}.')
+    members, blanks = parse_member_ids(scim.get('members'), 'members')
+    if len(members) > MAX_MEMBER_CHANGES:
+        raise InputError(f'AWS takes at most {MAX_MEMBER_CHANGES} members when creating a group; create it, then '
+                         'add them with iam-update-group.')
+    body = {'schemas': [GROUP_SCHEMA], 'displayName': name, 'externalId': text_field(scim, 'externalId'),
+            'members': [{'value': member} for member in members]}
+    try:
+        group = client.create('Groups', {key: value for key, value in body.items() if value})
+    except ScimError as exc:
+        if exc.status != 409:
+            raise
+        return group_result('iam-create-group', False, holder_id(client, name), name, details=exc.detail,
+                            error_code=409, error_message=GROUP_EXISTS)
+    return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group,
+                        remark=blank_note(blanks, 'scim members'))
 
 
 def member_ids_by_name(client: Client, values: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -2488,6 +2494,109 @@ def change_members(client: Client, group: dict, to_add: list[str], to_remove: li
     details = {'membersAdded': done['added'], 'membersRemoved': done['removed'], **looked_up}
     return group_result('iam-update-group', True, group['id'], group.get('displayName'), details=details,
                         remark=remark)
+
+
+def update_group(client: Client, args: dict) -> CommandResults:
+    """iam-update-group: rename the group and add or remove members (AWS user ids, or user names looked up).
+
+    Args:
+        client, args: the tenant's client; scim (id or displayName), memberIdsToAdd, memberIdsToDelete, newDisplayName.
+
+    Returns:
+        The UpdateGroup result: the members added and removed, the names looked up, those that match nobody.
+    """
+    scim = parse_scim(args.get('scim'))
+    new_name = text_field(args, 'newDisplayName')
+    to_add, blanks_to_add = parse_member_ids(args.get('memberIdsToAdd'), 'memberIdsToAdd')
+    to_remove, blanks_to_remove = parse_member_ids(args.get('memberIdsToDelete'), 'memberIdsToDelete')
+    if not to_add and not to_remove and not new_name:
+        raise InputError('Nothing to change: give memberIdsToAdd, memberIdsToDelete or newDisplayName.')
+    group = resolve_group(client, scim)
+    if not group:
+        return group_result('iam-update-group', False, None, text_field(scim, 'displayName'),
+                            error_code=404, error_message=GROUP_NOT_FOUND)
+    to_add, to_remove, names, unknown = member_ids(client, to_add, to_remove)
+    if not to_add and not to_remove and not new_name:
+        return group_result('iam-update-group', False, group['id'], group.get('displayName'), error_code=404,
+                            error_message=f'No AWS user has the user name {", ".join(unknown[:MEMBERS_SHOWN])}; '
+                                          f'nothing was changed. {FIND_MEMBER_HINT}', details={'namesNotFound': unknown})
+    if new_name:
+        group = rename_group(client, group, new_name)
+    looked_up = {**({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
+    remark = names_note(names, unknown) + blank_note(blanks_to_add + blanks_to_remove, 'the member ids')
+    return change_members(client, group, to_add, to_remove, looked_up, remark)
+
+
+def delete_group(client: Client, args: dict) -> CommandResults:
+    """iam-delete-group.
+
+    Args:
+        client: the tenant's SCIM client.
+        args: scim (the group's id or displayName).
+
+    Returns:
+        The DeleteGroup result; 404 Group Not Found when AWS has no such group.
+    """
+    scim = parse_scim(args.get('scim'))
+    group = resolve_group(client, scim)
+    if group:
+        try:
+            client.delete_group(group['id'])
+            return group_result('iam-delete-group', True, group['id'], group.get('displayName'),
+                                details=f"Group {group['id']} deleted.")
+        except ScimError as exc:
+            if exc.status != 404:
+                raise
+    return group_result('iam-delete-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
+                        error_code=404, error_message=GROUP_NOT_FOUND)
+
+
+def user_row(user: dict) -> dict[str, Any]:
+    return {'id': user['id'], 'userName': user.get('userName'), 'displayName': user.get('displayName'),
+            'active': user.get('active'), 'email': primary_email(user), 'externalId': user.get('externalId'),
+            'details': user}
+
+
+def group_row(group: dict) -> dict[str, Any]:
+    return {'id': group['id'], 'displayName': group.get('displayName'), 'externalId': group.get('externalId')}
+
+
+LIST_COMMANDS: dict = {   # command -> (resource, argument -> filter attribute, context noun, row builder)
+    'aws-ilm-list-users': ('Users', {'userName': 'userName', 'externalId': 'externalId', 'groupId': 'groups.value'},
+                           'User', user_row),
+    'aws-ilm-list-groups': ('Groups', {'displayName': 'displayName', 'externalId': 'externalId',
+                                       'memberId': 'members.value'}, 'Group', group_row),
+}
+
+
+def listing_filter(args: dict, filters: dict) -> str | None:
+    """The one eq filter the arguments ask for (AWS combines none of them); `filters`: argument -> attribute."""
+    given = [(name, attribute, text_field(args, name)) for name, attribute in filters.items() if text_field(args, name)]
+    if len(given) > 1:
+        raise InputError(f'AWS filters by one attribute at a time: give only one of {", ".join(filters)} '
+                         f'(given: {", ".join(name for name, _, _ in given)}).')
+    return f'{given[0][1]} eq {filter_value(given[0][2])}' if given else None
+
+
+def listing_result(command: str, client: Client, args: dict) -> CommandResults:
+    """A listing command's rows under AWSILM.User / AWSILM.Group, and the token that continues it when more
+    remain."""
+    resource, filters, noun, row = LIST_COMMANDS[command]
+    scim_filter = listing_filter(args, filters)
+    limit = parse_limit(args.get('limit'))
+    listing = list_resources(client, resource, scim_filter, limit, text_field(args, 'nextToken'))
+    found, next_token = listing.items, listing.cursor
+    rows = [row(item) for item in found]
+    context: dict = {f'AWSILM.{noun}(val.id && val.id == obj.id)': rows} if rows else {}
+    headers = [key for key in (rows[0] if rows else row({'id': ''})) if key != 'details']
+    readable = tableToMarkdown(f'AWS IAM Identity Center {resource.lower()} ({len(rows)})', rows, headers=headers,
+                               removeNull=True)
+    if next_token:
+        context[f'AWSILM.{noun}NextToken'] = next_token
+        readable += f'\nMore {resource.lower()} remain: run the command again with nextToken={next_token}\n'
+    if listing.stopped:
+        readable += f'\nThe list may be incomplete: {listing.stopped}.\n'
+    return CommandResults(outputs=context, raw_response=found, readable_output=readable)
 
 
 def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
@@ -2685,113 +2794,6 @@ def list_users_command(client: Client, args: dict) -> CommandResults:
 def list_groups_command(client: Client, args: dict) -> CommandResults:
     """aws-ilm-list-groups: groups (AWSILM.Group), filtered by one attribute, and the token that continues."""
     return listing_result('aws-ilm-list-groups', client, args)
-
-
-def get_group(client: Client, args: dict) -> CommandResults:
-    """iam-get-group: the group by id or displayName, with up to membersLimit members.
-
-    Args:
-        client: the tenant's SCIM client.
-        args: scim (the group's id or displayName), includeMembers, membersLimit.
-
-    Returns:
-        The GetGroup result; 404 Group Not Found when AWS has no such group.
-    """
-    scim = parse_scim(args.get('scim'))
-    include_members = read_boolean(args.get('includeMembers'), 'includeMembers', default=True)
-    members_limit = parse_limit(args.get('membersLimit'), 'membersLimit', DEFAULT_MEMBERS_LIMIT, MAX_GROUP_MEMBERS)
-    group = resolve_group(client, scim, read=True)
-    if not group:
-        return group_result('iam-get-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
-                            error_code=404, error_message=GROUP_NOT_FOUND)
-    members = group_members(client, group['id'], members_limit) if include_members else None
-    return group_result('iam-get-group', True, group.get('id'), group.get('displayName'), details=group,
-                        members=members)
-
-
-def create_group(client: Client, args: dict) -> CommandResults:
-    """iam-create-group: a group with up to MAX_MEMBER_CHANGES members.
-
-    Args:
-        client, args: the tenant's client; scim (displayName, and externalId and members when given).
-
-    Returns:
-        The CreateGroup result; 409 Group already exists, with the id of the group that has the name.
-    """
-    scim = parse_scim(args.get('scim'))
-    name = text_field(scim, 'displayName')
-    if not name:
-        raise InputError('Give the new group\'s "displayName" in scim, e.g. {"displayName": "Engineers"}.')
-    members, blanks = parse_member_ids(scim.get('members'), 'members')
-    if len(members) > MAX_MEMBER_CHANGES:
-        raise InputError(f'AWS takes at most {MAX_MEMBER_CHANGES} members when creating a group; create it, then '
-                         'add them with iam-update-group.')
-    body = {'schemas': [GROUP_SCHEMA], 'displayName': name, 'externalId': text_field(scim, 'externalId'),
-            'members': [{'value': member} for member in members]}
-    try:
-        group = client.create('Groups', {key: value for key, value in body.items() if value})
-    except ScimError as exc:
-        if exc.status != 409:
-            raise
-        return group_result('iam-create-group', False, holder_id(client, name), name, details=exc.detail,
-                            error_code=409, error_message=GROUP_EXISTS)
-    return group_result('iam-create-group', True, group.get('id'), group.get('displayName'), details=group,
-                        remark=blank_note(blanks, 'scim members'))
-
-
-def update_group(client: Client, args: dict) -> CommandResults:
-    """iam-update-group: rename the group and add or remove members (AWS user ids, or user names looked up).
-
-    Args:
-        client, args: the tenant's client; scim (id or displayName), memberIdsToAdd, memberIdsToDelete, newDisplayName.
-
-    Returns:
-        The UpdateGroup result: the members added and removed, the names looked up, those that match nobody.
-    """
-    scim = parse_scim(args.get('scim'))
-    new_name = text_field(args, 'newDisplayName')
-    to_add, blanks_to_add = parse_member_ids(args.get('memberIdsToAdd'), 'memberIdsToAdd')
-    to_remove, blanks_to_remove = parse_member_ids(args.get('memberIdsToDelete'), 'memberIdsToDelete')
-    if not to_add and not to_remove and not new_name:
-        raise InputError('Nothing to change: give memberIdsToAdd, memberIdsToDelete or newDisplayName.')
-    group = resolve_group(client, scim)
-    if not group:
-        return group_result('iam-update-group', False, None, text_field(scim, 'displayName'),
-                            error_code=404, error_message=GROUP_NOT_FOUND)
-    to_add, to_remove, names, unknown = member_ids(client, to_add, to_remove)
-    if not to_add and not to_remove and not new_name:
-        return group_result('iam-update-group', False, group['id'], group.get('displayName'), error_code=404,
-                            error_message=f'No AWS user has the user name {", ".join(unknown[:MEMBERS_SHOWN])}; '
-                                          f'nothing was changed. {FIND_MEMBER_HINT}', details={'namesNotFound': unknown})
-    if new_name:
-        group = rename_group(client, group, new_name)
-    looked_up = {**({'namesResolved': names} if names else {}), **({'namesNotFound': unknown} if unknown else {})}
-    remark = names_note(names, unknown) + blank_note(blanks_to_add + blanks_to_remove, 'the member ids')
-    return change_members(client, group, to_add, to_remove, looked_up, remark)
-
-
-def delete_group(client: Client, args: dict) -> CommandResults:
-    """iam-delete-group.
-
-    Args:
-        client: the tenant's SCIM client.
-        args: scim (the group's id or displayName).
-
-    Returns:
-        The DeleteGroup result; 404 Group Not Found when AWS has no such group.
-    """
-    scim = parse_scim(args.get('scim'))
-    group = resolve_group(client, scim)
-    if group:
-        try:
-            client.delete_group(group['id'])
-            return group_result('iam-delete-group', True, group['id'], group.get('displayName'),
-                                details=f"Group {group['id']} deleted.")
-        except ScimError as exc:
-            if exc.status != 404:
-                raise
-    return group_result('iam-delete-group', False, text_field(scim, 'id'), text_field(scim, 'displayName'),
-                        error_code=404, error_message=GROUP_NOT_FOUND)
 
 
 def test_module(client: Client) -> str:

@@ -90,7 +90,9 @@ AWS_USER_ID = re.compile(r'(?:[0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 OK_STATUSES = tuple(range(200, 300))   # BaseClient hands any other answer to Client.refuse
 LOST_ANSWER_RETRIES = 4            # a request whose answer was lost is sent again at most this often
-COMMAND_BUDGET_SECONDS = 150.0     # throttling and 5xx are retried until then (XSOAR allows a command 300 s)
+COMMAND_BUDGET_SECONDS = 150.0     # throttling and 5xx are retried until then, where the platform gives no time limit
+REPORT_RESERVE_SHARE = 0.15        # of the execution's time limit, kept back for the report (group changes, the record)
+REPORT_RESERVE_SECONDS = (20.0, 60.0)   # at least, at most
 INTERACTIVE_BUDGET_SECONDS = 30.0  # the budget of the Test button and get-mapping-fields, which a person waits for
 INTERACTIVE_COMMANDS = ('test-module', 'get-mapping-fields')
 BACKOFF_BASE_SECONDS = 0.5
@@ -107,6 +109,7 @@ READ_QUOTA = 40.0                  # AWS's published SCIM quotas: requests a sec
 WRITE_QUOTA = 25.0                 # and for each write API, per identity store
 PACE_BURST = 5.0                   # requests of one API that may start at once; AWS's own bucket keeps the rest
 DRY_RUN_ID = '(the id AWS would give it)'
+FILTER_REFUSALS = (400, 404, 501)  # AWS's answers to a filter the tenant does not support
 
 IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
 IAM_VENDOR_KEY = ('IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName'
@@ -274,7 +277,8 @@ class Client(BaseClient):
     BaseClient sends it (proxy, certificates, its REQUESTS_TIMEOUT override, its error handler hook) and `send`
     sends it again where AWS allows, within the command's time budget."""
 
-    def __init__(self, settings: Settings, budget_seconds: float = COMMAND_BUDGET_SECONDS, dry_run: bool = False):
+    def __init__(self, settings: Settings, budget_seconds: float = COMMAND_BUDGET_SECONDS, dry_run: bool = False,
+                 reserve_seconds: float | None = None):
         super().__init__(settings.base_url, verify=settings.verify, proxy=settings.proxy, ok_codes=OK_STATUSES,
                          timeout=REQUEST_TIMEOUT[1], headers={'Authorization': f'Bearer {settings.token}',
                                                               'Content-Type': 'application/json',
@@ -287,6 +291,7 @@ class Client(BaseClient):
         self.host = urlsplit(settings.base_url).netloc
         self.timeout_pair = (REQUEST_TIMEOUT[0], min(self.timeout, MAX_READ_TIMEOUT))   # BaseClient read the override
         self.deadline = time.monotonic() + budget_seconds
+        self.hard_deadline = None if reserve_seconds is None else self.deadline + reserve_seconds   # the platform's limit
         self.throttle = Throttle()
         self.pace = Pace()
         self.would_send: list[dict] | None = [] if dry_run else None   # a dry run's writes, in order, not sent
@@ -294,6 +299,13 @@ class Client(BaseClient):
     def time_left(self) -> float:
         """Seconds before the command's deadline (its budget after the client was built)."""
         return self.deadline - time.monotonic()
+
+    def read_timeout(self) -> float:
+        """How long a request waits for AWS's answer: the instance's read timeout, never past the execution's time
+        limit where the platform gives one (a request started near the deadline still gets a second)."""
+        if self.hard_deadline is None:
+            return self.timeout_pair[1]
+        return min(self.timeout_pair[1], max(1.0, self.hard_deadline - time.monotonic()))
 
     def search(self, resource: str, attribute: str, value: Any) -> dict | None:
         """The one user or group whose `attribute` equals `value` (None when none; 409 when several)."""
@@ -305,9 +317,10 @@ class Client(BaseClient):
 
     def send(self, method: str, path: str, body: Any = None, params: dict | None = None) -> dict | None:
         """One SCIM call (`path` under the SCIM root, ids encoded) through BaseClient, sent again while its own
-        RequestRecord allows, each retry logged. Returns the answer's JSON object (None when it has no body, and for
-        a DELETE, whose body is not read); raises ScimError: AWS's error answer, or why none came, saying what the
-        retries went through. In a dry run a write is recorded, not sent (`would_send`)."""
+        RequestRecord allows; a request that needed retries is logged once, when it is answered or given up.
+        Returns the answer's JSON object (None when it has no body, and for a DELETE, whose body is not read);
+        raises ScimError: AWS's error answer, or why none came, saying what the retries went through. In a dry
+        run a write is recorded, not sent (`would_send`)."""
         if self.would_send is not None and method != 'GET':
             return record_write(self.would_send, method, path, body)
         record = RequestRecord(time.monotonic())
@@ -319,19 +332,24 @@ class Client(BaseClient):
             turn = self.pace.turn(api, quota)
             if turn:
                 pause(turn)
+            read_seconds = self.read_timeout()
             try:
                 response = self._http_request(method, url_suffix=path, json_data=body, params=params,
-                                              resp_type='response', error_handler=self.refuse, timeout=self.timeout_pair)
+                                              resp_type='response', error_handler=self.refuse,
+                                              timeout=(self.timeout_pair[0], read_seconds))
             except Exception as exc:  # AWS's error answer (`refuse`), or requests' and BaseClient's failures
                 failure = (exc if isinstance(exc, ScimError) else
-                           transport_failure(exc, self.host, self.timeout_pair[1], self._verify, write=method != 'GET'))
+                           transport_failure(exc, self.host, read_seconds, self._verify, write=method != 'GET'))
                 if not isinstance(failure, ScimError):
                     raise   # not a failure to get an answer: a defect, reported as unexpected
                 wait = record.wait_before_retry(failure, self.deadline)
                 if wait is None:
-                    raise record.final(failure) from exc
-                self.retry_later(method, path, failure, wait, record.retries)
+                    final = record.final(failure)
+                    self.log_retries(method, path, record.summary(f'gave up ({final.status}): {final.detail}'))
+                    raise final from exc
+                self.retry_later(failure, wait)
             else:
+                self.log_retries(method, path, record.summary(f'answered {response.status_code}'))
                 return None if method == 'DELETE' else scim_object(response)
 
     def refuse(self, response: requests.Response) -> None:
@@ -339,10 +357,14 @@ class Client(BaseClient):
         raise ScimError(response.status_code, error_detail(response, self.token),
                         retry_after=retry_after_seconds(response.headers.get('Retry-After')))
 
-    def retry_later(self, method: str, path: str, failure: ScimError, wait: float, retry: int) -> None:
-        """Log the retry, hold the command's other requests when AWS throttles, and wait."""
-        what = f'failed ({failure.cause})' if failure.cause else f'answered {failure.status}'
-        demisto.debug(f'AWS-ILM: {method} {self._base_url}{path} {what}; retry {retry} in {wait:.1f}s')
+    def log_retries(self, method: str, path: str, summary: str) -> None:
+        """One debug line for a request that needed retries (each log call is a round trip on the platform's
+        channel), none for the others."""
+        if summary:
+            demisto.debug(f'AWS-ILM: {method} {self._base_url}{path} {summary}')
+
+    def retry_later(self, failure: ScimError, wait: float) -> None:
+        """Hold the command's other requests when AWS throttles, and wait."""
         if failure.status == 429:
             self.throttle.hold(wait)
         pause(wait)
@@ -481,6 +503,14 @@ class RequestRecord:
             return None
         self.retries += 1
         return wait
+
+    def summary(self, end: str) -> str:
+        """How a request that needed retries ended, with what they went through ('' when it needed none)."""
+        if not self.kinds:
+            return ''
+        kinds = ', '.join(f'{kind} {count}' for kind, count in self.kinds.items())
+        return (f'{end} after {self.retries} retr{"y" if self.retries == 1 else "ies"} over '
+                f'{time.monotonic() - self.started:.1f} s ({kinds})')
 
     def final(self, failure: ScimError) -> ScimError:
         """The failure as reported: what the retries went through added, and whether an attempt was resent."""
@@ -783,9 +813,16 @@ def vendor_result(action: str, user: dict | None, names: tuple[str | None, str |
     return {**{key: values[key] for key in VENDOR_KEYS}, **({'notes': notes} if notes else {})}
 
 
+def unexpected_error(command: str, exc: Exception, token: str) -> str:
+    """An exception nobody expected (a defect): logged once with its traceback (demisto.error); the text the
+    result of the user or group it happened to carries, redacted."""
+    demisto.error(redact(f'AWS-ILM {command} failed unexpectedly: {traceback.format_exc()}', token))
+    return redact(f'Unexpected error: {type(exc).__name__}: {exc}', token)
+
+
 def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
-    """Log the failure with demisto.error (an unexpected error with its traceback) and return the (error code,
-    message) the user sees, always redacted."""
+    """The (error code, message) the user sees, always redacted; logged at debug level when AWS or the input refused
+    it, with demisto.error (and its traceback) only when it is unexpected."""
     if isinstance(exc, InputError):
         code, message = 400, str(exc)
     elif isinstance(exc, IdentityConflict):
@@ -796,10 +833,9 @@ def logged_failure(command: str, exc: Exception, token: str) -> tuple[int, str]:
             message += (' The request got no answer, so AWS may have applied it: check the current state (e.g. with '
                         'iam-get-user) before running it again.')
     else:
-        code, message = 500, f'Unexpected error: {type(exc).__name__}: {exc}'
-        demisto.error(redact(f'AWS-ILM {command}: {traceback.format_exc()}', token))
+        return 500, unexpected_error(command, exc, token)
     message = redact(message, token)
-    demisto.error(f'AWS-ILM {command} failed ({code}): {message}')
+    demisto.debug(f'AWS-ILM {command} failed ({code}): {message}')
     return code, message
 
 
@@ -1672,16 +1708,28 @@ class MembershipChange:
     remark: str = ''
 
 
-def in_parallel(function: Any, items: list) -> list:
-    """`function` of each item, in order: PARALLEL_USERS at a time on the client's pool, once the platform's channel
-    takes one call at a time (support_multithreading, set once per execution); one at a time in debug mode, where
-    the platform's debug logger collects every thread's HTTP lines in one buffer."""
+def guarded(function: Callable, failed: Callable) -> Callable:
+    """`function` of one item, or `failed(item, exception)` when it raises: the item's result either way."""
+    def one(item: Any) -> Any:
+        try:
+            return function(item)
+        except Exception as exc:
+            return failed(item, exc)
+    return one
+
+
+def in_parallel(function: Callable, items: list, failed: Callable) -> list:
+    """`function` of each item, in order, or `failed(item, exception)` when it raises (one item's defect never costs
+    the others their results): PARALLEL_USERS at a time on the client's pool, once the platform's channel takes one
+    call at a time (support_multithreading, set once per execution); one at a time in debug mode, where the
+    platform's debug logger collects every thread's HTTP lines in one buffer."""
+    one = guarded(function, failed)
     if len(items) < 2 or is_debug_mode():
-        return [function(item) for item in items]
+        return [one(item) for item in items]
     if getattr(demisto, 'lock', None) is None:
         support_multithreading()
     with ThreadPoolExecutor(max_workers=PARALLEL_USERS) as pool:
-        return list(pool.map(function, items))
+        return list(pool.map(one, items))
 
 
 def remove_members(client: Client, group_id: str, user_ids: list[str]) -> str:
@@ -1760,7 +1808,8 @@ def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, Memb
             groups[group['id']] = group
     batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
                for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
-    failures = in_parallel(lambda batch: remove_members(client, *batch), batches)
+    failures = in_parallel(lambda batch: remove_members(client, *batch), batches,
+                           lambda _, exc: unexpected_error('iam-disable-user', exc, client.token))
     refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
                for user_id in user_ids}
     changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
@@ -1815,7 +1864,9 @@ def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> 
     for outcome in enabled:
         user_id = outcome.vendor['id']
         recorded = (records.get(user_id) or {}).get('groups') or []
-        failures = [add_member(client, group['id'], user_id) for group in recorded]
+        add = guarded(lambda group, user=user_id: add_member(client, group['id'], user),
+                      lambda _, exc: unexpected_error('iam-enable-user', exc, client.token))
+        failures = [add(group) for group in recorded]
         changes[user_id] = MembershipChange(
             user_id, outcome.vendor['username'], [g for g, reason in zip(recorded, failures, strict=True) if not reason],
             [{**g, 'reason': reason} for g, reason in zip(recorded, failures, strict=True) if reason],
@@ -2068,17 +2119,22 @@ def user_report(command: str, client: Client, outcomes: list[UserOutcome], argum
     return user_entry(command, outcomes, changes, arguments.blanks)
 
 
+def given_profile(raw: Any) -> dict[str, Any]:
+    """The user as given, read without failing (a bare name when the profile cannot be read), to name it."""
+    try:
+        return parse_user_profile(raw)
+    except InputError:
+        return {'username': str(raw)}
+
+
 def run_user_in_time(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
     """One of several users, or, when the command's time budget is spent before it is reached, its result saying
     so and naming it."""
     if client.time_left() > 0:
         return run_one_user(command, client, raw, args, settings)
-    try:
-        profile = parse_user_profile(raw)
-    except InputError:
-        profile = {'username': str(raw)}
-    error = (504, 'Not disabled: the command\'s time budget ran out before this user was reached; run the command '
-                  'again for it.')
+    profile = given_profile(raw)
+    error = (504, f'Not {USER_COMMANDS[command]}d: the command\'s time budget ran out before this user was reached; '
+                  'run the command again for it.')
     vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
     return UserOutcome(vendor, profile, reached=False)
 
@@ -2127,11 +2183,18 @@ def read_memberships(client: Client, user_id: str) -> Memberships:
     named, and no group is guessed."""
     try:
         listing = list_resources(client, 'Groups', f'members.value eq {filter_value(user_id)}', MAX_USER_GROUPS)
-    except (ScimError, InputError) as exc:
-        detail = f'{exc.status}: {exc.detail}' if isinstance(exc, ScimError) else str(exc)
-        return Memberships([], f'AWS refused to list the groups of user {user_id} ({detail}); tenants older than the '
-                               'members.value filter cannot. No group was changed: remove the user from its groups in '
-                               'the AWS console, or with iam-update-group memberIdsToDelete.')
+    except ScimError as exc:
+        if exc.status in FILTER_REFUSALS:
+            return Memberships([], f'AWS refused to list the groups of user {user_id} ({exc.status}: {exc.detail}); '
+                                   'tenants older than the members.value filter cannot. No group was changed: remove '
+                                   'the user from its groups in the AWS console, or with iam-update-group '
+                                   'memberIdsToDelete.')
+        return Memberships([], f'The groups of user {user_id} could not be read ({exc.status}: {exc.detail}). No '
+                               'group was changed: run the command again for this user.')
+    except Exception as exc:
+        return Memberships([], f'The groups of user {user_id} could not be read '
+                               f'({unexpected_error("iam-disable-user", exc, client.token)}). No group was changed: '
+                               'run the command again for this user.')
     groups = [{'id': group['id'], 'displayName': group.get('displayName')} for group in listing.items]
     more = f'more than {MAX_USER_GROUPS} groups were found; only those were read' if listing.cursor else ''
     return Memberships(groups, listing.stopped and f'{listing.stopped}; groups may remain' or more)
@@ -2146,7 +2209,10 @@ def run_users(command: str, client: Client, raw_profiles: list, args: dict, sett
         if options.contain and containable(outcome):
             outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
         return outcome
-    return in_parallel(one, raw_profiles)
+
+    def failed(raw: Any, exc: Exception) -> UserOutcome:
+        return failed_outcome(command, exc, None, None, given_profile(raw), client.token)
+    return in_parallel(one, raw_profiles, failed)
 
 
 @dataclass(frozen=True)
@@ -2682,6 +2748,34 @@ def scim_base_url(url: str, tenant_id: str) -> str:
             + f'{quote(tenant, safe="")}/scim/v2/')
 
 
+def execution_limit() -> float | None:
+    """The execution's time limit in seconds as the platform tells it (runDuration in minutes, else TimeoutDuration
+    in nanoseconds), None when it tells none."""
+    context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
+    for key, seconds_each in (('runDuration', 60.0), ('TimeoutDuration', 1e-9)):
+        try:
+            seconds = float(context.get(key) or 0) * seconds_each
+        except (TypeError, ValueError):
+            continue
+        if seconds > 0:
+            return seconds
+    return None
+
+
+def command_budget(command: str) -> tuple[float, float | None]:
+    """(the seconds the command may spend on AWS, the seconds kept back for its report): the execution's time limit
+    as the platform gives it (runDuration in minutes, else TimeoutDuration in nanoseconds; an admin sets it per
+    command) less the reserve, else COMMAND_BUDGET_SECONDS with no reserve; at most INTERACTIVE_BUDGET_SECONDS for
+    the Test button and get-mapping-fields, which a person waits for."""
+    limit = execution_limit()
+    if limit is None:
+        budget, reserve = COMMAND_BUDGET_SECONDS, None
+    else:
+        reserve = min(max(limit * REPORT_RESERVE_SHARE, REPORT_RESERVE_SECONDS[0]), REPORT_RESERVE_SECONDS[1], limit / 2)
+        budget = limit - reserve
+    return (min(budget, INTERACTIVE_BUDGET_SECONDS) if command in INTERACTIVE_COMMANDS else budget), reserve
+
+
 # ----- command functions: one per command ----------------------------------------------------
 def get_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
     """iam-get-user: the AWS user the profile designates.
@@ -2873,8 +2967,8 @@ def main() -> None:
         for form in token_forms(params, token):   # masked in the platform's logs, debug mode's HTTP lines included
             add_sensitive_log_strs(form)
         dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
-        client = Client(settings, INTERACTIVE_BUDGET_SECONDS if command in INTERACTIVE_COMMANDS
-                        else COMMAND_BUDGET_SECONDS, dry_run)
+        budget, reserve = command_budget(command)
+        client = Client(settings, budget, dry_run, reserve)
         if command == 'test-module':
             outcome = test_module(client)
             if outcome != 'ok':

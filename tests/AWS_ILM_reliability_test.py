@@ -222,11 +222,21 @@ def test_client_errors_are_never_retried(aws, waits, status):
     assert [r.method for r in aws.hooks.requests if r.method == "POST"] == ["POST"] and waits == []
 
 
-def test_each_retry_is_logged_without_the_token(aws, waits):
+def test_a_retried_request_is_logged_once_without_the_token(aws, waits):
     aws.add_fault(kind="status", status=503, times=2)
     assert vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorCode"] == 404
-    retries = [message for level, message in xsoar_server.logged() if "retry" in message]
-    assert len(retries) == 2 and "answered 503; retry 1" in retries[0] and "/Users" in retries[0]
+    retries = [(level, message) for level, message in xsoar_server.logged() if "retr" in message]
+    assert len(retries) == 1 and retries[0][0] == "debug", retries
+    assert "/Users answered 200 after 2 retries" in retries[0][1] and "(server error 2)" in retries[0][1]
+
+
+def test_a_request_given_up_is_logged_once_and_expected_failures_are_no_errors(aws, waits):
+    aws.add_fault(kind="status", status=503, times=-1)
+    assert vendor(run_on(aws, "iam-get-user", {"user-profile": "x"}))["errorCode"] == 503
+    logs = xsoar_server.logged()
+    retries = [message for _, message in logs if "retries over" in message]
+    assert len(retries) == 1 and "gave up (503)" in retries[0] and "after 5 retries" in retries[0]
+    assert [message for level, message in logs if level == "error"] == []
 
 
 def test_no_retry_starts_after_the_command_deadline(aws, waits, monkeypatch):

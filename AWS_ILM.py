@@ -522,8 +522,9 @@ class RequestRecord:
         'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
         if self.refused_wait and not self.retries:
             asked, left = self.refused_wait
-            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the {left:.0f} s '
-                    'this command has left, so it stopped at once; run it again after that wait.')
+            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the '
+                    f'{left:.{0 if left >= 10 else 1}f} s this command has left, so it stopped at once; run it again '
+                    'after that wait.')
         if not self.retries:
             return ''
         spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''

@@ -113,3 +113,29 @@ def test_the_loop_reports_a_script_that_does_not_compile():
         execution: Execution = server.execute("test-module", {}, {})
     assert execution.completed and execution.results == []
     assert "SyntaxError: from __future__ imports must occur at the beginning of the file" in execution.exception
+
+
+def test_a_one_minute_execution_stops_within_it_and_names_the_users_not_reached(loop, tenant):
+    """The platform gives the execution 1 minute (runDuration): Block Account of 250 users against a tenant that
+    answers 8 requests a second (429 and Retry-After beyond) disables what fits, stops starting users when the
+    budget is spent, and reports within the minute, every user named: the users not reached are still active."""
+    bench_bulk.prepare(tenant, 250)
+    names = bench_bulk.user_names(250)
+    tenant.limit_rate(8)
+    try:
+        execution = loop.execute("iam-disable-user", {"user-profile": names}, tenant.params(), run_duration=1)
+    finally:
+        tenant.limit_rate(None)
+    vendors = vendor_of(ran(execution)[0])
+    assert execution.seconds < 60, f"the execution took {execution.seconds:.0f} s"
+    assert [v["username"] for v in vendors] == names
+    not_reached = [v for v in vendors if "before this user was reached" in (v["errorMessage"] or "")]
+    disabled = [v for v in vendors if v["success"] and v["active"] is False]
+    cut_short = [v for v in vendors if v not in not_reached and v not in disabled]   # in flight when time ran out
+    assert not_reached and disabled and len(not_reached) + len(disabled) + len(cut_short) == 250
+    assert [v["errorMessage"] for v in cut_short if not any(reason in v["errorMessage"] for reason in (
+        "time budget ran out", "this command has left"))] == []
+    assert all("run the command again" in v["errorMessage"] and v["errorCode"] == 504 for v in not_reached)
+    held = {user["userName"]: user["active"] for user in tenant.resources("User")}
+    assert all(held[v["username"]] is True for v in not_reached + cut_short)
+    assert all(held[v["username"]] is False for v in disabled)

@@ -12,8 +12,9 @@ least time those quotas allow for the requests the command needed, the 429s, the
 state is exact (every user disabled and in no group, every other member still in every group, every user named).
 
 For each size and rate (0: no limit) it prints the command's wall time, the requests the server served and the
-429s it sent, how many users the server holds disabled afterwards, how many results are failures, and how many
-users the command did not reach within its time budget, with how many of those results name their user. The
+429s it sent, how many users the server holds disabled afterwards, how many results are failures, how many users
+the command did not reach within its time budget (with how many of those results name their user), and the log
+calls the command made (each a round trip on the platform's channel). The
 command runs in a process of its own, as XSOAR runs it; `--root` measures another checkout's AWS_ILM.py (the
 same server and stand-ins of that checkout). bench_bulk_test.py runs it small in CI.
 """
@@ -50,6 +51,7 @@ class BulkRun:
     not_reached_named: int
     reported: int           # results the command returned (one per user given)
     state_exact: bool       # every user reported disabled is disabled on the server, every other one active
+    log_calls: int          # demisto.debug/info/error calls: each a round trip on the platform's channel
 
 
 BYSTANDERS = 20   # members of the containment row's groups who are not blocked
@@ -109,7 +111,8 @@ def run(server: AwsScimServer, count: int, latency: float, rate: float, root: Pa
                    failed=sum(1 for r in results if not r["success"]) - len(not_reached),
                    not_reached=len(not_reached), not_reached_named=sum(1 for r in not_reached if r["username"]),
                    reported=len(results),
-                   state_exact=all((name in reported_disabled) == (value is False) for name, value in active.items()))
+                   state_exact=all((name in reported_disabled) == (value is False) for name, value in active.items()),
+                   log_calls=answer.get("logs", 0))
 
 
 def worker(params: dict, count: int, root: Path, budget: float | None, contain: bool = False) -> int:
@@ -128,7 +131,8 @@ def worker(params: dict, count: int, root: Path, budget: float | None, contain: 
                for vendor in context.objects("IAM.Vendor")]
     contained = [{"userName": row["userName"], "removed": len(row["groupsRemoved"]), "notRemoved": len(
         row["groupsNotRemoved"])} for row in context.objects("AWSILM.Containment")]
-    print(json.dumps({"seconds": seconds, "results": results, "contained": contained}))
+    print(json.dumps({"seconds": seconds, "results": results, "contained": contained,
+                      "logs": len(xsoar_server.logged())}))
     return 0
 
 
@@ -142,6 +146,7 @@ class ContainmentRun:
     by_api: dict            # requests served, by AWS API
     state_exact: bool       # every user disabled and in no group; every other member in every group
     named: bool             # one result and one containment row naming each user, every group removed
+    log_calls: int
 
 
 def quota_bound(by_api: dict) -> float:
@@ -180,7 +185,8 @@ def run_containment(server: AwsScimServer, count: int, groups: int, latency: flo
     named = (sorted(r["username"] for r in answer["results"]) == sorted(user_names(count))
              and sorted(c["userName"] for c in answer["contained"]) == sorted(user_names(count))
              and all(c["removed"] == groups and not c["notRemoved"] for c in answer["contained"]))
-    return ContainmentRun(count, groups, answer["seconds"], quota_bound(by_api), throttled, by_api, state_exact, named)
+    return ContainmentRun(count, groups, answer["seconds"], quota_bound(by_api), throttled, by_api, state_exact, named,
+                          answer.get("logs", 0))
 
 
 def markdown(title: str, headers: list, rows: list) -> str:
@@ -192,18 +198,19 @@ def markdown(title: str, headers: list, rows: list) -> str:
 def containment_table(runs: list, latency: float) -> str:
     return markdown(f"Containment (remove-from-groups=true) under AWS's quotas, {latency * 1000:.0f} ms a request",
                     ["users", "groups each", "wall time", "quota bound", "wall / bound", "429s", "requests by API",
-                     "group requests", "state exact, each named"],
+                     "group requests", "log calls", "state exact, each named"],
                     [[r.users, r.groups, f"{r.seconds:.1f} s", f"{r.bound:.1f} s", f"{r.seconds / max(r.bound, 0.1):.2f}",
                       r.throttled, ", ".join(f"{api} {n}" for api, n in sorted(r.by_api.items())),
-                      r.by_api.get("PatchGroup", 0), "yes" if r.state_exact and r.named else "NO"] for r in runs])
+                      r.by_api.get("PatchGroup", 0), r.log_calls, "yes" if r.state_exact and r.named else "NO"]
+                     for r in runs])
 
 
 def table(runs: list, latency: float) -> str:
     return markdown(f"Latency added to every request: {latency * 1000:.0f} ms",
                     ["users", "rate limit", "wall time", "requests served", "429s", "disabled", "failed",
-                     "not reached (named)", "state exact"],
+                     "not reached (named)", "log calls", "state exact"],
                     [[r.users, f"{r.rate:g}/s" if r.rate else "none", f"{r.seconds:.1f} s", r.served, r.throttled,
-                      r.disabled, r.failed, f"{r.not_reached} ({r.not_reached_named})",
+                      r.disabled, r.failed, f"{r.not_reached} ({r.not_reached_named})", r.log_calls,
                       "yes" if r.state_exact and r.reported == r.users else "NO"] for r in runs])
 
 

@@ -130,9 +130,9 @@ GROUP_OUTPUTS = {   # command -> (context prefix, readable title)
 DISABLED = 'Command is disabled.'
 USER_NOT_FOUND = 'User does not exist'
 FIND_MEMBER_HINT = ('Give each member as its AWS user name (usually the sign-in e-mail) or its AWS user id: '
-                    '!aws-ilm-list-users userName=<name> finds a user, !iam-get-group lists a group\'s members.')
+                    '!aws-ilm-list-users user_name=<name> finds a user, !iam-get-group lists a group\'s members.')
 FIND_USER_HINT = ('Give the user as its AWS user name (usually the sign-in e-mail), its employee ID mapped to '
-                  'externalId, or its AWS user id; !aws-ilm-list-users userName=<name> finds it.')
+                  'externalId, or its AWS user id; !aws-ilm-list-users user_name=<name> finds it.')
 ALREADY_DISABLED = 'User is already disabled.'
 ALREADY_ENABLED = 'User is already enabled.'
 GROUP_NOT_FOUND = 'Group Not Found'
@@ -2169,8 +2169,8 @@ def list_resources(client: Client, resource: str, scim_filter: str | None, limit
             if exc.status != 400 or found:
                 raise
             if token:
-                raise InputError('AWS refused the nextToken (it may have expired or come from another listing): '
-                                 'start the listing again without nextToken.')
+                raise InputError('AWS refused the next_token (it may have expired or come from another listing): '
+                                 'start the listing again without next_token.')
             demisto.debug(f'AWS-ILM: a cursor listing of {resource} was refused ({exc.detail}); asking for one page.')
             (page, _), cursor = client.list_page(resource, scim_filter, None, count), None
             stopped = 'AWS refused a paged listing with this filter and answered one page, so more may exist'
@@ -2236,7 +2236,7 @@ class MemberRead:
         if self.partial_reason:
             text += f'\n**The member list is partial** (GetGroup.membersPartial): {self.partial_reason}.'
             if self.next_token:
-                text += (f' Continue with !aws-ilm-list-users groupId={group_id} nextToken={self.next_token} '
+                text += (f' Continue with !aws-ilm-list-users group_id={group_id} next_token={self.next_token} '
                          '(AWSILM.UserNextToken).')
             text += '\n'
         return text
@@ -2629,10 +2629,10 @@ def group_row(group: dict) -> dict[str, Any]:
 
 
 LIST_COMMANDS: dict = {   # command -> (resource, argument -> filter attribute, context noun, row builder)
-    'aws-ilm-list-users': ('Users', {'userName': 'userName', 'externalId': 'externalId', 'groupId': 'groups.value'},
+    'aws-ilm-list-users': ('Users', {'user_name': 'userName', 'external_id': 'externalId', 'group_id': 'groups.value'},
                            'User', user_row),
-    'aws-ilm-list-groups': ('Groups', {'displayName': 'displayName', 'externalId': 'externalId',
-                                       'memberId': 'members.value'}, 'Group', group_row),
+    'aws-ilm-list-groups': ('Groups', {'display_name': 'displayName', 'external_id': 'externalId',
+                                       'member_id': 'members.value'}, 'Group', group_row),
 }
 
 
@@ -2651,7 +2651,7 @@ def listing_result(command: str, client: Client, args: dict) -> CommandResults:
     resource, filters, noun, row = LIST_COMMANDS[command]
     scim_filter = listing_filter(args, filters)
     limit = parse_limit(args.get('limit'))
-    listing = list_resources(client, resource, scim_filter, limit, text_field(args, 'nextToken'))
+    listing = list_resources(client, resource, scim_filter, limit, text_field(args, 'next_token'))
     found, next_token = listing.items, listing.cursor
     rows = [row(item) for item in found]
     context: dict = {f'AWSILM.{noun}(val.id && val.id == obj.id)': rows} if rows else {}
@@ -2660,7 +2660,7 @@ def listing_result(command: str, client: Client, args: dict) -> CommandResults:
                                removeNull=True)
     if next_token:
         context[f'AWSILM.{noun}NextToken'] = next_token
-        readable += f'\nMore {resource.lower()} remain: run the command again with nextToken={next_token}\n'
+        readable += f'\nMore {resource.lower()} remain: run the command again with next_token={next_token}\n'
     if listing.stopped:
         readable += f'\nThe list may be incomplete: {listing.stopped}.\n'
     return CommandResults(outputs=context, raw_response=found, readable_output=readable)

@@ -1534,7 +1534,7 @@ def test_update_group_reports_names_that_match_nobody_and_adds_the_others(reques
     assert "No AWS user has the user name ghost" in only[
         "errorMessage"]
     assert "AWS user id" in only["errorMessage"]
-    assert "!aws-ilm-list-users userName=" in only["errorMessage"]
+    assert "!aws-ilm-list-users user_name=" in only["errorMessage"]
     assert patch.call_count == 1
 
 
@@ -2348,7 +2348,7 @@ def test_a_user_not_found_carries_the_mapped_profile_and_says_how_to_find_it(req
     result = vendor(run_command("iam-disable-user", {"user-profile": NEW_HIRE}))
     assert result["reason"] == "User does not exist"
     assert result["details"]["userName"] == "jdoe@example.com"
-    assert "!aws-ilm-list-users userName=" in result["notes"]
+    assert "!aws-ilm-list-users user_name=" in result["notes"]
 
 
 def test_get_user_gives_the_managers_email_back_to_the_incoming_mapper(requests_mock, mocker):
@@ -2395,7 +2395,7 @@ def test_list_users_continues_exactly_after_the_last_user(requests_mock):
     member_pages(requests_mock, 130)
     first = run_command("aws-ilm-list-users", {"limit": "120"})[0]["EntryContext"]
     token = first["AWSILM.UserNextToken"]
-    rest = run_command("aws-ilm-list-users", {"limit": "120", "nextToken": token})[0]["EntryContext"]
+    rest = run_command("aws-ilm-list-users", {"limit": "120", "next_token": token})[0]["EntryContext"]
     ids = ([u["id"] for u in first["AWSILM.User(val.id && val.id == obj.id)"]]
            + [u["id"] for u in rest["AWSILM.User(val.id && val.id == obj.id)"]])
     assert ids == [f"u{i:03d}" for i in range(130)]
@@ -2404,12 +2404,12 @@ def test_list_users_continues_exactly_after_the_last_user(requests_mock):
 
 
 @pytest.mark.parametrize("command, args, expected", [
-    ("aws-ilm-list-users", {"userName": " a@x.com "}, 'userName eq "a@x.com"'),
-    ("aws-ilm-list-users", {"externalId": "E1"}, 'externalId eq "E1"'),
-    ("aws-ilm-list-users", {"groupId": "g-1"}, 'groups.value eq "g-1"'),
-    ("aws-ilm-list-groups", {"displayName": 'A "B"'}, 'displayName eq "A \\"B\\""'),
-    ("aws-ilm-list-groups", {"memberId": "u-1"}, 'members.value eq "u-1"'),
-    ("aws-ilm-list-groups", {"externalId": "X"}, 'externalId eq "X"'),
+    ("aws-ilm-list-users", {"user_name": " a@x.com "}, 'userName eq "a@x.com"'),
+    ("aws-ilm-list-users", {"external_id": "E1"}, 'externalId eq "E1"'),
+    ("aws-ilm-list-users", {"group_id": "g-1"}, 'groups.value eq "g-1"'),
+    ("aws-ilm-list-groups", {"display_name": 'A "B"'}, 'displayName eq "A \\"B\\""'),
+    ("aws-ilm-list-groups", {"member_id": "u-1"}, 'members.value eq "u-1"'),
+    ("aws-ilm-list-groups", {"external_id": "X"}, 'externalId eq "X"'),
 ])
 def test_list_filters(requests_mock, command, args, expected):
     """Given a filter argument,
@@ -2423,7 +2423,7 @@ def test_list_filters(requests_mock, command, args, expected):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"userName": "a", "groupId": "g"}, "one attribute at a time"),
+    ({"user_name": "a", "group_id": "g"}, "one attribute at a time"),
     ({"limit": "0"}, "limit must be a whole number from 1 to 1000"),
     ({"limit": "1001"}, "limit must be a whole number"), ({"limit": "ten"}, "limit must be"),
     ({"limit": True}, "limit must be"), ({"limit": "-5"}, "limit must be"),
@@ -2443,9 +2443,9 @@ def test_list_a_refused_token_says_to_start_again(requests_mock):
     When aws-ilm-list-groups runs,
     Then the error says to start the listing again."""
     requests_mock.get(API + "Groups", status_code=400, json=load("error_400.json"))
-    entries = run_command("aws-ilm-list-groups", {"nextToken": "stale"})
+    entries = run_command("aws-ilm-list-groups", {"next_token": "stale"})
     assert entries[0]["Type"] == 4
-    assert "start the listing again without nextToken" in entries[0]["Contents"]
+    assert "start the listing again without next_token" in entries[0]["Contents"]
 
 
 def test_list_groups_of_an_unknown_user_is_empty(requests_mock):
@@ -2453,7 +2453,7 @@ def test_list_groups_of_an_unknown_user_is_empty(requests_mock):
     When aws-ilm-list-groups runs,
     Then the list is empty."""
     requests_mock.get(API + "Groups", status_code=404, json=load("error_404.json"))
-    entries = run_command("aws-ilm-list-groups", {"memberId": "ghost"})
+    entries = run_command("aws-ilm-list-groups", {"member_id": "ghost"})
     assert entries[0]["Type"] == 1
     assert entries[0]["EntryContext"] == {}
 

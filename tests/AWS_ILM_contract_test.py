@@ -107,10 +107,10 @@ def listing_scenarios(server) -> list:
         ("iam-get-group", {"scim": '{"displayName": "Team"}', "includeMembers": "true"}),
         ("iam-get-group", {"scim": '{"displayName": "Pair"}', "membersLimit": "1"}),                # partial
         ("iam-get-group", {"scim": '{"displayName": "Team"}', "includeMembers": "false"}),
-        ("aws-ilm-list-users", {"limit": "1"}), ("aws-ilm-list-users", {"userName": "kim@example.com"}),
-        ("aws-ilm-list-users", {"externalId": "E-1"}), ("aws-ilm-list-users", {"groupId": "g", "nextToken": ""}),
-        ("aws-ilm-list-groups", {"limit": "1"}), ("aws-ilm-list-groups", {"memberId": kim}),
-        ("aws-ilm-list-groups", {"displayName": "Team", "externalId": "", "nextToken": ""}),
+        ("aws-ilm-list-users", {"limit": "1"}), ("aws-ilm-list-users", {"user_name": "kim@example.com"}),
+        ("aws-ilm-list-users", {"external_id": "E-1"}), ("aws-ilm-list-users", {"group_id": "g", "next_token": ""}),
+        ("aws-ilm-list-groups", {"limit": "1"}), ("aws-ilm-list-groups", {"member_id": kim}),
+        ("aws-ilm-list-groups", {"display_name": "Team", "external_id": "", "next_token": ""}),
     ] + containment_scenarios() + dry_run_scenarios()
 
 

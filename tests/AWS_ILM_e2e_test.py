@@ -243,9 +243,9 @@ def test_a_user_in_3_of_4_groups_lists_those_3(server):
     for group_id in group_ids[:3]:
         run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToAdd": user_id})
     run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_ids[3]}), "memberIdsToAdd": other})
-    groups = listed(run_on(server, "aws-ilm-list-groups", {"memberId": user_id}), "Group")
+    groups = listed(run_on(server, "aws-ilm-list-groups", {"member_id": user_id}), "Group")
     assert sorted((g["id"], g["displayName"]) for g in groups) == sorted(zip(group_ids[:3], ["G0", "G1", "G2"], strict=True))
-    members = listed(run_on(server, "aws-ilm-list-users", {"groupId": group_ids[3]}), "User")
+    members = listed(run_on(server, "aws-ilm-list-users", {"group_id": group_ids[3]}), "User")
     assert [u["id"] for u in members] == [other] and members[0]["email"] == "u001@example.com"
 
 
@@ -255,7 +255,7 @@ def test_a_listing_of_130_users_with_limit_120_continues_to_the_remaining_10(ser
     token = first[0]["EntryContext"]["AWSILM.UserNextToken"]
     assert len(listed(first, "User")) == 120 and len(server.hooks.requests) == 2
     server.hooks.requests.clear()
-    rest = run_on(server, "aws-ilm-list-users", {"limit": "120", "nextToken": token})
+    rest = run_on(server, "aws-ilm-list-users", {"limit": "120", "next_token": token})
     together = [u["id"] for u in listed(first, "User") + listed(rest, "User")]
     assert len(listed(rest, "User")) == 10 and sorted(together) == sorted(user_ids) and len(server.hooks.requests) == 1
     assert "AWSILM.UserNextToken" not in rest[0]["EntryContext"]
@@ -263,9 +263,9 @@ def test_a_listing_of_130_users_with_limit_120_continues_to_the_remaining_10(ser
 
 def test_listings_of_unknown_ids_are_empty_and_a_stale_token_says_to_start_again(server):
     directory(server, 3, 1)
-    assert listed(run_on(server, "aws-ilm-list-users", {"groupId": "no-such-group"}), "User") == []
-    assert listed(run_on(server, "aws-ilm-list-groups", {"memberId": "no-such-user"}), "Group") == []
-    stale = run_on(server, "aws-ilm-list-users", {"nextToken": "bm90LWEtY3Vyc29y"})
+    assert listed(run_on(server, "aws-ilm-list-users", {"group_id": "no-such-group"}), "User") == []
+    assert listed(run_on(server, "aws-ilm-list-groups", {"member_id": "no-such-user"}), "Group") == []
+    stale = run_on(server, "aws-ilm-list-users", {"next_token": "bm90LWEtY3Vyc29y"})
     assert stale[0]["Type"] == 4 and "start the listing again" in stale[0]["Contents"]
     missing = group_output(run_on(server, "iam-get-group", {"scim": '{"id": "no-such-group"}'}), "GetGroup")
     assert (missing["errorCode"], missing["errorMessage"]) == (404, "Group Not Found")
@@ -275,7 +275,7 @@ def test_a_tenant_that_refuses_filtered_cursors_gets_one_page(server, monkeypatc
     user_ids, (group_id,) = directory(server, 3, 1)
     run_on(server, "iam-update-group", {"scim": json.dumps({"id": group_id}), "memberIdsToAdd": user_ids})
     monkeypatch.setattr(server.app, "reject_filtered_cursor", True)
-    entries = run_on(server, "aws-ilm-list-users", {"groupId": group_id})
+    entries = run_on(server, "aws-ilm-list-users", {"group_id": group_id})
     assert [u["id"] for u in listed(entries, "User")] == user_ids and "may be incomplete" in entries[0]["HumanReadable"]
     assert group_output(run_on(server, "iam-get-group", {"scim": json.dumps({"id": group_id})}),
                         "GetGroup")["members"][2]["value"] == user_ids[2]
@@ -301,8 +301,8 @@ def test_a_1130_member_group_reads_1000_by_default_and_continues_exactly(server)
     assert out["membersPartial"] is True and "more members remain" in out["membersReason"]
     assert "The member list is partial" in readable and "lists all" not in readable
     token = entries[0]["EntryContext"]["AWSILM.UserNextToken"]
-    assert f"!aws-ilm-list-users groupId={group_id} nextToken={token}" in readable
-    rest = run_on(server, "aws-ilm-list-users", {"groupId": group_id, "nextToken": token, "limit": "1000"})
+    assert f"!aws-ilm-list-users group_id={group_id} next_token={token}" in readable
+    rest = run_on(server, "aws-ilm-list-users", {"group_id": group_id, "next_token": token, "limit": "1000"})
     assert [u["id"] for u in listed(rest, "User")] == user_ids[1000:]
     assert "AWSILM.UserNextToken" not in rest[0]["EntryContext"]
 
@@ -341,8 +341,8 @@ def test_a_member_read_stopped_by_the_deadline_is_flagged_partial(server, monkey
     assert [m["value"] for m in out["members"]] == user_ids[:300] and out["membersPartial"] is True
     assert "time budget ran out after 300" in out["membersReason"]
     monkeypatch.undo()
-    rest = run_on(server, "aws-ilm-list-users", {"groupId": group_id, "limit": "1000",
-                                                 "nextToken": entries[0]["EntryContext"]["AWSILM.UserNextToken"]})
+    rest = run_on(server, "aws-ilm-list-users", {"group_id": group_id, "limit": "1000",
+                                                 "next_token": entries[0]["EntryContext"]["AWSILM.UserNextToken"]})
     assert [u["id"] for u in listed(rest, "User")] == user_ids[300:]
 
 

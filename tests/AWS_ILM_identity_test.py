@@ -300,6 +300,6 @@ def test_listings_page_past_a_thousand_users(aws):
                                                      "displayName": "U V"})
     entries = run_on(aws, "aws-ilm-list-users", {"limit": "1000"})
     token = entries[0]["EntryContext"]["AWSILM.UserNextToken"]
-    rest = run_on(aws, "aws-ilm-list-users", {"limit": "1000", "nextToken": token})
+    rest = run_on(aws, "aws-ilm-list-users", {"limit": "1000", "next_token": token})
     names = [u["userName"] for e in (entries, rest) for u in e[0]["EntryContext"]["AWSILM.User(val.id && val.id == obj.id)"]]
     assert len(names) == 1050 and len(set(names)) == 1050

@@ -190,7 +190,7 @@ def test_an_external_id_with_a_colon_is_refused_before_any_request(aws):
 def test_skips_and_early_failures_carry_the_mapped_profile_in_details(aws):
     skipped = flat(run_on(aws, "iam-disable-user", {"user-profile": json.dumps(JANE)}))[0]["Contents"]
     assert skipped["reason"] == "User does not exist" and skipped["details"]["userName"] == "jane@example.com"
-    assert "!aws-ilm-list-users userName=" in skipped["notes"]
+    assert "!aws-ilm-list-users user_name=" in skipped["notes"]
     failed = flat(run_on(aws, "iam-create-user", {"user-profile": json.dumps({"username": "x@example.com"})})
                   )[0]["Contents"]
     assert failed["errorCode"] == 400 and failed["details"] == {"userName": "x@example.com"}
@@ -201,7 +201,7 @@ def test_a_member_name_that_matches_nobody_says_what_to_give_and_how_to_find_it(
     out = flat(run_on(aws, "iam-update-group", {"scim": json.dumps({"displayName": "Team"}),
                                                 "memberIdsToAdd": "John Doe"}))[0]["Contents"]
     assert out["errorCode"] == 404 and "No AWS user has the user name John Doe" in out["errorMessage"]
-    assert "AWS user id" in out["errorMessage"] and "!aws-ilm-list-users userName=" in out["errorMessage"]
+    assert "AWS user id" in out["errorMessage"] and "!aws-ilm-list-users user_name=" in out["errorMessage"]
 
 
 # ----- get-mapping-fields lists exactly what is sent ---------------------------------------------------------------

@@ -58,7 +58,7 @@ COMMANDS = {
     "iam-update-group": ("PATCH", lambda s: {"scim": json.dumps({"id": make_group(s)}), "memberIdsToAdd": f"{uid(1)},{uid(2)}"}),
     "iam-delete-group": ("DELETE", lambda s: {"scim": json.dumps({"id": make_group(s)})}),
     "aws-ilm-list-users": ("GET", lambda s: make_user(s) and {"limit": "10"}),
-    "aws-ilm-list-groups": ("GET", lambda s: make_group(s) and {"memberId": make_user(s)}),
+    "aws-ilm-list-groups": ("GET", lambda s: make_group(s) and {"member_id": make_user(s)}),
 }
 # fault -> (server fault, how the user sees it when the command cannot recover)
 FAULTS = {
@@ -420,8 +420,8 @@ ARGUMENTS = {
     "iam-get-group": ["scim", "includeMembers"], "iam-create-group": ["scim"],
     "iam-update-group": ["scim", "memberIdsToAdd", "memberIdsToDelete"], "iam-delete-group": ["scim"],
     "test-module": [], "get-mapping-fields": [],
-    "aws-ilm-list-users": ["userName", "externalId", "groupId", "limit", "nextToken"],
-    "aws-ilm-list-groups": ["displayName", "externalId", "memberId", "limit", "nextToken"],
+    "aws-ilm-list-users": ["user_name", "external_id", "group_id", "limit", "next_token"],
+    "aws-ilm-list-groups": ["display_name", "external_id", "member_id", "limit", "next_token"],
 }
 EXAMPLES = int(__import__("os").environ.get("AWS_ILM_EXAMPLES", "2000"))
 

@@ -165,7 +165,7 @@ SCENARIOS = [   # (label, command, prepare(directory) -> args, the fewest reques
     ("aws-ilm-list-users, limit 250", "aws-ilm-list-users", lambda d: d.users(300) and {"limit": "250"}, 3),
     ("aws-ilm-list-users, limit 120", "aws-ilm-list-users", lambda d: d.users(130) and {"limit": "120"}, 2),
     ("aws-ilm-list-users, the rest after limit 120", "aws-ilm-list-users",
-     lambda d: {"limit": "120", "nextToken": d.listing_token(130, 120)}, 1),
+     lambda d: {"limit": "120", "next_token": d.listing_token(130, 120)}, 1),
     ("aws-ilm-list-groups", "aws-ilm-list-groups", lambda d: d.group() and {}, 1),
     ("iam-create-group", "iam-create-group", lambda d: {"scim": json.dumps({"displayName": GROUP_NAME})}, 1),
     ("iam-delete-group, by id", "iam-delete-group", lambda d: {"scim": json.dumps({"id": d.group()})}, 1),

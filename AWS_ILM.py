@@ -109,6 +109,12 @@ READ_QUOTA = 40.0                  # AWS's published SCIM quotas: requests a sec
 WRITE_QUOTA = 25.0                 # and for each write API, per identity store
 PACE_BURST = 5.0                   # requests of one API that may start at once; AWS's own bucket keeps the rest
 DRY_RUN_ID = '(the id AWS would give it)'
+SCP_CHARACTERS = 5120              # one service control policy, as AWS counts it (10,240 since May 2026; many still 5,120)
+SCP_CHARACTERS_RANGE = (1000, 10240)
+INLINE_POLICY_CHARACTERS = 10240   # a permission set's one inline policy, non-whitespace characters
+SCPS_PER_TARGET = (5, 10)          # SCPs one root, OU or account takes (10 under the newer quota); FullAWSAccess is one
+DENY_HOURS = 12                    # AWS: keep the ids in the Deny this long, until the role sessions they assumed expire
+DENY_FILE = 'AWS-ILM-deny-policies.json'
 FILTER_REFUSALS = (400, 404, 501)  # AWS's answers to a filter the tenant does not support
 
 IAM_USER_PROFILE_KEY = 'IAM.UserProfile(val.email && val.email == obj.email)'
@@ -188,14 +194,15 @@ USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
     'iam-enable-user': 'enable',
 }
 GROUP_COMMANDS = ('iam-get-group', 'iam-create-group', 'iam-update-group', 'iam-delete-group')
-SEVERAL_USERS_COMMANDS = ('iam-disable-user',)   # Block Account passes several user names
+SEVERAL_USERS_COMMANDS = ('iam-disable-user', 'iam-enable-user')   # Block Account passes several user names
 STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
 
 CONTAINMENT_KEY = 'containedUsers'   # the integration context's record of the memberships removed, by AWS user id
 MAX_USER_GROUPS = 10_000             # a user's groups read by a containment (AWS evaluates at most 1,000)
 CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
 
-OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'disabled')   # what to act on first
+OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'already enabled', 'disabled',
+                 'enabled')   # what to act on first
 
 DRY_RUN_COMMANDS = ('iam-create-user', 'iam-update-user', 'iam-disable-user', 'iam-enable-user', 'iam-create-group',
                     'iam-update-group', 'iam-delete-group')
@@ -251,6 +258,7 @@ class Settings:
     disable_enabled: bool = True
     create_if_not_exists: bool = True
     remove_from_groups: bool = False
+    scp_characters: int = SCP_CHARACTERS
     mapper_in: str = DEFAULT_MAPPER_IN
     mapper_out: str = DEFAULT_MAPPER_OUT
 
@@ -267,6 +275,7 @@ class Settings:
                    checkbox(params, 'proxy', default=False), **flags,
                    create_if_not_exists=checkbox(params, 'create_if_not_exists'),
                    remove_from_groups=checkbox(params, 'remove_from_groups', default=False),
+                   scp_characters=scp_size(params.get('scp_max_characters')),
                    mapper_in=params.get('mapper_in') or DEFAULT_MAPPER_IN,
                    mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
 
@@ -672,6 +681,7 @@ class UserOptions:
     the instance's "Remove disabled users from their groups"), `restore` (iam-enable-user's restore-groups)."""
     contain: bool = False
     restore: bool = False
+    scp_characters: int = SCP_CHARACTERS
 
     @classmethod
     def from_args(cls, command: str, args: dict, settings: Settings) -> 'UserOptions':
@@ -679,7 +689,7 @@ class UserOptions:
             args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
         restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',
                                                                 default=False)
-        return cls(contain, restore)
+        return cls(contain, restore, settings.scp_characters)
 
 
 @dataclass(frozen=True)
@@ -702,13 +712,15 @@ class UserOutcome:
     memberships: Memberships | None = None
 
     def kind(self) -> str:
-        """'failed', 'not reached', 'already disabled', 'skipped', or the action done ('disabled')."""
+        """'failed', 'not reached', 'already disabled', 'already enabled', 'skipped', or the action done
+        ('disabled', 'enabled')."""
         if not self.reached:
             return 'not reached'
         if not self.vendor['success']:
             return 'failed'
         if self.vendor['skipped']:
-            return 'already disabled' if self.vendor['reason'] == ALREADY_DISABLED else 'skipped'
+            return {ALREADY_DISABLED: 'already disabled', ALREADY_ENABLED: 'already enabled'}.get(self.vendor['reason'],
+                                                                                                 'skipped')
         return f"{self.vendor['action']}d"
 
 
@@ -911,6 +923,12 @@ def check_profile_size(raw: Any) -> None:
                          'may have: check that the right field is passed.')
 
 
+def bare_user(text: str) -> dict[str, str]:
+    """A user given as bare text: its user name, and, when the text has the shape of an Identity Store user id (the
+    id CloudTrail records and AWS's revoke procedure starts from), that id too, which is looked up first."""
+    return {'id': text, 'username': text} if AWS_USER_ID.fullmatch(text) else {'username': text}
+
+
 def parse_user_profile(raw: Any) -> dict[str, Any]:
     """The `user-profile` argument: a JSON object, or a bare user name (the Block Account playbook), text or number."""
     if isinstance(raw, list) and len(raw) == 1:
@@ -927,7 +945,7 @@ def parse_user_profile(raw: Any) -> dict[str, Any]:
         if isinstance(profile, str):
             return parse_user_profile(profile)
     elif isinstance(raw, str) and raw.strip():
-        return {'username': raw.strip()}
+        return bare_user(raw.strip())
     elif raw is None or isinstance(raw, str):
         raise InputError('user-profile is missing. Give a JSON object such as {"username": "jdoe@example.com"}.')
     else:
@@ -1966,7 +1984,7 @@ def several_users_entry(action: str, outcomes: list[UserOutcome]) -> dict[str, A
     vendors = [outcome.vendor for outcome in outcomes]
     kinds = [outcome.kind() for outcome in outcomes]
     counts = ', '.join(f'{kinds.count(kind)} {kind}' for kind in OUTCOME_ORDER
-                       if kinds.count(kind) or kind in ('failed', 'not reached', 'disabled'))
+                       if kinds.count(kind) or kind in ('failed', 'not reached', f'{action}d'))
     rows = sorted((summary_row(outcome) for outcome in outcomes), key=lambda row: OUTCOME_ORDER.index(row['outcome']))
     brand = vendors[0]['brand']
     readable = (f"### {action.title()} User Results ({brand}): {len(outcomes)} users\n**{counts}**\n"
@@ -2057,36 +2075,111 @@ def containable(outcome: UserOutcome) -> bool:
     return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
 
 
-def deny_statement(user_ids: list[str]) -> dict[str, Any]:
-    """A service control policy statement that denies every action to these Identity Center users (the condition
-    key AWS advises, identitystore:userId, holds their Identity Store user ids: the SCIM ids)."""
-    return {'Sid': 'DenyCompromisedIdentityCenterUsers', 'Effect': 'Deny', 'Action': '*', 'Resource': '*',
-            'Condition': {'StringEquals': {'identitystore:userId': user_ids}}}
+def deny_document(user_ids: list[str]) -> dict[str, Any]:
+    """A policy that denies every action to these Identity Center users: the condition key AWS advises,
+    identitystore:userId, holds their Identity Store user ids (the SCIM ids)."""
+    return {'Version': '2012-10-17', 'Statement': [{
+        'Sid': 'DenyCompromisedIdentityCenterUsers', 'Effect': 'Deny', 'Action': '*', 'Resource': '*',
+        'Condition': {'StringEquals': {'identitystore:userId': user_ids}}}]}
 
 
-def stays_open_report(outcomes: list[UserOutcome],
-                      changes: dict[str, MembershipChange]) -> tuple[str, dict[str, Any]]:
-    """What a disable does not close, said once for all the users it found: live sessions, the groups it did not
-    remove, and the Deny statement keyed on their user ids (also in AWSILM.DenyStatement)."""
+def minified(document: dict) -> str:
+    """The policy as AWS counts it: JSON without white space."""
+    return json.dumps(document, separators=(',', ':'))
+
+
+def deny_documents(user_ids: list[str], limit: int) -> list[dict[str, Any]]:
+    """As few Deny policies as hold every id, each at most `limit` characters minified (the ids in order):
+    [{'document', 'characters', 'userCount'}]."""
+    empty = len(minified(deny_document([])))
+    chunks: list[list[str]] = [[]]
+    size = empty
+    for user_id in user_ids:
+        added = len(json.dumps(user_id)) + (1 if chunks[-1] else 0)
+        if chunks[-1] and size + added > limit:
+            chunks.append([])
+            size, added = empty, len(json.dumps(user_id))
+        chunks[-1].append(user_id)
+        size += added
+    documents = [deny_document(chunk) for chunk in chunks if chunk]
+    return [{'document': document, 'characters': len(minified(document)), 'userCount': len(chunk)}
+            for document, chunk in zip(documents, [c for c in chunks if c], strict=True)]
+
+
+@dataclass(frozen=True)
+class DenyPolicies:
+    """The Deny for the users a disable found: service control policies of at most the instance's size, and the
+    same Deny as inline policies for the management account's permission sets (SCPs do not apply there)."""
+    user_ids: list[str]
+    limit: int
+
+    def scps(self) -> list[dict[str, Any]]:
+        return deny_documents(self.user_ids, self.limit)
+
+    def inline(self) -> list[dict[str, Any]]:
+        return deny_documents(self.user_ids, INLINE_POLICY_CHARACTERS)
+
+    def context(self) -> dict[str, Any]:
+        scps, inline = self.scps(), self.inline()
+        return {'userIds': self.user_ids, 'policyCount': len(scps), 'maxCharacters': self.limit,
+                'policies': scps, 'managementAccountPolicies': inline, 'keepHours': DENY_HOURS}
+
+    def markdown(self, shown: bool) -> str:
+        scps, inline = self.scps(), self.inline()
+        count = f'{len(scps)} service control polic{"y" if len(scps) == 1 else "ies"}'
+        low, high = SCPS_PER_TARGET
+        text = (f'- **Deny now** with {count} ({len(self.user_ids)} user id{"s" if len(self.user_ids) > 1 else ""}, '
+                f'each policy at most {self.limit:,} characters as AWS counts them, without white space: '
+                f'{", ".join(str(p["characters"]) for p in scps)}). Attach {"it" if len(scps) == 1 else "them"} '
+                f'where the users have access (the root, or their OUs and accounts): a root, OU or account takes at '
+                f'most {low} SCPs ({high} under AWS\'s newer quota), FullAWSAccess among them. Keep the ids in the '
+                f'Deny for at least {DENY_HOURS} hours, until every role session they assumed has expired.\n'
+                '- **The management account**: service control policies do not apply there. A user with a permission '
+                'set in the management account needs the same Deny in that permission set\'s inline policy (one a '
+                f'set, at most {INLINE_POLICY_CHARACTERS:,} characters): {len(inline)} document'
+                f'{"s" if len(inline) > 1 else ""} in AWSILM.DenyStatement.managementAccountPolicies.\n')
+        if not shown:
+            return text + (f'\nThe policies are in the file {DENY_FILE} attached below, ready to paste, and in '
+                           'AWSILM.DenyStatement.policies.\n')
+        return text + ''.join(f'\n```json\n{json.dumps(p["document"], indent=2)}\n```\n' for p in scps)
+
+    def file(self) -> dict[str, Any]:
+        """The policies, ready to paste, as a War Room file."""
+        return fileResult(DENY_FILE, json.dumps({'serviceControlPolicies': [p['document'] for p in self.scps()],
+                                                 'managementAccountInlinePolicies': [p['document'] for p in
+                                                                                      self.inline()]}, indent=2))
+
+
+def stays_open_report(outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
+                      options: UserOptions) -> tuple[str, dict[str, Any], DenyPolicies | None]:
+    """What a disable does not close, said once for all the users it found, and the Deny for them
+    (AWSILM.DenyStatement): in full when containment was asked (remove-from-groups, or the instance's checkbox),
+    else one line, so that an ordinary leaver's result stays short."""
     users = [(outcome.vendor['username'], outcome.vendor['id']) for outcome in outcomes if containable(outcome)]
     if not users:
-        return '', {}
+        return '', {}, None
     ids = list(dict.fromkeys(user_id for _, user_id in users))
+    deny = DenyPolicies(ids, options.scp_characters)
+    context = {'AWSILM.DenyStatement': deny.context()}
+    if not options.contain:
+        return ('\n**What stays open**: live sessions, every group membership and direct assignments; '
+                f'AWSILM.DenyStatement holds the Deny for {"these users" if len(ids) > 1 else "this user"}. Run with '
+                'remove-from-groups=true to remove the groups and see what else to do.\n', context, None)
     named = some_of([f'{name} ({user_id})' for name, user_id in users])
-    groups = ('' if changes else '- **Groups**: every group membership stays (and with it the permission sets '
-              'assigned through it); run again with remove-from-groups=true to remove them.\n')
-    statement = json.dumps(deny_statement(ids), indent=2)
+    shown = len(deny.scps()) == 1
     return (f'\n### What stays open\nIdentity Store user id{"s" if len(ids) > 1 else ""} (SCIM id): {named}.\n'
             '- **Sessions**: a disabled user cannot sign in again, but a live AWS access portal session stays valid '
             'until it expires (the session duration of the tenant: 8 hours by default, up to 90 days) and can still '
             'assume roles; a role session already started lasts its permission set\'s session duration (at most 12 '
             'hours). No API ends them: delete them in the console, IAM Identity Center > Users > the user > Active '
-            'sessions.\n' + groups +
+            'sessions.\n'
+            '- **Groups**: the AWS access portal and the CLI reflect a group removal within 1 hour; the Deny is the '
+            'fast lever.\n'
             '- **Assignments made to the user directly** (not through a group) stay: remove them in IAM Identity '
             'Center > AWS accounts (they need AWS credentials, not the SCIM token).\n'
-            '- **Deny now** with this statement in a service control policy of your organization (also in '
-            f'AWSILM.DenyStatement):\n```json\n{statement}\n```\n',
-            {'AWSILM.DenyStatement': deny_statement(ids)})
+            '- **The identity provider**: where an external identity provider or Active Directory is the identity '
+            'source, disable the user there too, or its next sync can enable the user again.\n'
+            + deny.markdown(shown), context, None if shown else deny)
 
 
 def blank_note(count: int, argument: str) -> str:
@@ -2094,22 +2187,25 @@ def blank_note(count: int, argument: str) -> str:
     return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
 
 
-def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
-               blanks: int) -> dict[str, Any]:
-    """The command's one entry: the IAM result (one user) or the summary (several), then what was done to the
-    users' groups and, for a disable, what stays open."""
+def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange], blanks: int,
+               options: UserOptions) -> dict[str, Any] | list[dict[str, Any]]:
+    """The command's entry: the IAM result (one user) or the summary (several), then what was done to the users'
+    groups and, for a disable, what stays open; and a file with the Deny policies when they are too long to show."""
     entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
     markdown, context = membership_report(command, outcomes, changes)
+    deny_file = None
     if command == 'iam-disable-user':
-        stays_open, deny = stays_open_report(outcomes, changes)
+        stays_open, deny, long_deny = stays_open_report(outcomes, changes, options)
         markdown += stays_open
         context.update(deny)
+        deny_file = long_deny.file() if long_deny else None
     entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
     entry['EntryContext'].update(context)
-    return entry
+    return [entry, deny_file] if deny_file else entry
 
 
-def user_report(command: str, client: Client, outcomes: list[UserOutcome], arguments: UserArguments) -> dict[str, Any]:
+def user_report(command: str, client: Client, outcomes: list[UserOutcome],
+                arguments: UserArguments) -> dict[str, Any] | list[dict[str, Any]]:
     """The command's one entry, once the users' groups are changed as the command asks (a containment, a restore,
     the recorded groups a plain enable leaves out): one user's IAM result, or for several users a summary whose
     context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
@@ -2117,7 +2213,7 @@ def user_report(command: str, client: Client, outcomes: list[UserOutcome], argum
     changes = change_memberships(client, outcomes, arguments.options)
     if client.would_send is not None:
         return dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])
-    return user_entry(command, outcomes, changes, arguments.blanks)
+    return user_entry(command, outcomes, changes, arguments.blanks, arguments.options)
 
 
 def given_profile(raw: Any) -> dict[str, Any]:
@@ -2691,6 +2787,18 @@ def unquoted(text: str) -> str:
     return text
 
 
+def scp_size(raw: Any) -> int:
+    """The instance's service control policy size (characters, as AWS counts them); SCP_CHARACTERS when not set."""
+    text = str(raw).strip() if raw is not None else ''
+    if not text:
+        return SCP_CHARACTERS
+    low, high = SCP_CHARACTERS_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise InputError(f'The instance\'s "Service control policy size" must be a whole number from {low} to {high} '
+                         f'(AWS allows 5120, or 10240 where the organization has the newer quota), not {raw!r}.')
+    return int(text)
+
+
 def instance_credentials(params: dict) -> tuple[str, str]:
     """(token, Tenant ID). The token is the credentials' password, else the legacy hidden parameter; the quotes
     and `Bearer ` prefix a paste brings are removed, and the spaces, quotes and slashes around the Tenant ID. A
@@ -2778,7 +2886,7 @@ def command_budget(command: str) -> tuple[float, float | None]:
 
 
 # ----- command functions: one per command ----------------------------------------------------
-def get_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+def get_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any] | list[dict[str, Any]]:
     """iam-get-user: the AWS user the profile designates.
 
     Args:
@@ -2794,7 +2902,7 @@ def get_user_command(client: Client, args: dict, settings: Settings) -> dict[str
     return user_report('iam-get-user', client, [outcome], arguments)
 
 
-def create_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+def create_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any] | list[dict[str, Any]]:
     """iam-create-user: a new AWS user from the profile, or, when AWS has the person already, their update.
 
     Args:
@@ -2810,7 +2918,7 @@ def create_user_command(client: Client, args: dict, settings: Settings) -> dict[
     return user_report('iam-create-user', client, [outcome], arguments)
 
 
-def update_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+def update_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any] | list[dict[str, Any]]:
     """iam-update-user: the AWS user brought to the profile (created when absent and the instance allows it).
 
     Args:
@@ -2826,7 +2934,7 @@ def update_user_command(client: Client, args: dict, settings: Settings) -> dict[
     return user_report('iam-update-user', client, [outcome], arguments)
 
 
-def disable_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+def disable_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any] | list[dict[str, Any]]:
     """iam-disable-user (Block Account): each user disabled, and out of every group with remove-from-groups.
 
     Args:
@@ -2844,7 +2952,7 @@ def disable_user_command(client: Client, args: dict, settings: Settings) -> dict
     return user_report('iam-disable-user', client, outcomes, arguments)
 
 
-def enable_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any]:
+def enable_user_command(client: Client, args: dict, settings: Settings) -> dict[str, Any] | list[dict[str, Any]]:
     """iam-enable-user: the user enabled, and back into the groups a containment removed with restore-groups.
 
     Args:

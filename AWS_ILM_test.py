@@ -602,9 +602,10 @@ def test_containment_is_off_unless_the_argument_or_the_instance_asks(requests_mo
     requests_mock.patch(API + "Groups/g-1", status_code=204)
     entries = run_command("iam-disable-user", {"user-profile": "jdoe@example.com", **args}, {**PARAMS, **params})
     assert listing.called is contained
-    statement = entries[0]["EntryContext"]["AWSILM.DenyStatement"]
-    assert statement["Condition"] == {"StringEquals": {"identitystore:userId": [USER_ID]}}
-    assert "Active sessions" in entries[0]["HumanReadable"]
+    deny = entries[0]["EntryContext"]["AWSILM.DenyStatement"]
+    assert deny["policies"][0]["document"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"identitystore:userId": [USER_ID]}}
+    assert ("Active sessions" in entries[0]["HumanReadable"]) is contained   # the whole block when containing
 
 
 def test_the_record_is_written_again_when_another_command_wrote_it_meanwhile(requests_mock, mocker):
@@ -1901,7 +1902,8 @@ def test_yml_declares_every_published_argument_and_output():
     params = {p["name"] for p in yml["configuration"]}
     assert params == {"url", "credentials", "tenant_id", "authentication_token", "create_user_enabled",
                       "update_user_enabled", "enable_user_enabled", "disable_user_enabled", "create_if_not_exists",
-                      "mapper_in", "mapper_out", "insecure", "proxy", "remove_from_groups"}   # and the new checkbox
+                      "mapper_in", "mapper_out", "insecure", "proxy", "remove_from_groups",   # and the new ones
+                      "scp_max_characters"}
     assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)
 
 

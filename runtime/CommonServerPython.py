@@ -460,6 +460,20 @@ class GetMappingFieldsResponse:
         return mappings
 
 
+def fileResult(filename, data, file_type=None):
+    """A War Room file entry: the data written where the platform picks files up (the investigation's id, then the
+    file's own id), the entry naming it."""
+    file_type = EntryType.FILE if file_type is None else file_type
+    temp = demisto.uniqueFile()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(demisto.investigation()["id"] + "_" + temp, "wb") as f:
+        f.write(data)
+    if isinstance(filename, str):
+        filename = filename.replace("../", "")
+    return {"Contents": "", "ContentsFormat": EntryFormat.TEXT, "Type": file_type, "File": filename, "FileID": temp}
+
+
 def return_results(results):
     if results is None:
         demisto.results(None)

@@ -10,6 +10,7 @@ go to the logging module at INFO, and error() prints (so that a test which logs 
 """
 import json
 import logging
+import uuid
 from typing import Any
 
 integrationContext: dict = {}
@@ -51,6 +52,14 @@ def info(msg: Any, *args: Any) -> None:
 
 def error(msg: Any, *args: Any) -> None:
     print(msg, *args)   # as content's test double: a test that logs an error must patch demisto.error
+
+
+def investigation() -> dict:
+    return {"id": "1"}
+
+
+def uniqueFile() -> str:
+    return str(uuid.uuid4())
 
 
 def integrationInstance() -> str:

@@ -61,6 +61,13 @@ class Demisto:
     def integrationInstance(self):
         return self.callingContext['context']['IntegrationInstance']
 
+    def investigation(self):
+        return self.callingContext['context']['Inv']
+
+    def uniqueFile(self):
+        import uuid
+        return str(uuid.uuid4())
+
     # what goes over the pipes
     def __write(self, cmd):
         json.dump(cmd, sys.stdout)

@@ -15,6 +15,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -103,9 +104,10 @@ class LoopServer:
         self.errors: queue.Queue = queue.Queue()
 
     def __enter__(self):
+        self.files = tempfile.mkdtemp(prefix="aws-ilm-loop-")   # the container's folder, where War Room files land
         self.process = subprocess.Popen([sys.executable, str(ROOT / "runtime" / "docker_loop.py")],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, cwd=ROOT)
+                                        text=True, cwd=self.files)
         threading.Thread(target=self._read, args=(self.process.stdout, self.lines), daemon=True).start()
         threading.Thread(target=self._read, args=(self.process.stderr, self.errors), daemon=True).start()
         self._write("ping")
@@ -132,10 +134,15 @@ class LoopServer:
         self.process.stdin.write(line + "\n")
         self.process.stdin.flush()
 
+    def war_room_file(self, entry: dict) -> bytes:
+        """The content of a file entry the integration returned."""
+        return (Path(self.files) / f"1_{entry['FileID']}").read_bytes()
+
     def execute(self, command: str, args: dict | None = None, params: dict | None = None, debug: bool = False,
                 run_duration: float | None = None, instance: str = INSTANCE) -> Execution:
         """Run one command in the loop and serve its calls until it is completed (or the deadline passes)."""
-        calling = {"IntegrationBrand": BRAND, "IntegrationInstance": instance, "IsDebug": debug}
+        calling = {"IntegrationBrand": BRAND, "IntegrationInstance": instance, "IsDebug": debug,
+                   "Inv": {"id": "1"}}
         if run_duration is not None:
             calling["runDuration"] = run_duration
         args = dict(args or {}, **({"debug-mode": "true"} if debug else {}))

@@ -12,6 +12,7 @@ import copy
 import json
 import os
 import re
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,12 @@ class Run:
 _last = Run()
 _settings = {"instance": DEFAULT_INSTANCE}
 SERVER_VERSION = {"version": "8.9.0", "buildNumber": "1234567"}
+FILES = Path(tempfile.mkdtemp(prefix="aws-ilm-warroom-"))   # where the War Room's files land (fileResult)
+
+
+def war_room_file(entry: dict) -> bytes:
+    """The content of a file entry the integration returned."""
+    return (FILES / f"1_{entry['FileID']}").read_bytes()
 
 
 class IntegrationContexts:
@@ -102,6 +109,7 @@ def platform(command: str = "", params: dict | None = None, args: dict | None = 
         "getIntegrationContext": lambda: CONTEXTS.get(instance)["context"],
         "setIntegrationContext": lambda context: CONTEXTS.set(instance, context),
         "_Demisto__do": lambda cmd: None,   # the channel the platform's object has (support_multithreading locks it)
+        "investigation": lambda: {"id": str(FILES / "1")},   # a War Room file lands in FILES, named by its id
         "is_debug": False,
     }
     if mappers:

@@ -50,19 +50,39 @@ def clear_log(server) -> None:
 
 
 # ----- containment ----------------------------------------------------------------------------------------------
-def test_containment_is_off_unless_asked_and_the_result_says_what_stays_open(aws):
+def test_containment_is_off_unless_asked_and_the_result_says_what_stays_open_in_one_line(aws):
+    """An ordinary leaver (IAM - Terminate User): the groups stay, and what stays open is one line naming the Deny
+    in AWSILM.DenyStatement, not the breach block."""
     (jdoe,), _, groups = directory(aws)
     entry = flat(run_on(aws, "iam-disable-user", {"user-profile": name()}))[0]
     assert groups_of(aws, jdoe) == set(ANALYST_GROUPS) and records() == {}
     assert CONTAINMENT not in entry["EntryContext"]
     readable = entry["HumanReadable"]
-    assert "every group membership stays" in readable and "remove-from-groups=true" in readable
+    stays_open = [line for line in readable.splitlines() if "What stays open" in line]
+    assert len(stays_open) == 1 and "AWSILM.DenyStatement" in stays_open[0]
+    assert "every group membership" in stays_open[0] and "remove-from-groups=true" in stays_open[0]
+    assert "### What stays open" not in readable and "Active sessions" not in readable
+    deny = entry["EntryContext"]["AWSILM.DenyStatement"]
+    assert deny["userIds"] == [jdoe] and deny["policyCount"] == 1 and deny["keepHours"] == 12
+    assert deny["policies"][0]["document"] == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyCompromisedIdentityCenterUsers", "Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"identitystore:userId": [jdoe]}}}]}
+
+
+def test_containment_says_everything_that_stays_open_and_shows_the_deny_ready_to_paste(aws):
+    (jdoe,), _, _ = directory(aws)
+    entry = flat(run_on(aws, "iam-disable-user", {"user-profile": name(), "remove-from-groups": "true"}))[0]
+    readable = entry["HumanReadable"]
+    assert readable.count("### What stays open") == 1
     assert "8 hours by default" in readable and "at most 12" in readable
     assert "IAM Identity Center > Users > the user > Active sessions" in readable
-    assert entry["EntryContext"]["AWSILM.DenyStatement"] == {
-        "Sid": "DenyCompromisedIdentityCenterUsers", "Effect": "Deny", "Action": "*", "Resource": "*",
-        "Condition": {"StringEquals": {"identitystore:userId": [jdoe]}}}
-    assert jdoe in readable and json.dumps(entry["EntryContext"]["AWSILM.DenyStatement"], indent=2) in readable
+    assert "within 1 hour" in readable and "at least 12 hours" in readable
+    assert "management account" in readable and "inline policy" in readable
+    assert "identity provider" in readable and "disable the user there too" in readable
+    assert "at most 5 SCPs (10 under AWS's newer quota)" in readable
+    deny = entry["EntryContext"]["AWSILM.DenyStatement"]
+    assert json.dumps(deny["policies"][0]["document"], indent=2) in readable   # ready to paste
+    assert deny["managementAccountPolicies"][0]["document"] == deny["policies"][0]["document"]
 
 
 def test_the_analysts_user_leaves_every_group_and_nobody_else_does(aws):
@@ -181,7 +201,7 @@ def test_block_account_of_30_users_contains_every_one_in_one_patch_a_group(aws):
     assert all(groups_of(aws, user_id) == set() for user_id in blocked)
     assert all(groups_of(aws, user_id) == {"Prod", "Dev"} for user_id in bystanders)
     assert len([path for _, path, _ in writes(aws) if path.startswith("/Groups")]) == 2   # 30 members each
-    assert set(context.get("AWSILM.DenyStatement")["Condition"]["StringEquals"]["identitystore:userId"]) == set(blocked)
+    assert set(context.get("AWSILM.DenyStatement")["userIds"]) == set(blocked)
     readable = flat(entries)[0]["HumanReadable"]
     assert readable.count("### What stays open") == 1 and readable.count("Active sessions") == 1
     assert "60 memberships removed from 30 users" in readable and set(records()) == set(blocked)

@@ -388,8 +388,19 @@ class Client(BaseClient):
             raise
 
     def create(self, resource: str, body: dict) -> dict[str, Any]:
-        """CreateUser / CreateGroup."""
+        """CreateUser / CreateGroup. A dry run first reads whether the name is taken, since AWS would refuse the
+        create (409) and the real run would go on from that refusal."""
+        if self.would_send is not None:
+            self.refuse_taken_name(resource, body)
         return scim_resources(self.send('POST', resource, body=body), resource[:-1].lower())[0]
+
+    def refuse_taken_name(self, resource: str, body: dict) -> None:
+        """AWS's 409 for a create whose userName (a user) or displayName (a group) another resource holds."""
+        attribute = 'userName' if resource == 'Users' else 'displayName'
+        holder = self.search(resource, attribute, body[attribute]) if body.get(attribute) else None
+        if holder:
+            raise ScimError(409, f'{attribute} "{body[attribute]}" already exists (id {holder["id"]}): AWS would '
+                                 'refuse the create (the dry run read it).')
 
     def list_page(self, resource: str, scim_filter: str | None, cursor: str | None,
                   count: int) -> tuple[list[dict], str | None]:
@@ -1061,9 +1072,14 @@ def one_value(path: str, subs: tuple[str, ...], value: Any) -> tuple[Any, list[s
         return None, [], []
     if any(isinstance(v, (dict, list)) for item in items for v in item.values()):
         return None, [], [f'"{path}" must be text or an object of {", ".join(subs)}, not {json.dumps(value)[:100]}.']
+    valueless = [item for item in items if not set(item) & (set(subs) - {'type', 'primary'})]
+    items = [item for item in items if item not in valueless]
+    unsent = [f'{path} {json.dumps(item)} (it has no value)' for item in valueless]
+    if not items:
+        return None, unsent, []
     chosen = next((item for item in items if item.get('primary') in (True, 'true', 'True')), items[0])
-    dropped = [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
-               if item is not chosen]
+    dropped = unsent + [f'{path} {json.dumps(item.get(plain) or item)} (AWS keeps one {path[:-1]})' for item in items
+                        if item is not chosen]
     dropped += [f'{path}.{sub}' for sub in chosen if sub not in subs]
     kept = {sub: text for sub, text in chosen.items() if sub in subs and sub != 'primary'}
     return [{**kept, 'primary': True}], dropped, []
@@ -1559,10 +1575,10 @@ def apply_operations(user: dict, operations: list) -> dict[str, Any]:
     return result
 
 
-def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str:
-    """Which new userName, externalId or e-mail AWS refused (409) because another user holds it, with that user's
-    id ('' when none of them changed). AWS cannot search by e-mail: an e-mail's holder is found when its user name
-    is that e-mail, and otherwise the e-mail is named all the same."""
+def taken_identifiers(client: Client, user: dict, operations: list[dict], refused: bool = True) -> str:
+    """Which new userName, externalId or e-mail another user holds, with that user's id ('' when none): why AWS
+    refused (409) the PATCH (`refused`), or would refuse it (a dry run). AWS cannot search by e-mail: an e-mail's
+    holder is found when its user name is that e-mail, and after AWS's refusal the e-mail is named all the same."""
     taken, emails = [], []
     for operation in operations:
         path = operation['path']
@@ -1579,7 +1595,7 @@ def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str
                          f'{"active" if holder.get("active") else "disabled"})')
         elif path == 'emails':
             emails.append(value)
-    if not taken and emails:
+    if not taken and emails and refused:
         taken.append(f'the e-mail "{emails[0]}" belongs to another AWS user (AWS keeps e-mails unique, and cannot '
                      'search by e-mail: !aws-ilm-list-users lists each user\'s e-mail)')
     return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
@@ -1587,7 +1603,10 @@ def taken_identifiers(client: Client, user: dict, operations: list[dict]) -> str
 
 def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
     """One PatchUser: the user as AWS answers it afterwards (as the operations make it when AWS answers without it);
-    AWS's 409 names who holds the new identifier."""
+    AWS's 409 names who holds the new identifier (a dry run reads who holds it first, as AWS would refuse it)."""
+    taken = taken_identifiers(client, user, operations, refused=False) if client.would_send is not None else ''
+    if taken:
+        raise ScimError(409, taken)
     try:
         answer = client.patch('Users', user['id'], operations)
         return answer if answer and answer.get('id') == user['id'] else apply_operations(user, operations)
@@ -1894,6 +1913,10 @@ def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> 
     return changes if client.would_send is not None else record_restores(changes)
 
 
+def contained_at(record: dict) -> str:
+    return f'contained by Block Account at {record.get("containedAt") or "a time not recorded"}'
+
+
 def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
     """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
     leaves out."""
@@ -1906,7 +1929,8 @@ def change_memberships(client: Client, outcomes: list[UserOutcome], options: Use
     if options.restore:
         return restore_users(client, enabled, records)
     return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
-                                                   left_out=records[outcome.vendor['id']]['groups'])
+                                                   left_out=records[outcome.vendor['id']]['groups'],
+                                                   remark=contained_at(records[outcome.vendor['id']]))
             for outcome in enabled if outcome.vendor['id'] in records}
 
 
@@ -1949,6 +1973,8 @@ def dry_run_user(outcome: UserOutcome, changes: dict[str, MembershipChange]) -> 
         would = vendor['action'] + (f' (notes: {vendor["notes"]})' if vendor.get('notes') else '')
     change = changes.get(vendor['id'] or '')
     groups = ''
+    if change and change.left_out:
+        would += f' (re-enables a user {change.remark}; its groups stay out: {group_names(change.left_out)})'
     if change and (change.done or change.not_done):
         verb = 'leave' if vendor['action'] == 'disable' else 'rejoin'
         groups = f'{verb} {group_names(change.done)}' + ''.join(f'; not {group_names([g])}: {g["reason"]}'
@@ -2044,8 +2070,9 @@ def restore_context(change: MembershipChange) -> dict[str, Any]:
 def restore_markdown(change: MembershipChange) -> str:
     name = change.user_name or change.user_id
     if change.left_out:
-        return (f'\n**{name} is back without the groups a containment removed**: {group_names(change.left_out)}. '
-                f'To restore them: !iam-enable-user user-profile={name} restore-groups=true\n')
+        return (f'\n**{name} was {change.remark} and is enabled again**, without the groups the containment removed: '
+                f'{group_names(change.left_out)}. To restore them: !iam-enable-user user-profile={name} '
+                'restore-groups=true\n')
     text = f'\n#### Groups of {name}\n'
     if change.done:
         text += f'Restored {len(change.done)} group{"s" if len(change.done) > 1 else ""}: {group_names(change.done)}.\n'

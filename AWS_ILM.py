@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -193,12 +193,17 @@ USER_COMMANDS: dict[str, str] = {   # command -> its IAM action
     'iam-disable-user': 'disable',
     'iam-enable-user': 'enable',
 }
+SETTINGS_COMMANDS = ('iam-get-user', 'iam-create-user', 'iam-update-user', 'iam-disable-user', 'iam-enable-user',
+                     'aws-ilm-list-contained-users')   # the commands that read the instance's settings
 GROUP_COMMANDS = ('iam-get-group', 'iam-create-group', 'iam-update-group', 'iam-delete-group')
 SEVERAL_USERS_COMMANDS = ('iam-disable-user', 'iam-enable-user')   # Block Account passes several user names
 STATE_ACTIONS = ('disable', 'enable')   # turned off, they still report the user's state (a script reads `active`)
 
 CONTAINMENT_KEY = 'containedUsers'   # the integration context's record of the memberships removed, by AWS user id
 MAX_USER_GROUPS = 10_000             # a user's groups read by a containment (AWS evaluates at most 1,000)
+RETENTION_DAYS = 90                # containment records kept this long by default (the longest portal session)
+RETENTION_RANGE = (1, 3650)
+MAX_CONTAINMENT_RECORDS = 5000     # and at most this many, the oldest dropped first (about 2 MB of context)
 CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
 
 OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'already enabled', 'disabled',
@@ -259,6 +264,7 @@ class Settings:
     create_if_not_exists: bool = True
     remove_from_groups: bool = False
     scp_characters: int = SCP_CHARACTERS
+    retention_days: int = RETENTION_DAYS
     mapper_in: str = DEFAULT_MAPPER_IN
     mapper_out: str = DEFAULT_MAPPER_OUT
 
@@ -275,7 +281,11 @@ class Settings:
                    checkbox(params, 'proxy', default=False), **flags,
                    create_if_not_exists=checkbox(params, 'create_if_not_exists'),
                    remove_from_groups=checkbox(params, 'remove_from_groups', default=False),
-                   scp_characters=scp_size(params.get('scp_max_characters')),
+                   scp_characters=whole_number(params.get('scp_max_characters'), 'Service control policy size',
+                                               SCP_CHARACTERS, SCP_CHARACTERS_RANGE,
+                                               '5120, or 10240 where the organization has the newer quota'),
+                   retention_days=whole_number(params.get('containment_retention_days'), 'Containment record '
+                                               'retention (days)', RETENTION_DAYS, RETENTION_RANGE, 'default 90'),
                    mapper_in=params.get('mapper_in') or DEFAULT_MAPPER_IN,
                    mapper_out=params.get('mapper_out') or DEFAULT_MAPPER_OUT)
 
@@ -693,6 +703,7 @@ class UserOptions:
     contain: bool = False
     restore: bool = False
     scp_characters: int = SCP_CHARACTERS
+    retention_days: int = RETENTION_DAYS
 
     @classmethod
     def from_args(cls, command: str, args: dict, settings: Settings) -> 'UserOptions':
@@ -700,7 +711,7 @@ class UserOptions:
             args.get('remove-from-groups'), 'remove-from-groups', default=settings.remove_from_groups)
         restore = command == 'iam-enable-user' and read_boolean(args.get('restore-groups'), 'restore-groups',
                                                                 default=False)
-        return cls(contain, restore, settings.scp_characters)
+        return cls(contain, restore, settings.scp_characters, settings.retention_days)
 
 
 @dataclass(frozen=True)
@@ -1560,21 +1571,6 @@ def plan_user_command(action: str, client: Client, request: UserRequest, setting
     return plan_active_state(action, resolution.user)
 
 
-def apply_operations(user: dict, operations: list) -> dict[str, Any]:
-    """The user as AWS holds it after `operations` (for a PATCH that answers 204 without a body)."""
-    result = copy.deepcopy(user)
-    for operation in operations:
-        path = operation['path']
-        if path.startswith(ENTERPRISE_SCHEMA + ':'):
-            result.setdefault(ENTERPRISE_SCHEMA, {})[path[len(ENTERPRISE_SCHEMA) + 1:]] = operation['value']
-        elif '.' in path:
-            head, _, sub = path.partition('.')
-            result.setdefault(head, {})[sub] = operation['value']
-        else:
-            result[path] = operation['value']
-    return result
-
-
 def taken_identifiers(client: Client, user: dict, operations: list[dict], refused: bool = True) -> str:
     """Which new userName, externalId or e-mail another user holds, with that user's id ('' when none): why AWS
     refused (409) the PATCH (`refused`), or would refuse it (a dry run). AWS cannot search by e-mail: an e-mail's
@@ -1599,6 +1595,21 @@ def taken_identifiers(client: Client, user: dict, operations: list[dict], refuse
         taken.append(f'the e-mail "{emails[0]}" belongs to another AWS user (AWS keeps e-mails unique, and cannot '
                      'search by e-mail: !aws-ilm-list-users lists each user\'s e-mail)')
     return ('User not updated: ' + '; '.join(taken) + '. Nobody was changed.') if taken else ''
+
+
+def apply_operations(user: dict, operations: list) -> dict[str, Any]:
+    """The user as AWS holds it after `operations` (for a PATCH that answers 204 without a body)."""
+    result = copy.deepcopy(user)
+    for operation in operations:
+        path = operation['path']
+        if path.startswith(ENTERPRISE_SCHEMA + ':'):
+            result.setdefault(ENTERPRISE_SCHEMA, {})[path[len(ENTERPRISE_SCHEMA) + 1:]] = operation['value']
+        elif '.' in path:
+            head, _, sub = path.partition('.')
+            result.setdefault(head, {})[sub] = operation['value']
+        else:
+            result[path] = operation['value']
+    return result
 
 
 def patch_user(client: Client, user: dict, operations: list[dict]) -> dict:
@@ -1744,6 +1755,7 @@ class MembershipChange:
     not_done: list[dict] = field(default_factory=list)
     left_out: list[dict] = field(default_factory=list)
     remark: str = ''
+    record_key: str = ''   # the record restored from, when it is another id's (a user created again)
 
 
 def guarded(function: Callable, failed: Callable) -> Callable:
@@ -1792,6 +1804,32 @@ def containment_of(user_id: str, outcome: UserOutcome, groups: dict[str, dict],
     return MembershipChange(user_id, outcome.vendor['username'], done, not_done, remark=memberships.unread)
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def recorded_at(record: dict) -> datetime:
+    """When a containment was recorded (now, for a record whose time cannot be read: it is kept)."""
+    try:
+        stamp = datetime.fromisoformat(str(record.get('containedAt')))
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    except ValueError:
+        return utc_now()
+
+
+def pruned(records: dict, retention_days: int) -> tuple[dict, str]:
+    """The records younger than the retention, at most MAX_CONTAINMENT_RECORDS of them (the newest), and what the
+    result says of those dropped ('' when none)."""
+    cutoff = utc_now() - timedelta(days=retention_days)
+    kept = {key: record for key, record in records.items() if recorded_at(record) >= cutoff}
+    expired = len(records) - len(kept)
+    newest = sorted(kept, key=lambda key: recorded_at(kept[key]), reverse=True)[:MAX_CONTAINMENT_RECORDS]
+    dropped = len(kept) - len(newest)
+    said = ([f'{expired} record{"s" if expired > 1 else ""} older than {retention_days} days expired'] if expired
+            else []) + ([f'the {dropped} oldest dropped to keep {MAX_CONTAINMENT_RECORDS:,}'] if dropped else [])
+    return ({key: kept[key] for key in newest}, f'Containment records: {"; ".join(said)}.' if said else '')
+
+
 def change_containment_records(change: Any) -> None:
     """Apply `change` (records -> records) to the instance's record with the platform's versioned write; when
     another command wrote in between (the platform refuses the stale version), read again and apply it again."""
@@ -1807,22 +1845,31 @@ def change_containment_records(change: Any) -> None:
     raise DemistoException(f'the containment record kept changing under {CONTEXT_WRITE_ATTEMPTS} attempts')
 
 
-def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str) -> dict[str, MembershipChange]:
+def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str,
+                    retention_days: int) -> tuple[dict[str, MembershipChange], str]:
+    """`change` applied to the record, the expired and the oldest records dropped; (the changes, each told when the
+    record could not be written; what the result says of the records dropped)."""
     if not any(c.done or c.not_done for c in changes.values()):
-        return changes
+        return changes, ''
+    said: list[str] = ['']
+
+    def bounded(records: dict) -> dict:
+        kept, said[0] = pruned(change(records), retention_days)
+        return kept
     try:
-        change_containment_records(change)
-        return changes
+        change_containment_records(bounded)
+        return changes, said[0]
     except Exception as exc:  # the platform's context store: the groups changed all the same, so say so
         demisto.error(f'AWS-ILM: {failure}: {exc}')
         return {user_id: replace(c, remark=f'{c.remark} {failure} ({exc}); keep this list.'.strip())
-                for user_id, c in changes.items()}
+                for user_id, c in changes.items()}, ''
 
 
-def record_containment(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
+def record_containment(changes: dict[str, MembershipChange],
+                       retention_days: int) -> tuple[dict[str, MembershipChange], str]:
     """Add each user's removed groups to the record (kept with those of an earlier containment: a second Block
     Account finds no group left); a failure to write is told in each change."""
-    stamp = datetime.now(UTC).isoformat(timespec='seconds')
+    stamp = utc_now().isoformat(timespec='seconds')
 
     def added(records: dict) -> dict:
         for user_id, change in changes.items():
@@ -1831,10 +1878,12 @@ def record_containment(changes: dict[str, MembershipChange]) -> dict[str, Member
                 held.update({g['id']: {'id': g['id'], 'displayName': g.get('displayName')} for g in change.done})
                 records[user_id] = {'userName': change.user_name, 'groups': list(held.values()), 'containedAt': stamp}
         return records
-    return written_or_told(added, changes, 'The groups removed could not be recorded for restore-groups')
+    return written_or_told(added, changes, 'The groups removed could not be recorded for restore-groups',
+                           retention_days)
 
 
-def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, MembershipChange]:
+def contain_users(client: Client, outcomes: list[UserOutcome],
+                  retention_days: int) -> tuple[dict[str, MembershipChange], str]:
     """Every contained user out of each group found, several users of one group in one PatchGroup of up to
     MAX_MEMBER_CHANGES members (other members are never touched); then the removals recorded for a restore."""
     found = {outcome.vendor['id']: outcome for outcome in outcomes if outcome.memberships is not None}
@@ -1851,7 +1900,7 @@ def contain_users(client: Client, outcomes: list[UserOutcome]) -> dict[str, Memb
     refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
                for user_id in user_ids}
     changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
-    return changes if client.would_send is not None else record_containment(changes)
+    return (changes, '') if client.would_send is not None else record_containment(changes, retention_days)
 
 
 def enables(outcome: UserOutcome) -> bool:
@@ -1870,6 +1919,17 @@ def read_containment_records() -> dict[str, dict]:
     return records if isinstance(records, dict) else {}
 
 
+def record_of(records: dict, user_id: str, user_name: str | None) -> tuple[str, dict]:
+    """(its key, the containment recorded for this user): by its AWS user id, else, for a user deleted and created
+    again under the same name, the newest record of that user name; ('', {}) when none."""
+    if user_id in records:
+        return user_id, records[user_id]
+    named = [key for key, record in records.items()
+             if user_name and str(record.get('userName') or '').casefold() == user_name.casefold()]
+    newest = max(named, key=lambda key: recorded_at(records[key]), default='')
+    return newest, records.get(newest) or {}
+
+
 def add_member(client: Client, group_id: str, user_id: str) -> str:
     """PatchGroup add of this member; '' when done, else why not."""
     try:
@@ -1879,59 +1939,122 @@ def add_member(client: Client, group_id: str, user_id: str) -> str:
         return 'the group no longer exists' if exc.status == 404 else f'AWS answered {exc.status}: {exc.detail}'
 
 
-def record_restores(changes: dict[str, MembershipChange]) -> dict[str, MembershipChange]:
+@dataclass(frozen=True)
+class Listing:
+    """A run of ListUsers / ListGroups pages: the items, the cursor that continues right after the last of them
+    (None when AWS has no more), and why it stopped early ('' when it did not)."""
+    items: list[dict]
+    cursor: str | None
+    stopped: str = ''
+
+
+def list_resources(client: Client, resource: str, scim_filter: str | None, limit: int, token: str | None = None) -> Listing:
+    """Up to `limit` users or groups from `token` on, in AWS's cursor pages, each asking only for as many as are
+    still needed (so the cursor returned resumes right after the last one). Paging stops before the command's
+    deadline, and when AWS refuses a filtered cursor listing (one legacy page then)."""
+    found: list = []
+    cursor: str | None = token or ''
+    stopped, empty_pages = '', 0
+    while cursor is not None and len(found) < limit and empty_pages < 3:
+        if found and client.time_left() < MIN_PAGE_SECONDS:
+            stopped = f'the command\'s time budget ran out after {len(found)}'
+            break
+        count = min(MAX_PAGE, limit - len(found))
+        try:
+            page, cursor = client.list_page(resource, scim_filter, cursor, count)
+        except ScimError as exc:
+            if exc.status == 404 and scim_filter:   # a filter on an unknown member id
+                return Listing([], None)
+            if exc.status != 400 or found:
+                raise
+            if token:
+                raise InputError('AWS refused the next_token (it may have expired or come from another listing): '
+                                 'start the listing again without next_token.')
+            demisto.debug(f'AWS-ILM: a cursor listing of {resource} was refused ({exc.detail}); asking for one page.')
+            (page, _), cursor = client.list_page(resource, scim_filter, None, count), None
+            stopped = 'AWS refused a paged listing with this filter and answered one page, so more may exist'
+        found += page
+        empty_pages = 0 if page else empty_pages + 1
+    return Listing(found, cursor, stopped)
+
+
+def current_names(client: Client, user_id: str, groups: list[dict]) -> list[dict]:
+    """The groups as AWS names them now (one read of the user's groups; a group renamed since the containment has
+    its new name); as recorded when they cannot be read, and in a dry run, whose adds were not made."""
+    if client.would_send is not None:
+        return groups
+    try:
+        listing = list_resources(client, 'Groups', f'members.value eq {filter_value(user_id)}', MAX_USER_GROUPS)
+    except (ScimError, InputError):
+        return groups
+    except Exception as exc:
+        unexpected_error('iam-enable-user', exc, client.token)
+        return groups
+    names = {group['id']: group.get('displayName') for group in listing.items}
+    return [{**group, 'displayName': names.get(group['id'], group.get('displayName'))} for group in groups]
+
+
+def record_restores(changes: dict[str, MembershipChange],
+                    retention_days: int) -> tuple[dict[str, MembershipChange], str]:
     """Drop the restored groups and the groups that no longer exist from the record (a user with none left is
     dropped); a failure to write is told in each change."""
     def cleared(records: dict) -> dict:
-        for user_id, change in changes.items():
+        for change in changes.values():
+            key = change.record_key or change.user_id
             settled = {g['id'] for g in change.done} | {g['id'] for g in change.not_done
                                                          if g['reason'] == 'the group no longer exists'}
-            left = [g for g in (records.get(user_id) or {}).get('groups') or [] if g['id'] not in settled]
+            left = [g for g in (records.get(key) or {}).get('groups') or [] if g['id'] not in settled]
             if left:
-                records[user_id] = {**records[user_id], 'groups': left}
+                records[key] = {**records[key], 'groups': left}
             else:
-                records.pop(user_id, None)
+                records.pop(key, None)
         return records
-    return written_or_told(cleared, changes, 'The record of the restored groups could not be updated')
+    return written_or_told(cleared, changes, 'The record of the restored groups could not be updated', retention_days)
 
 
-def restore_users(client: Client, enabled: list[UserOutcome], records: dict) -> dict[str, MembershipChange]:
-    """Each enabled user back into the groups its containment recorded (one PatchGroup add each); the record then
-    keeps only the groups that could not be restored for another reason than being gone."""
+def restore_users(client: Client, enabled: list[UserOutcome], records: dict,
+                  retention_days: int) -> tuple[dict[str, MembershipChange], str]:
+    """Each enabled user back into the groups its containment recorded (one PatchGroup add each), the record found
+    by the user's id or, for a user created again, by its user name; the groups named as AWS names them now; the
+    record then keeps only the groups that could not be restored for another reason than being gone."""
     changes = {}
     for outcome in enabled:
         user_id = outcome.vendor['id']
-        recorded = (records.get(user_id) or {}).get('groups') or []
+        key, record = record_of(records, user_id, outcome.vendor['username'])
+        recorded = record.get('groups') or []
         add = guarded(lambda group, user=user_id: add_member(client, group['id'], user),
                       lambda _, exc: unexpected_error('iam-enable-user', exc, client.token))
         failures = [add(group) for group in recorded]
+        done = [g for g, reason in zip(recorded, failures, strict=True) if not reason]
         changes[user_id] = MembershipChange(
-            user_id, outcome.vendor['username'], [g for g, reason in zip(recorded, failures, strict=True) if not reason],
+            user_id, outcome.vendor['username'], current_names(client, user_id, done) if done else [],
             [{**g, 'reason': reason} for g, reason in zip(recorded, failures, strict=True) if reason],
             remark='' if recorded else 'No containment is recorded for this user on this instance: no group to '
-                                       'restore.')
-    return changes if client.would_send is not None else record_restores(changes)
+                                       'restore.', record_key=key if key != user_id else '')
+    return (changes, '') if client.would_send is not None else record_restores(changes, retention_days)
 
 
 def contained_at(record: dict) -> str:
     return f'contained by Block Account at {record.get("containedAt") or "a time not recorded"}'
 
 
-def change_memberships(client: Client, outcomes: list[UserOutcome], options: UserOptions) -> dict[str, MembershipChange]:
+def change_memberships(client: Client, outcomes: list[UserOutcome],
+                       options: UserOptions) -> tuple[dict[str, MembershipChange], str]:
     """The users' group changes, by AWS user id: a containment's, a restore's, or the recorded groups a plain enable
-    leaves out."""
+    leaves out; and what the result says of the records that expired or were dropped."""
     if options.contain:
-        return contain_users(client, outcomes)
+        return contain_users(client, outcomes, options.retention_days)
     enabled = [outcome for outcome in outcomes if enables(outcome)]
     if not enabled:
-        return {}
+        return {}, ''
     records = read_containment_records()
     if options.restore:
-        return restore_users(client, enabled, records)
-    return {outcome.vendor['id']: MembershipChange(outcome.vendor['id'], outcome.vendor['username'],
-                                                   left_out=records[outcome.vendor['id']]['groups'],
-                                                   remark=contained_at(records[outcome.vendor['id']]))
-            for outcome in enabled if outcome.vendor['id'] in records}
+        return restore_users(client, enabled, records, options.retention_days)
+    found = {outcome.vendor['id']: (outcome.vendor['username'],
+                                    record_of(records, outcome.vendor['id'], outcome.vendor['username'])[1])
+             for outcome in enabled}
+    return {user_id: MembershipChange(user_id, name, left_out=record['groups'], remark=contained_at(record))
+            for user_id, (name, record) in found.items() if record.get('groups')}, ''
 
 
 def dry_run_entry(command: str, would_send: list[dict], subjects: list[dict]) -> dict[str, Any]:
@@ -2096,10 +2219,9 @@ def membership_report(command: str, outcomes: list[UserOutcome],
             {'AWSILM.Restore(val.userId && val.userId == obj.userId)': rows})
 
 
-def containable(outcome: UserOutcome) -> bool:
-    """A user the disable identified and did not skip for another reason than being disabled already: disabled
-    now, already disabled (Block Account runs again), or a disable that failed after the user was found."""
-    return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
+def minified(document: dict) -> str:
+    """The policy as AWS counts it: JSON without white space."""
+    return json.dumps(document, separators=(',', ':'))
 
 
 def deny_document(user_ids: list[str]) -> dict[str, Any]:
@@ -2108,11 +2230,6 @@ def deny_document(user_ids: list[str]) -> dict[str, Any]:
     return {'Version': '2012-10-17', 'Statement': [{
         'Sid': 'DenyCompromisedIdentityCenterUsers', 'Effect': 'Deny', 'Action': '*', 'Resource': '*',
         'Condition': {'StringEquals': {'identitystore:userId': user_ids}}}]}
-
-
-def minified(document: dict) -> str:
-    """The policy as AWS counts it: JSON without white space."""
-    return json.dumps(document, separators=(',', ':'))
 
 
 def deny_documents(user_ids: list[str], limit: int) -> list[dict[str, Any]]:
@@ -2177,6 +2294,12 @@ class DenyPolicies:
                                                                                       self.inline()]}, indent=2))
 
 
+def containable(outcome: UserOutcome) -> bool:
+    """A user the disable identified and did not skip for another reason than being disabled already: disabled
+    now, already disabled (Block Account runs again), or a disable that failed after the user was found."""
+    return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
+
+
 def stays_open_report(outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
                       options: UserOptions) -> tuple[str, dict[str, Any], DenyPolicies | None]:
     """What a disable does not close, said once for all the users it found, and the Deny for them
@@ -2214,19 +2337,20 @@ def blank_note(count: int, argument: str) -> str:
     return f'\n{count} blank item{"s" if count > 1 else ""} of {argument} ignored.\n' if count else ''
 
 
-def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange], blanks: int,
-               options: UserOptions) -> dict[str, Any] | list[dict[str, Any]]:
+def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
+               arguments: UserArguments, record_note: str) -> dict[str, Any] | list[dict[str, Any]]:
     """The command's entry: the IAM result (one user) or the summary (several), then what was done to the users'
     groups and, for a disable, what stays open; and a file with the Deny policies when they are too long to show."""
     entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
     markdown, context = membership_report(command, outcomes, changes)
     deny_file = None
     if command == 'iam-disable-user':
-        stays_open, deny, long_deny = stays_open_report(outcomes, changes, options)
+        stays_open, deny, long_deny = stays_open_report(outcomes, changes, arguments.options)
         markdown += stays_open
         context.update(deny)
         deny_file = long_deny.file() if long_deny else None
-    entry['HumanReadable'] += markdown + blank_note(blanks, 'user-profile')
+    entry['HumanReadable'] += markdown + blank_note(arguments.blanks, 'user-profile') + (
+        f'\n{record_note}\n' if record_note else '')
     entry['EntryContext'].update(context)
     return [entry, deny_file] if deny_file else entry
 
@@ -2237,10 +2361,10 @@ def user_report(command: str, client: Client, outcomes: list[UserOutcome],
     the recorded groups a plain enable leaves out): one user's IAM result, or for several users a summary whose
     context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
     disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
-    changes = change_memberships(client, outcomes, arguments.options)
+    changes, record_note = change_memberships(client, outcomes, arguments.options)
     if client.would_send is not None:
         return dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])
-    return user_entry(command, outcomes, changes, arguments.blanks, arguments.options)
+    return user_entry(command, outcomes, changes, arguments, record_note)
 
 
 def given_profile(raw: Any) -> dict[str, Any]:
@@ -2261,45 +2385,6 @@ def run_user_in_time(command: str, client: Client, raw: Any, args: dict, setting
                   'run the command again for it.')
     vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
     return UserOutcome(vendor, profile, reached=False)
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A run of ListUsers / ListGroups pages: the items, the cursor that continues right after the last of them
-    (None when AWS has no more), and why it stopped early ('' when it did not)."""
-    items: list[dict]
-    cursor: str | None
-    stopped: str = ''
-
-
-def list_resources(client: Client, resource: str, scim_filter: str | None, limit: int, token: str | None = None) -> Listing:
-    """Up to `limit` users or groups from `token` on, in AWS's cursor pages, each asking only for as many as are
-    still needed (so the cursor returned resumes right after the last one). Paging stops before the command's
-    deadline, and when AWS refuses a filtered cursor listing (one legacy page then)."""
-    found: list = []
-    cursor: str | None = token or ''
-    stopped, empty_pages = '', 0
-    while cursor is not None and len(found) < limit and empty_pages < 3:
-        if found and client.time_left() < MIN_PAGE_SECONDS:
-            stopped = f'the command\'s time budget ran out after {len(found)}'
-            break
-        count = min(MAX_PAGE, limit - len(found))
-        try:
-            page, cursor = client.list_page(resource, scim_filter, cursor, count)
-        except ScimError as exc:
-            if exc.status == 404 and scim_filter:   # a filter on an unknown member id
-                return Listing([], None)
-            if exc.status != 400 or found:
-                raise
-            if token:
-                raise InputError('AWS refused the next_token (it may have expired or come from another listing): '
-                                 'start the listing again without next_token.')
-            demisto.debug(f'AWS-ILM: a cursor listing of {resource} was refused ({exc.detail}); asking for one page.')
-            (page, _), cursor = client.list_page(resource, scim_filter, None, count), None
-            stopped = 'AWS refused a paged listing with this filter and answered one page, so more may exist'
-        found += page
-        empty_pages = 0 if page else empty_pages + 1
-    return Listing(found, cursor, stopped)
 
 
 def read_memberships(client: Client, user_id: str) -> Memberships:
@@ -2789,6 +2874,32 @@ def listing_result(command: str, client: Client, args: dict) -> CommandResults:
     return CommandResults(outputs=context, raw_response=found, readable_output=readable)
 
 
+def contained_row(key: str, record: dict, retention_days: int) -> dict[str, Any]:
+    groups = [{'id': group.get('id'), 'displayName': group.get('displayName')} for group in record.get('groups') or []]
+    return {'userId': key, 'userName': record.get('userName'), 'groupCount': len(groups), 'groups': groups,
+            'containedAt': record.get('containedAt'),
+            'expiresAt': (recorded_at(record) + timedelta(days=retention_days)).isoformat(timespec='seconds')}
+
+
+def contained_users_result(args: dict, retention_days: int) -> CommandResults:
+    """The recorded containments that have not expired, newest first, those of `user` when given, at most `limit`."""
+    limit = parse_limit(args.get('limit'))
+    user = text_field(args, 'user')
+    records, _ = pruned(read_containment_records(), retention_days)
+    rows = [contained_row(key, records[key], retention_days) for key in records
+            if not user or user == key or user.casefold() == str(records[key].get('userName') or '').casefold()]
+    shown = rows[:limit]
+    table = [{**row, 'groups': group_names(row['groups'])} for row in shown]
+    readable = (tableToMarkdown(f'Containments recorded on this instance ({len(shown)} of {len(rows)})', table,
+                                headers=['userName', 'userId', 'groupCount', 'groups', 'containedAt', 'expiresAt'],
+                                removeNull=True)
+                + f'\nA record is kept {retention_days} days (the instance\'s "Containment record retention"), at most '
+                  f'{MAX_CONTAINMENT_RECORDS:,} records; !iam-enable-user user-profile=<user> restore-groups=true puts '
+                  'the user back into its groups and clears its record.\n')
+    context = {'AWSILM.ContainedUser(val.userId && val.userId == obj.userId)': shown} if shown else {}
+    return CommandResults(outputs=context, raw_response=shown, readable_output=readable)
+
+
 def schema_descriptions(schema: dict, prefix: str) -> dict[str, str]:
     """AWS's descriptions of one schema's attributes and sub-attributes (`parent.sub`), by mapping field name."""
     described = {}
@@ -2807,6 +2918,34 @@ def token_forms(params: dict, token: str) -> list[str]:
     return list(dict.fromkeys(form for form in [token, *(str(value) for value in held if value)] if form.strip()))
 
 
+def execution_limit() -> float | None:
+    """The execution's time limit in seconds as the platform tells it (runDuration in minutes, else TimeoutDuration
+    in nanoseconds), None when it tells none."""
+    context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
+    for key, seconds_each in (('runDuration', 60.0), ('TimeoutDuration', 1e-9)):
+        try:
+            seconds = float(context.get(key) or 0) * seconds_each
+        except (TypeError, ValueError):
+            continue
+        if seconds > 0:
+            return seconds
+    return None
+
+
+def command_budget(command: str) -> tuple[float, float | None]:
+    """(the seconds the command may spend on AWS, the seconds kept back for its report): the execution's time limit
+    as the platform gives it (runDuration in minutes, else TimeoutDuration in nanoseconds; an admin sets it per
+    command) less the reserve, else COMMAND_BUDGET_SECONDS with no reserve; at most INTERACTIVE_BUDGET_SECONDS for
+    the Test button and get-mapping-fields, which a person waits for."""
+    limit = execution_limit()
+    if limit is None:
+        budget, reserve = COMMAND_BUDGET_SECONDS, None
+    else:
+        reserve = min(max(limit * REPORT_RESERVE_SHARE, REPORT_RESERVE_SECONDS[0]), REPORT_RESERVE_SECONDS[1], limit / 2)
+        budget = limit - reserve
+    return (min(budget, INTERACTIVE_BUDGET_SECONDS) if command in INTERACTIVE_COMMANDS else budget), reserve
+
+
 def unquoted(text: str) -> str:
     text = text.strip()
     while len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
@@ -2814,15 +2953,14 @@ def unquoted(text: str) -> str:
     return text
 
 
-def scp_size(raw: Any) -> int:
-    """The instance's service control policy size (characters, as AWS counts them); SCP_CHARACTERS when not set."""
+def whole_number(raw: Any, name: str, default: int, bounds: tuple[int, int], hint: str) -> int:
+    """An instance parameter that is a whole number within `bounds`; `default` when it is not set."""
     text = str(raw).strip() if raw is not None else ''
     if not text:
-        return SCP_CHARACTERS
-    low, high = SCP_CHARACTERS_RANGE
+        return default
+    low, high = bounds
     if not text.isdigit() or not low <= int(text) <= high:
-        raise InputError(f'The instance\'s "Service control policy size" must be a whole number from {low} to {high} '
-                         f'(AWS allows 5120, or 10240 where the organization has the newer quota), not {raw!r}.')
+        raise InputError(f'The instance\'s "{name}" must be a whole number from {low} to {high} ({hint}), not {raw!r}.')
     return int(text)
 
 
@@ -2882,34 +3020,6 @@ def scim_base_url(url: str, tenant_id: str) -> str:
     prefix = segments[:-1] if url_tenant else segments
     return (f'{scheme}://{parts.netloc}/' + ''.join(f'{segment}/' for segment in prefix)
             + f'{quote(tenant, safe="")}/scim/v2/')
-
-
-def execution_limit() -> float | None:
-    """The execution's time limit in seconds as the platform tells it (runDuration in minutes, else TimeoutDuration
-    in nanoseconds), None when it tells none."""
-    context = (getattr(demisto, 'callingContext', None) or {}).get('context') or {}
-    for key, seconds_each in (('runDuration', 60.0), ('TimeoutDuration', 1e-9)):
-        try:
-            seconds = float(context.get(key) or 0) * seconds_each
-        except (TypeError, ValueError):
-            continue
-        if seconds > 0:
-            return seconds
-    return None
-
-
-def command_budget(command: str) -> tuple[float, float | None]:
-    """(the seconds the command may spend on AWS, the seconds kept back for its report): the execution's time limit
-    as the platform gives it (runDuration in minutes, else TimeoutDuration in nanoseconds; an admin sets it per
-    command) less the reserve, else COMMAND_BUDGET_SECONDS with no reserve; at most INTERACTIVE_BUDGET_SECONDS for
-    the Test button and get-mapping-fields, which a person waits for."""
-    limit = execution_limit()
-    if limit is None:
-        budget, reserve = COMMAND_BUDGET_SECONDS, None
-    else:
-        reserve = min(max(limit * REPORT_RESERVE_SHARE, REPORT_RESERVE_SECONDS[0]), REPORT_RESERVE_SECONDS[1], limit / 2)
-        budget = limit - reserve
-    return (min(budget, INTERACTIVE_BUDGET_SECONDS) if command in INTERACTIVE_COMMANDS else budget), reserve
 
 
 # ----- command functions: one per command ----------------------------------------------------
@@ -3021,6 +3131,21 @@ def list_users_command(client: Client, args: dict) -> CommandResults:
     return listing_result('aws-ilm-list-users', client, args)
 
 
+def list_contained_users_command(client: Client, args: dict, settings: Settings) -> CommandResults:
+    """aws-ilm-list-contained-users: the containments recorded on this instance, newest first (expired ones left
+    out), for one user or all: who, the groups removed, when, and when the record expires.
+
+    Args:
+        client: the tenant's SCIM client (not used: the records are the instance's).
+        args: user (an AWS user id or user name), limit.
+        settings: the instance's settings (the records' retention).
+
+    Returns:
+        The records under AWSILM.ContainedUser.
+    """
+    return contained_users_result(args, settings.retention_days)
+
+
 def list_groups_command(client: Client, args: dict) -> CommandResults:
     """aws-ilm-list-groups: groups (AWSILM.Group), filtered by one attribute, and the token that continues."""
     return listing_result('aws-ilm-list-groups', client, args)
@@ -3076,7 +3201,7 @@ def get_mapping_fields_command(client: Client) -> GetMappingFieldsResponse:
 
 
 # ----- the commands, by name ------------------------------------------------------------------
-COMMANDS: dict[str, Callable] = {   # the user commands take (client, args, settings), the others (client, args)
+COMMANDS: dict[str, Callable] = {   # those in SETTINGS_COMMANDS take (client, args, settings), the others (client, args)
     'iam-get-user': get_user_command,
     'iam-create-user': create_user_command,
     'iam-update-user': update_user_command,
@@ -3088,6 +3213,7 @@ COMMANDS: dict[str, Callable] = {   # the user commands take (client, args, sett
     'iam-delete-group': delete_group_command,
     'aws-ilm-list-users': list_users_command,
     'aws-ilm-list-groups': list_groups_command,
+    'aws-ilm-list-contained-users': list_contained_users_command,
 }
 
 
@@ -3114,7 +3240,7 @@ def main() -> None:
             return_results(get_mapping_fields_command(client))
         elif command in COMMANDS:
             function = COMMANDS[command]
-            return_results(function(client, args, settings) if command in USER_COMMANDS else function(client, args))
+            return_results(function(client, args, settings) if command in SETTINGS_COMMANDS else function(client, args))
         else:
             raise NotImplementedError(f'The command {command} is not implemented by AWS-ILM.')
     except Exception as exc:

@@ -12,6 +12,7 @@ import ssl
 import threading
 import time
 import types
+from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
@@ -627,19 +628,22 @@ def test_the_record_is_written_again_when_another_command_wrote_it_meanwhile(req
 
 
 def test_restore_groups_puts_the_user_back_and_names_a_group_that_is_gone(requests_mock):
-    """Given jdoe was contained out of Prod and Dev, and Dev has since been deleted,
+    """Given jdoe was contained out of Prod and Dev, Prod has since been renamed and Dev deleted,
     When iam-enable-user runs with restore-groups=true,
-    Then jdoe is enabled and added back to Prod, Dev is named as no longer existing, and the record is cleared."""
+    Then jdoe is enabled and added back to Prod, named as AWS names it now, Dev is named as no longer existing, and
+    the record is cleared."""
     demisto.setIntegrationContext({"containedUsers": {USER_ID: {"userName": "jdoe@example.com", "groups": [
-        {"id": "g-1", "displayName": "Prod"}, {"id": "g-2", "displayName": "Dev"}], "containedAt": "2026-12-01"}}})
+        {"id": "g-1", "displayName": "Prod"}, {"id": "g-2", "displayName": "Dev"}],
+        "containedAt": datetime.now(UTC).isoformat()}}})
     directory(requests_mock, {**USER, "active": False})
+    memberships(requests_mock, {USER_ID: [group(1, "Production")]})
     requests_mock.patch(API + f"Users/{USER_ID}", json=USER)
     prod = requests_mock.patch(API + "Groups/g-1", status_code=204)
     requests_mock.patch(API + "Groups/g-2", status_code=404, json=load("error_404.json"))
     entries = run_command("iam-enable-user", {"user-profile": "jdoe@example.com", "restore-groups": "true"})
     restored = entries[0]["EntryContext"]["AWSILM.Restore(val.userId && val.userId == obj.userId)"][0]
     assert prod.last_request.json()["Operations"] == [{"op": "add", "path": "members", "value": [{"value": USER_ID}]}]
-    assert [g["displayName"] for g in restored["groupsRestored"]] == ["Prod"]
+    assert [g["displayName"] for g in restored["groupsRestored"]] == ["Production"]
     assert restored["groupsNotRestored"] == [{"id": "g-2", "displayName": "Dev", "reason": "the group no longer exists"}]
     assert stored_context() == {"containedUsers": {}}
 
@@ -1903,7 +1907,7 @@ def test_yml_declares_every_published_argument_and_output():
     assert params == {"url", "credentials", "tenant_id", "authentication_token", "create_user_enabled",
                       "update_user_enabled", "enable_user_enabled", "disable_user_enabled", "create_if_not_exists",
                       "mapper_in", "mapper_out", "insecure", "proxy", "remove_from_groups",   # and the new ones
-                      "scp_max_characters"}
+                      "scp_max_characters", "containment_retention_days"}
     assert (yml["commonfields"]["id"], yml["name"], yml["script"]["ismappable"]) == ("AWS-ILM", "AWS-ILM", True)
 
 

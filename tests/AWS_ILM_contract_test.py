@@ -120,6 +120,7 @@ def containment_scenarios() -> list:
     kim, profile = {"user-profile": "kim@example.com"}, json.dumps(NEW)
     return [
         ("iam-disable-user", {**kim, "remove-from-groups": "true"}),
+        ("aws-ilm-list-contained-users", {"user": "kim@example.com", "limit": "5"}),
         ("iam-update-user", {"user-profile": profile, "allow-enable": "true"}),        # enabled: groups left out
         ("iam-disable-user", kim), ("iam-create-user", {"user-profile": profile}),       # a hire that enables
         ("iam-disable-user", kim), ("iam-enable-user", kim),
@@ -186,8 +187,7 @@ def test_read_arguments_are_declared_and_declared_arguments_read(observed, comma
 
 
 def test_the_yml_covers_the_commands_the_code_serves():
-    served = set(AWS_ILM.USER_COMMANDS) | set(AWS_ILM.GROUP_COMMANDS) | set(AWS_ILM.LIST_COMMANDS) | \
-        {"get-mapping-fields"}
+    served = set(AWS_ILM.COMMANDS) | {"get-mapping-fields"}
     assert served == set(COMMANDS)
 
 

@@ -80,4 +80,5 @@ def test_one_command_function_per_command_in_its_section():
     handlers = {function.__name__ for function in AWS_ILM.COMMANDS.values()}
     assert handlers | {"test_module", "get_mapping_fields_command"} == in_section
     assert all(name.endswith("_command") for name in handlers)
-    assert set(AWS_ILM.COMMANDS) == set(AWS_ILM.USER_COMMANDS) | set(AWS_ILM.GROUP_COMMANDS) | set(AWS_ILM.LIST_COMMANDS)
+    assert set(AWS_ILM.COMMANDS) == set(AWS_ILM.USER_COMMANDS) | set(AWS_ILM.GROUP_COMMANDS) | set(
+        AWS_ILM.LIST_COMMANDS) | {"aws-ilm-list-contained-users"}

@@ -3,6 +3,7 @@ users given by the ids AWS gives (CloudTrail's Identity Store user ids), a Deny 
 stays open, several users enabled and restored, dry runs that show the real run's path, and values AWS would take
 as blank items. The server's state is asserted after each run."""
 import json
+from datetime import UTC, datetime, timedelta
 
 import bench_bulk
 import pytest
@@ -146,3 +147,66 @@ def test_a_mapped_item_with_no_value_is_not_sent_and_is_named(aws):
     assert result["success"] is True and "phoneNumbers" not in stored(aws)
     assert "phoneNumbers" not in writes(aws)[0].json()
     assert "phoneNumbers" in result["notes"] and "no value" in result["notes"]
+
+
+# ----- bounded, visible records ---------------------------------------------------------------------------------
+def contain_at(aws, monkeypatch, day: int, names: list) -> dict:
+    """Block Account of `names` with containment, as if run `day` days after 2026-01-01."""
+    monkeypatch.setattr(AWS_ILM, "utc_now", lambda: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day))
+    return flat(run_on(aws, "iam-disable-user", {"user-profile": names, "remove-from-groups": "true"}))[0]
+
+
+def test_records_expire_after_the_retention_and_are_capped_oldest_first_and_the_result_says_so(aws, monkeypatch):
+    ids, _, _ = directory(aws, blocked=30)
+    names = [name(n) for n in range(30)]
+    contain_at(aws, monkeypatch, 0, names[:10])
+    contain_at(aws, monkeypatch, 30, names[10:20])
+    assert set(records()) == set(ids[:20])
+    third = contain_at(aws, monkeypatch, 100, names[20:])
+    assert set(records()) == set(ids[10:])   # the first ten were recorded 100 days ago: past 90
+    assert "Containment records: 10 records older than 90 days expired." in third["HumanReadable"]
+    monkeypatch.setattr(AWS_ILM, "MAX_CONTAINMENT_RECORDS", 15)
+    run_on(aws, "iam-disable-user", {"user-profile": names[:5], "remove-from-groups": "true"})   # in no group now
+    restored = flat(run_on(aws, "iam-enable-user", {"user-profile": names[20], "restore-groups": "true"}))[0]
+    assert len(records()) == 15 and ids[20] not in records()
+    assert set(ids[21:]) <= set(records()) and len(set(records()) & set(ids[10:20])) == 6   # the older ones went
+    assert "the 4 oldest dropped to keep 15" in restored["HumanReadable"]
+
+
+def test_the_listing_shows_each_containment_and_when_it_expires_for_one_user_or_all(aws, monkeypatch):
+    ids, _, _ = directory(aws, blocked=3)
+    contain_at(aws, monkeypatch, 10, [name(0), name(1)])
+    contain_at(aws, monkeypatch, 20, [name(2)])
+    listed = flat(run_on(aws, "aws-ilm-list-contained-users", {}, containment_retention_days="30"))[0]
+    rows = listed["EntryContext"]["AWSILM.ContainedUser(val.userId && val.userId == obj.userId)"]
+    assert [row["userId"] for row in rows][0] == ids[2]   # newest first
+    assert {row["userId"] for row in rows} == set(ids)
+    assert all(row["groupCount"] == 3 and len(row["groups"]) == 3 for row in rows)
+    assert rows[0]["containedAt"] == "2026-01-21T00:00:00+00:00" and rows[0]["expiresAt"] == "2026-02-20T00:00:00+00:00"
+    assert "Containments recorded on this instance (3 of 3)" in listed["HumanReadable"]
+    one = flat(run_on(aws, "aws-ilm-list-contained-users", {"user": name(1).upper(), "limit": "5"}))[0]
+    assert [row["userName"] for row in one["Contents"]] == [name(1)]
+    assert flat(run_on(aws, "aws-ilm-list-contained-users", {"limit": "1"}))[0]["Contents"][0]["userId"] == ids[2]
+
+
+def test_a_user_created_again_under_the_same_name_gets_the_groups_back_named_as_they_are_now(aws):
+    (jdoe,), _, groups = directory(aws)
+    run_on(aws, "iam-disable-user", {"user-profile": name(), "remove-from-groups": "true"})
+    session = aws_session(aws)
+    session.delete(aws.scim_url + f"Users/{jdoe}").raise_for_status()
+    session.patch(aws.scim_url + f"Groups/{groups['Developers']}", json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Engineering"}]}).raise_for_status()
+    again = bench_bulk.prepare(aws, 1, prefix="jdoe")[0]
+    entry = flat(run_on(aws, "iam-enable-user", {"user-profile": name(), "restore-groups": "true"}))[0]
+    restore = entry["EntryContext"]["AWSILM.Restore(val.userId && val.userId == obj.userId)"][0]
+    assert restore["userId"] == again and groups_of(aws, again) == {"Admins-Prod", "Engineering", "Break-Glass"}
+    assert sorted(g["displayName"] for g in restore["groupsRestored"]) == ["Admins-Prod", "Break-Glass", "Engineering"]
+    assert records() == {}
+
+
+def aws_session(aws):
+    import requests
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {aws.token}"
+    return session

@@ -145,8 +145,10 @@ class AwsRules(BearerTokenApplication):
         member_of = membership_value(r"groups\.value", scim_filter)
         has_member = membership_value(r"members\.value", scim_filter)
         if has_member is not None:   # read from the stored groups, without rendering their members
-            groups = [r for r in list(self.storage.resources) if type(r).__name__ == "Group"]
-            if not any(r.id == has_member and type(r).__name__ != "Group" for r in list(self.storage.resources)):
+            with self.storage.lock:   # the storage's own lock: another request's write must not change it meanwhile
+                stored = self.storage.resources
+            groups = [r for r in stored if type(r).__name__ == "Group"]
+            if not any(r.id == has_member and type(r).__name__ != "Group" for r in stored):
                 raise NotFoundException(detail="Specified member does not exist")
             shown = [group.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, exclude={"members"})
                      for group in groups if any(m.value == has_member for m in group.members or [])]

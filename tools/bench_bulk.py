@@ -115,14 +115,16 @@ def run(server: AwsScimServer, count: int, latency: float, rate: float, root: Pa
                    log_calls=answer.get("logs", 0))
 
 
-def worker(params: dict, count: int, root: Path, budget: float | None, contain: bool = False) -> int:
-    """Run one iam-disable-user of `count` users with the AWS_ILM.py of `root`; print its results as JSON."""
+def worker(params: dict, count: int, root: Path, budget: float | None, contain: bool = False,
+           ids: list | None = None) -> int:
+    """Run one iam-disable-user of `count` users (by user name, or by the AWS user ids given) with the AWS_ILM.py
+    of `root`; print its results as JSON."""
     sys.path[:0] = [str(root / "runtime"), str(root)]
     import AWS_ILM
     import xsoar_server
     if budget:
         AWS_ILM.COMMAND_BUDGET_SECONDS = budget
-    args = {"user-profile": user_names(count), **({"remove-from-groups": "true"} if contain else {})}
+    args = {"user-profile": ids or user_names(count), **({"remove-from-groups": "true"} if contain else {})}
     started = time.perf_counter()
     entries = xsoar_server.execute(AWS_ILM.main, "iam-disable-user", params, args)
     seconds = time.perf_counter() - started
@@ -131,8 +133,11 @@ def worker(params: dict, count: int, root: Path, budget: float | None, contain: 
                for vendor in context.objects("IAM.Vendor")]
     contained = [{"userName": row["userName"], "removed": len(row["groupsRemoved"]), "notRemoved": len(
         row["groupsNotRemoved"])} for row in context.objects("AWSILM.Containment")]
+    deny = context.get("AWSILM.DenyStatement") or {}
     print(json.dumps({"seconds": seconds, "results": results, "contained": contained,
-                      "logs": len(xsoar_server.logged())}))
+                      "logs": len(xsoar_server.logged()),
+                      "deny": [policy["characters"] for policy in deny.get("policies") or []],
+                      "denyIds": sum(policy["userCount"] for policy in deny.get("policies") or [])}))
     return 0
 
 
@@ -147,6 +152,9 @@ class ContainmentRun:
     state_exact: bool       # every user disabled and in no group; every other member in every group
     named: bool             # one result and one containment row naming each user, every group removed
     log_calls: int
+    by_id: bool = False     # the users given by their AWS user ids (as CloudTrail records them), not their names
+    deny: tuple = ()        # the characters of each Deny policy
+    deny_ids: int = 0       # the ids the Deny policies hold
 
 
 def quota_bound(by_api: dict) -> float:
@@ -157,7 +165,8 @@ def quota_bound(by_api: dict) -> float:
     return max((max(0.0, count - rate(api)) / rate(api) for api, count in by_api.items()), default=0.0)
 
 
-def run_containment(server: AwsScimServer, count: int, groups: int, latency: float, root: Path = HERE) -> ContainmentRun:
+def run_containment(server: AwsScimServer, count: int, groups: int, latency: float, root: Path = HERE,
+                    by_id: bool = False) -> ContainmentRun:
     server.reset()
     blocked = prepare(server, count)
     bystanders = prepare(server, BYSTANDERS, prefix="stay")
@@ -167,7 +176,7 @@ def run_containment(server: AwsScimServer, count: int, groups: int, latency: flo
         server.hooks.latency = latency
     server.apply_quotas(QUOTAS["read"], QUOTAS["write"])
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(server.params()), str(count),
-               "--root", str(root), "--contain-worker"]
+               "--root", str(root), "--contain-worker"] + (["--ids", json.dumps(blocked)] if by_id else [])
     answer = json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout)
     by_api: dict = {}
     for request in list(server.hooks.requests):
@@ -186,7 +195,7 @@ def run_containment(server: AwsScimServer, count: int, groups: int, latency: flo
              and sorted(c["userName"] for c in answer["contained"]) == sorted(user_names(count))
              and all(c["removed"] == groups and not c["notRemoved"] for c in answer["contained"]))
     return ContainmentRun(count, groups, answer["seconds"], quota_bound(by_api), throttled, by_api, state_exact, named,
-                          answer.get("logs", 0))
+                          answer.get("logs", 0), by_id, tuple(answer.get("deny") or ()), answer.get("denyIds", 0))
 
 
 def markdown(title: str, headers: list, rows: list) -> str:
@@ -196,13 +205,15 @@ def markdown(title: str, headers: list, rows: list) -> str:
 
 
 def containment_table(runs: list, latency: float) -> str:
-    return markdown(f"Containment (remove-from-groups=true) under AWS's quotas, {latency * 1000:.0f} ms a request",
+    return markdown(f"Containment (remove-from-groups=true) under AWS's quotas, {latency * 1000:.0f} ms a request"
+                    + (", the users given by their AWS user ids" if runs and runs[0].by_id else ""),
                     ["users", "groups each", "wall time", "quota bound", "wall / bound", "429s", "requests by API",
-                     "group requests", "log calls", "state exact, each named"],
+                     "group requests", "log calls", "Deny policies (characters)", "state exact, each named"],
                     [[r.users, r.groups, f"{r.seconds:.1f} s", f"{r.bound:.1f} s", f"{r.seconds / max(r.bound, 0.1):.2f}",
                       r.throttled, ", ".join(f"{api} {n}" for api, n in sorted(r.by_api.items())),
-                      r.by_api.get("PatchGroup", 0), r.log_calls, "yes" if r.state_exact and r.named else "NO"]
-                     for r in runs])
+                      r.by_api.get("PatchGroup", 0), r.log_calls,
+                      f"{len(r.deny)} ({', '.join(map(str, r.deny))}; {r.deny_ids} ids)" if r.deny else "none",
+                      "yes" if r.state_exact and r.named else "NO"] for r in runs])
 
 
 def table(runs: list, latency: float) -> str:
@@ -223,16 +234,18 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--budget", type=float, help="the command's time budget, when not AWS_ILM's")
     parser.add_argument("--contain", type=int, nargs="*", default=[], help="users of the containment rows")
     parser.add_argument("--groups", type=int, default=3, help="groups each contained user is in (3)")
+    parser.add_argument("--by-id", action="store_true", help="give the contained users by their AWS user ids")
+    parser.add_argument("--ids", help=argparse.SUPPRESS)
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--contain-worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.worker:
         return worker(json.loads(options.worker[0]), int(options.worker[1]), options.root, options.budget,
-                      options.contain_worker)
+                      options.contain_worker, json.loads(options.ids) if options.ids else None)
     with AwsScimServer() as server:
         runs = [run(server, count, options.latency, rate, options.root, options.budget)
                 for rate in options.rates for count in options.users]
-        contained = [run_containment(server, count, options.groups, options.latency, options.root)
+        contained = [run_containment(server, count, options.groups, options.latency, options.root, options.by_id)
                      for count in options.contain]
     if runs:
         print(table(runs, options.latency))

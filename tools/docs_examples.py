@@ -8,6 +8,7 @@ Output: {command: [[command line, readable output, entry context as indented JSO
 import json
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import warroom  # noqa: F401  (puts runtime/ and scimtest/ on the path)
@@ -61,8 +62,12 @@ def readable_context(context: dict) -> dict:
     return shown
 
 
+EXAMPLE_TIME = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)   # the time the examples' records carry, every run alike
+
+
 def main(source: str, target: str) -> None:
     xsoar_server.set_instance_name("AWS-ILM_instance_1")
+    AWS_ILM.utc_now = lambda: EXAMPLE_TIME
     lines = [line for line in Path(source).read_text().splitlines() if line.startswith("!")]
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     Path(target).write_text(json.dumps(collect(lines), indent=1) + "\n")

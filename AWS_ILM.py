@@ -17,6 +17,7 @@ import copy
 import email.utils
 import ipaddress
 import json
+import math
 import random
 import re
 import ssl
@@ -24,6 +25,7 @@ import threading
 import time
 import traceback
 import unicodedata
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -204,6 +206,9 @@ MAX_USER_GROUPS = 10_000             # a user's groups read by a containment (AW
 RETENTION_DAYS = 90                # containment records kept this long by default (the longest portal session)
 RETENTION_RANGE = (1, 3650)
 MAX_CONTAINMENT_RECORDS = 5000     # and at most this many, the oldest dropped first (about 2 MB of context)
+CONTINUATION_KEY = 'continuations'  # the integration context's state of the commands that continue themselves
+CONTINUATION_DAYS = 2              # a continuation not picked up within this long is dropped
+POLLING_TIMEOUT_SECONDS = 6 * 3600  # how long the platform keeps scheduling one command, by default
 CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
 
 OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'already enabled', 'disabled',
@@ -545,7 +550,8 @@ class RequestRecord:
     def final(self, failure: ScimError) -> ScimError:
         """The failure as reported: what the retries went through added, and whether an attempt was resent."""
         return ScimError(failure.status, failure.detail + self.note(), failure.maybe_applied,
-                         resent='lost answer' in self.kinds, cause=failure.cause)
+                         resent='lost answer' in self.kinds, cause=failure.cause,
+                         retry_after=self.refused_wait[0] if self.refused_wait else failure.retry_after)
 
     def note(self) -> str:
         """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
@@ -732,6 +738,7 @@ class UserOutcome:
     reached: bool = True
     found: dict | None = None
     memberships: Memberships | None = None
+    later: float | None = None   # the seconds before a later run may take the user up (not reached, throttled)
 
     def kind(self) -> str:
         """'failed', 'not reached', 'already disabled', 'already enabled', 'skipped', or the action done
@@ -747,6 +754,20 @@ class UserOutcome:
 
 
 @dataclass(frozen=True)
+class Polling:
+    """A several-users command that continues itself (the platform's ScheduledCommand): the arguments a later run
+    is given, how long the platform keeps scheduling it, and, from the second run on, the continuation: its key in
+    the integration context, the run, and what the runs before found (the count of each outcome, the user ids the
+    Deny holds)."""
+    args: dict
+    timeout: int = POLLING_TIMEOUT_SECONDS
+    key: str = ''
+    run: int = 1
+    counts: dict = field(default_factory=dict)
+    deny_ids: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class UserArguments:
     """A user command's arguments, read before any user is worked on: the users given (`items`: one, or several for
     the commands in SEVERAL_USERS_COMMANDS), how many blank items were ignored, what the command does to their
@@ -755,6 +776,61 @@ class UserArguments:
     options: UserOptions = UserOptions()
     blanks: int = 0
     failed: UserOutcome | None = None
+    polling: Polling | None = None   # how the command continues itself past one execution (None: it does not)
+
+
+def is_blank(value: Any) -> bool:
+    """None, or text of nothing but spaces: an argument or field that was not given."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
+    if is_blank(raw):
+        return default
+    text = '' if isinstance(raw, bool) else str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise InputError(f'{name} must be a whole number from 1 to {maximum}, not {raw!r}.')
+    return int(text)
+
+
+def text_field(scim: dict, name: str) -> str | None:
+    value = scim.get(name)
+    if is_blank(value):
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise InputError(f'"{name}" in scim must be a string.')
+    return str(value).strip()
+
+
+def read_context_key(key: str) -> dict[str, Any]:
+    """One key of the instance's integration context (a dict; {} when absent)."""
+    held = (get_integration_context() or {}).get(key)
+    return held if isinstance(held, dict) else {}
+
+
+def read_polling(command: str, args: dict) -> Polling | None:
+    """How a several-users command continues past one execution: None when it cannot (another command, polling=false
+    as a playbook may ask, or a platform that does not schedule commands); the continuation, from the second run."""
+    if command not in SEVERAL_USERS_COMMANDS or not read_boolean(args.get('polling'), 'polling', default=True):
+        return None
+    if not ScheduledCommand.supports_polling():
+        return None
+    timeout = parse_limit(args.get('timeout_in_seconds'), 'timeout_in_seconds', POLLING_TIMEOUT_SECONDS, 7 * 86400)
+    key = text_field(args, 'continuation') or ''
+    given = {name: value for name, value in args.items() if name not in ('user-profile', 'continuation')}
+    if not key:
+        return Polling(given, timeout)
+    state = (read_context_key(CONTINUATION_KEY).get(key) or {})
+    if not state:
+        raise InputError(f'The continuation {key} is not recorded on this instance: it finished, or was not picked up '
+                         f'within {CONTINUATION_DAYS} days. Run the command again with its users; those already done '
+                         'are reported as such.')
+    return Polling(given, timeout, key, int(state.get('run') or 1) + 1, dict(state.get('counts') or {}),
+                   list(state.get('denyIds') or []))
+
+
+def continued_users(key: str) -> list:
+    return list((read_context_key(CONTINUATION_KEY).get(key) or {}).get('users') or [])
 
 
 @dataclass(frozen=True)
@@ -880,10 +956,13 @@ def read_user_arguments(command: str, client: Client, args: dict, settings: Sett
     failed IAM result, saying what to fix."""
     try:
         options = UserOptions.from_args(command, args, settings)
+        polling = read_polling(command, args)
+        if polling and polling.key:
+            return UserArguments(continued_users(polling.key), options, 0, polling=polling)
         items = user_profile_items(args.get('user-profile'), command in SEVERAL_USERS_COMMANDS)
         users = ([items.joined] if items.joined and client.search('Users', 'userName', items.joined)
                  else items.items)   # several names, unless AWS has a user named by the whole text
-        return UserArguments(users, options, items.blanks)
+        return UserArguments(users, options, items.blanks, polling=polling)
     except Exception as exc:
         vendor = vendor_result(USER_COMMANDS[command], None, (None, None), logged_failure(command, exc, client.token))
         return UserArguments([], failed=UserOutcome(vendor, {}))
@@ -1709,7 +1788,9 @@ def failed_outcome(command: str, exc: Exception, user: dict | None, request: Use
     names = request.names if request else profile_names(profile, {})
     vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
                            mapped=request.mapped if request else None)
-    return UserOutcome(vendor, profile, found=found)
+    throttled = isinstance(exc, ScimError) and exc.status == 429 and not exc.maybe_applied
+    return UserOutcome(vendor, profile, found=found,
+                       later=(exc.retry_after or 0.0) if throttled and isinstance(exc, ScimError) else None)
 
 
 def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
@@ -1830,19 +1911,24 @@ def pruned(records: dict, retention_days: int) -> tuple[dict, str]:
     return ({key: kept[key] for key in newest}, f'Containment records: {"; ".join(said)}.' if said else '')
 
 
-def change_containment_records(change: Any) -> None:
-    """Apply `change` (records -> records) to the instance's record with the platform's versioned write; when
-    another command wrote in between (the platform refuses the stale version), read again and apply it again."""
+def change_context_key(key: str, change: Any) -> None:
+    """Apply `change` (value -> value) to one key of the instance's integration context with the platform's
+    versioned write; when another command wrote in between (the platform refuses the stale version), read again
+    and apply it again."""
     for attempt in range(CONTEXT_WRITE_ATTEMPTS):
         context, version = get_integration_context_with_version()
-        records = change(copy.deepcopy((context or {}).get(CONTAINMENT_KEY) or {}))
+        value = change(copy.deepcopy((context or {}).get(key) or {}))
         try:
-            set_integration_context({**(context or {}), CONTAINMENT_KEY: records}, version=version)
+            set_integration_context({**(context or {}), key: value}, version=version)
             return
         except ValueError as exc:   # the platform's answer to a stale version
-            demisto.debug(f'AWS-ILM: the containment record changed meanwhile ({exc}); attempt {attempt + 2}')
+            demisto.debug(f'AWS-ILM: the integration context\'s {key} changed meanwhile ({exc}); attempt {attempt + 2}')
             pause(random.uniform(0.05, 0.25))
-    raise DemistoException(f'the containment record kept changing under {CONTEXT_WRITE_ATTEMPTS} attempts')
+    raise DemistoException(f'the integration context\'s {key} kept changing under {CONTEXT_WRITE_ATTEMPTS} attempts')
+
+
+def change_containment_records(change: Any) -> None:
+    change_context_key(CONTAINMENT_KEY, change)
 
 
 def written_or_told(change: Any, changes: dict[str, MembershipChange], failure: str,
@@ -1885,7 +1971,9 @@ def record_containment(changes: dict[str, MembershipChange],
 def contain_users(client: Client, outcomes: list[UserOutcome],
                   retention_days: int) -> tuple[dict[str, MembershipChange], str]:
     """Every contained user out of each group found, several users of one group in one PatchGroup of up to
-    MAX_MEMBER_CHANGES members (other members are never touched); then the removals recorded for a restore."""
+    MAX_MEMBER_CHANGES members (other members are never touched). The groups are recorded for a restore before any
+    is removed, so that an execution ended midway loses no record (restoring a group the user is still in is
+    harmless)."""
     found = {outcome.vendor['id']: outcome for outcome in outcomes if outcome.memberships is not None}
     members_of: dict[str, list[str]] = {}
     groups: dict[str, dict] = {}
@@ -1893,14 +1981,16 @@ def contain_users(client: Client, outcomes: list[UserOutcome],
         for group in outcome.memberships.groups if outcome.memberships else []:
             members_of.setdefault(group['id'], []).append(user_id)
             groups[group['id']] = group
+    intended = {user_id: containment_of(user_id, outcome, groups, {}) for user_id, outcome in found.items()}
+    recorded, note = (intended, '') if client.would_send is not None else record_containment(intended, retention_days)
     batches = [(group_id, user_ids[start:start + MAX_MEMBER_CHANGES]) for group_id, user_ids in members_of.items()
                for start in range(0, len(user_ids), MAX_MEMBER_CHANGES)]
     failures = in_parallel(lambda batch: remove_members(client, *batch), batches,
                            lambda _, exc: unexpected_error('iam-disable-user', exc, client.token))
     refused = {(group_id, user_id): reason for (group_id, user_ids), reason in zip(batches, failures, strict=True) if reason
                for user_id in user_ids}
-    changes = {user_id: containment_of(user_id, outcome, groups, refused) for user_id, outcome in found.items()}
-    return (changes, '') if client.would_send is not None else record_containment(changes, retention_days)
+    return {user_id: replace(containment_of(user_id, outcome, groups, refused), remark=recorded[user_id].remark)
+            for user_id, outcome in found.items()}, note
 
 
 def enables(outcome: UserOutcome) -> bool:
@@ -1915,8 +2005,7 @@ def enables(outcome: UserOutcome) -> bool:
 
 def read_containment_records() -> dict[str, dict]:
     """The memberships containments removed, by AWS user id: {'userName', 'groups', 'containedAt'}."""
-    records = (get_integration_context() or {}).get(CONTAINMENT_KEY)
-    return records if isinstance(records, dict) else {}
+    return read_context_key(CONTAINMENT_KEY)
 
 
 def record_of(records: dict, user_id: str, user_name: str | None) -> tuple[str, dict]:
@@ -2300,22 +2389,23 @@ def containable(outcome: UserOutcome) -> bool:
     return bool(outcome.vendor['id']) and outcome.kind() in ('disabled', 'already disabled', 'failed')
 
 
-def stays_open_report(outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
-                      options: UserOptions) -> tuple[str, dict[str, Any], DenyPolicies | None]:
+def stays_open_report(outcomes: list[UserOutcome], changes: dict[str, MembershipChange], options: UserOptions,
+                      all_ids: list[str] | None = None) -> tuple[str, dict[str, Any], DenyPolicies | None]:
     """What a disable does not close, said once for all the users it found, and the Deny for them
     (AWSILM.DenyStatement): in full when containment was asked (remove-from-groups, or the instance's checkbox),
     else one line, so that an ordinary leaver's result stays short."""
     users = [(outcome.vendor['username'], outcome.vendor['id']) for outcome in outcomes if containable(outcome)]
-    if not users:
+    ids = all_ids or list(dict.fromkeys(user_id for _, user_id in users))
+    if not ids:
         return '', {}, None
-    ids = list(dict.fromkeys(user_id for _, user_id in users))
+    users += [('', user_id) for user_id in ids if user_id not in {i for _, i in users}]   # from the runs before
     deny = DenyPolicies(ids, options.scp_characters)
     context = {'AWSILM.DenyStatement': deny.context()}
     if not options.contain:
         return ('\n**What stays open**: live sessions, every group membership and direct assignments; '
                 f'AWSILM.DenyStatement holds the Deny for {"these users" if len(ids) > 1 else "this user"}. Run with '
                 'remove-from-groups=true to remove the groups and see what else to do.\n', context, None)
-    named = some_of([f'{name} ({user_id})' for name, user_id in users])
+    named = some_of([f'{name} ({user_id})' if name else user_id for name, user_id in users])
     shown = len(deny.scps()) == 1
     return (f'\n### What stays open\nIdentity Store user id{"s" if len(ids) > 1 else ""} (SCIM id): {named}.\n'
             '- **Sessions**: a disabled user cannot sign in again, but a live AWS access portal session stays valid '
@@ -2338,14 +2428,16 @@ def blank_note(count: int, argument: str) -> str:
 
 
 def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, MembershipChange],
-               arguments: UserArguments, record_note: str) -> dict[str, Any] | list[dict[str, Any]]:
+               arguments: UserArguments, record_note: str,
+               deny_ids: list[str] | None = None) -> dict[str, Any] | list[dict[str, Any]]:
     """The command's entry: the IAM result (one user) or the summary (several), then what was done to the users'
-    groups and, for a disable, what stays open; and a file with the Deny policies when they are too long to show."""
+    groups and, for a disable, what stays open (for `deny_ids`, the users every run of a command that continued
+    itself disabled; none while runs remain); and a file with the Deny policies when they are too long to show."""
     entry = iam_entry(outcomes[0]) if len(outcomes) == 1 else several_users_entry(USER_COMMANDS[command], outcomes)
     markdown, context = membership_report(command, outcomes, changes)
     deny_file = None
-    if command == 'iam-disable-user':
-        stays_open, deny, long_deny = stays_open_report(outcomes, changes, arguments.options)
+    if command == 'iam-disable-user' and deny_ids != []:
+        stays_open, deny, long_deny = stays_open_report(outcomes, changes, arguments.options, deny_ids)
         markdown += stays_open
         context.update(deny)
         deny_file = long_deny.file() if long_deny else None
@@ -2355,16 +2447,84 @@ def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, Mem
     return [entry, deny_file] if deny_file else entry
 
 
+def keep_continuation(key: str, command: str, remaining: list, counts: dict, deny_ids: list, run: int) -> None:
+    """The state the next run needs (the users that remain, as given; what the runs so far came to), or, after the
+    last run, none; continuations not picked up for CONTINUATION_DAYS are dropped."""
+    stamp = utc_now()
+
+    def kept(held: dict) -> dict:
+        held = {k: v for k, v in held.items()
+                if recorded_at({'containedAt': v.get('at')}) >= stamp - timedelta(days=CONTINUATION_DAYS)}
+        if remaining:
+            held[key] = {'command': command, 'users': remaining, 'counts': counts, 'denyIds': deny_ids, 'run': run,
+                         'at': stamp.isoformat(timespec='seconds')}
+        else:
+            held.pop(key, None)
+        return held
+    change_context_key(CONTINUATION_KEY, kept)
+
+
+def progress_entry(command: str, text: str) -> dict[str, Any]:
+    """A run's entry when it finished no user (every request was throttled, or nothing was reached)."""
+    brand, _ = calling_instance()
+    return {'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.MARKDOWN, 'Contents': text,
+            'HumanReadable': f'### {USER_COMMANDS[command].title()} User Results ({brand})\n{text}',
+            'EntryContext': {}}
+
+
+def continued_entry(command: str, done: list[UserOutcome], later: list[tuple[Any, UserOutcome]],
+                    changes: dict[str, MembershipChange], arguments: UserArguments,
+                    record_note: str) -> dict[str, Any] | list[dict[str, Any]]:
+    """One run of a command that continues itself: the IAM results of the users this run finished (each user is
+    named in one run only), what the runs so far came to, and, while users remain, the platform's ScheduledCommand
+    for them (their state kept in the integration context); the last run says what stays open for every user the
+    runs disabled."""
+    polling = arguments.polling or Polling({})
+    counts = dict(polling.counts)
+    for outcome in done:
+        counts[outcome.kind()] = counts.get(outcome.kind(), 0) + 1
+    deny_ids = list(dict.fromkeys(polling.deny_ids + [o.vendor['id'] for o in done if containable(o)]))
+    key = polling.key or f'{command}-{uuid.uuid4().hex[:12]}'
+    remaining = [raw for raw, _ in later]
+    keep_continuation(key, command, remaining, counts, deny_ids, polling.run)
+    finished = sum(counts.values())
+    progress = (f'\n**Run {polling.run} of {command}**: {finished:,} user{"s" if finished != 1 else ""} done so far ('
+                + ', '.join(f'{counts[kind]} {kind}' for kind in OUTCOME_ORDER if counts.get(kind)) + ')'
+                + (f'; {len(remaining):,} remain' if remaining else '; every user is done') + '.\n')
+    if not remaining:
+        entry = (user_entry(command, done, changes, arguments, record_note, deny_ids) if done
+                 else progress_entry(command, ''))
+        first = entry[0] if isinstance(entry, list) else entry
+        first['HumanReadable'] += progress
+        return entry
+    wait = max([outcome.later or 0.0 for _, outcome in later] + [ScheduledCommand.MIN_NEXT_RUN])
+    progress += f'It continues in {wait:.0f} s with the users that remain (a new run of this command).\n'
+    entry = user_entry(command, done, changes, arguments, record_note, []) if done else progress_entry(command, '')
+    first = entry[0] if isinstance(entry, list) else entry
+    first['HumanReadable'] += progress
+    first.update(ScheduledCommand(command, next_run_in_seconds=math.ceil(wait), timeout_in_seconds=polling.timeout,
+                                  args={**polling.args, 'user-profile': f'(continued: {len(remaining)} users)',
+                                        'continuation': key, 'polling': 'true'},
+                                  items_remaining=len(remaining)).to_results())
+    return entry
+
+
 def user_report(command: str, client: Client, outcomes: list[UserOutcome],
                 arguments: UserArguments) -> dict[str, Any] | list[dict[str, Any]]:
     """The command's one entry, once the users' groups are changed as the command asks (a containment, a restore,
     the recorded groups a plain enable leaves out): one user's IAM result, or for several users a summary whose
     context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
     disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
-    changes, record_note = change_memberships(client, outcomes, arguments.options)
+    polling = arguments.polling if client.would_send is None and not arguments.failed else None
+    later = [(raw, outcome) for raw, outcome in zip(arguments.items, outcomes, strict=False)
+             if polling and outcome.later is not None]
+    done = [outcome for outcome in outcomes if not later or outcome.later is None]
+    changes, record_note = change_memberships(client, done, arguments.options)
     if client.would_send is not None:
         return dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])
-    return user_entry(command, outcomes, changes, arguments, record_note)
+    if not polling or (not later and polling.run == 1):
+        return user_entry(command, outcomes, changes, arguments, record_note)
+    return continued_entry(command, done, later, changes, arguments, record_note)
 
 
 def given_profile(raw: Any) -> dict[str, Any]:
@@ -2384,7 +2544,7 @@ def run_user_in_time(command: str, client: Client, raw: Any, args: dict, setting
     error = (504, f'Not {USER_COMMANDS[command]}d: the command\'s time budget ran out before this user was reached; '
                   'run the command again for it.')
     vendor = vendor_result(USER_COMMANDS[command], None, profile_names(profile, {}), error)
-    return UserOutcome(vendor, profile, reached=False)
+    return UserOutcome(vendor, profile, reached=False, later=0.0)
 
 
 def read_memberships(client: Client, user_id: str) -> Memberships:
@@ -2512,29 +2672,6 @@ def parse_scim(raw: Any) -> dict[str, Any]:
     if not isinstance(scim, dict):
         raise InputError('scim must be a JSON object such as {"id": "..."} or {"displayName": "..."}.')
     return scim
-
-
-def is_blank(value: Any) -> bool:
-    """None, or text of nothing but spaces: an argument or field that was not given."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def parse_limit(raw: Any, name: str = 'limit', default: int = DEFAULT_LIST_LIMIT, maximum: int = MAX_LIST_LIMIT) -> int:
-    if is_blank(raw):
-        return default
-    text = '' if isinstance(raw, bool) else str(raw).strip()
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise InputError(f'{name} must be a whole number from 1 to {maximum}, not {raw!r}.')
-    return int(text)
-
-
-def text_field(scim: dict, name: str) -> str | None:
-    value = scim.get(name)
-    if is_blank(value):
-        return None
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise InputError(f'"{name}" in scim must be a string.')
-    return str(value).strip()
 
 
 def resolve_group(client: Client, scim: dict, read: bool = False) -> dict | None:

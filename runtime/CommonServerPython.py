@@ -302,6 +302,13 @@ def safe_load_json(json_object: Any) -> Any:
         raise ValueError("Unable to parse JSON string. Please verify the JSON is valid.") from exc
 
 
+def assign_params(keys_to_ignore=None, values_to_ignore=None, **kwargs):
+    """The keyword arguments without the empty ones (None, '', [], {}, ()) and without `keys_to_ignore`."""
+    values_to_ignore = (None, "", [], {}, ()) if values_to_ignore is None else values_to_ignore
+    keys_to_ignore = keys_to_ignore or ()
+    return {key: value for key, value in kwargs.items() if value not in values_to_ignore and key not in keys_to_ignore}
+
+
 def remove_empty_elements(d: Any) -> Any:
     def empty(x):
         return x is None or x == {} or x == [] or x == ""
@@ -400,6 +407,7 @@ class CommandResults:
         self.entry_type = entry_type if entry_type is not None else EntryType.NOTE
         self.content_format = content_format
         self.replace_existing = replace_existing
+        self.scheduled_command = scheduled_command
 
     def to_context(self) -> dict:
         context: dict = {}
@@ -430,7 +438,40 @@ class CommandResults:
             "IgnoreAutoExtract": bool(self.ignore_auto_extract),
             "Note": self.mark_as_note,
             "Relationships": [],
+            **(self.scheduled_command.to_results() if self.scheduled_command else {}),
         }
+
+
+class ScheduledCommand:
+    """A command the platform runs again, as a new execution of the same instance, `next_run_in_seconds` after this
+    entry (at least 10), with `args`, until `timeout_in_seconds`; `items_remaining` tells it how much is left. The
+    entry carries PollingCommand, NextRun, PollingArgs, Timeout, PollingItemsRemaining."""
+    MIN_NEXT_RUN = 10
+
+    def __init__(self, command, next_run_in_seconds, args=None, timeout_in_seconds=None, items_remaining=0):
+        self.raise_error_if_not_supported()
+        if next_run_in_seconds < self.MIN_NEXT_RUN:
+            demisto.info(f"ScheduledCommandConfiguration: the shortest interval is {self.MIN_NEXT_RUN} seconds")
+            next_run_in_seconds = self.MIN_NEXT_RUN
+        self._command = command
+        self._next_run = str(next_run_in_seconds)
+        self._args = args
+        self._timeout = str(timeout_in_seconds) if timeout_in_seconds else None
+        self._items_remaining = items_remaining
+
+    @staticmethod
+    def raise_error_if_not_supported():
+        if not ScheduledCommand.supports_polling():
+            raise DemistoException("ScheduledCommands are only supported from Cortex XSOAR version 6.2.0 and up.")
+
+    @staticmethod
+    def supports_polling():
+        """Whether the server schedules commands (6.2.0 and later)."""
+        return is_demisto_version_ge("6.2.0")
+
+    def to_results(self):
+        return assign_params(PollingCommand=self._command, NextRun=self._next_run, PollingArgs=self._args,
+                             Timeout=self._timeout, PollingItemsRemaining=self._items_remaining)
 
 
 class SchemeTypeMapping:

@@ -127,6 +127,7 @@ def platform(command: str = "", params: dict | None = None, args: dict | None = 
                 setattr(demisto, name, value)
         if hasattr(demisto, "lock"):   # a run's support_multithreading(): the next run starts without it
             del demisto.lock
+        CommonServerPython.get_demisto_version._version = None   # nor with this server's version cached
 
 
 def execute(main, command: str, params: dict | None = None, args: dict | None = None) -> list:

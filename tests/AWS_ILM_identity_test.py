@@ -185,7 +185,7 @@ def test_users_past_the_time_budget_are_reported_not_dropped(aws, monkeypatch):
     monkeypatch.setattr(AWS_ILM.Client, "time_left", lambda self: next(left))
     monkeypatch.setattr(AWS_ILM, "PARALLEL_USERS", 1)
     results = vendors(run_on(aws, "iam-disable-user", {"user-profile": ["a@example.com", "b@example.com",
-                                                                        "c@example.com"]}))
+                                                                        "c@example.com"], "polling": "false"}))
     assert [r["success"] for r in results] == [True, False, False]
     assert all("time budget ran out" in r["errorMessage"] and r["errorCode"] == 504 for r in results[1:])
     assert [r["username"] for r in results] == ["a@example.com", "b@example.com", "c@example.com"]   # each named

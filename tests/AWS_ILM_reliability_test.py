@@ -52,7 +52,7 @@ COMMANDS = {
     "iam-get-user": ("GET", lambda s: make_user(s) and {"user-profile": PERSON["username"]}),
     "iam-create-user": ("POST", lambda s: {"user-profile": json.dumps(PERSON)}),
     "iam-update-user": ("PATCH", lambda s: make_user(s) and {"user-profile": json.dumps({**PERSON, "title": "X"})}),
-    "iam-disable-user": ("PATCH", lambda s: make_user(s) and {"user-profile": PERSON["username"]}),
+    "iam-disable-user": ("PATCH", lambda s: make_user(s) and {"user-profile": PERSON["username"], "polling": "false"}),
     "iam-get-group": ("GET", lambda s: {"scim": json.dumps({"id": make_group(s)})}),
     "iam-create-group": ("POST", lambda s: {"scim": '{"displayName": "Team"}'}),
     "iam-update-group": ("PATCH", lambda s: {"scim": json.dumps({"id": make_group(s)}), "memberIdsToAdd": f"{uid(1)},{uid(2)}"}),

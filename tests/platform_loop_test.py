@@ -123,7 +123,8 @@ def test_a_one_minute_execution_stops_within_it_and_names_the_users_not_reached(
     names = bench_bulk.user_names(250)
     tenant.limit_rate(8)
     try:
-        execution = loop.execute("iam-disable-user", {"user-profile": names}, tenant.params(), run_duration=1)
+        execution = loop.execute("iam-disable-user", {"user-profile": names, "polling": "false"}, tenant.params(),
+                                 run_duration=1)
     finally:
         tenant.limit_rate(None)
     vendors = vendor_of(ran(execution)[0])

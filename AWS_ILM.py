@@ -208,7 +208,9 @@ RETENTION_RANGE = (1, 3650)
 MAX_CONTAINMENT_RECORDS = 5000     # and at most this many, the oldest dropped first (about 2 MB of context)
 CONTINUATION_KEY = 'continuations'  # the integration context's state of the commands that continue themselves
 CONTINUATION_DAYS = 2              # a continuation not picked up within this long is dropped
+MAX_STALLED_RUNS = 3               # runs in a row that finish no user (AWS throttles every try) before the rest fail
 POLLING_TIMEOUT_SECONDS = 6 * 3600  # how long the platform keeps scheduling one command, by default
+SHORT_WAIT_SECONDS = 10.0          # a command that continues itself waits no longer for AWS: it runs again later
 CONTEXT_WRITE_ATTEMPTS = 5           # a versioned write of the record, read again after another command's write
 
 OUTCOME_ORDER = ('failed', 'not reached', 'skipped', 'already disabled', 'already enabled', 'disabled',
@@ -302,7 +304,7 @@ class Client(BaseClient):
     sends it again where AWS allows, within the command's time budget."""
 
     def __init__(self, settings: Settings, budget_seconds: float = COMMAND_BUDGET_SECONDS, dry_run: bool = False,
-                 reserve_seconds: float | None = None):
+                 reserve_seconds: float | None = None, longest_wait: float | None = None):
         super().__init__(settings.base_url, verify=settings.verify, proxy=settings.proxy, ok_codes=OK_STATUSES,
                          timeout=REQUEST_TIMEOUT[1], headers={'Authorization': f'Bearer {settings.token}',
                                                               'Content-Type': 'application/json',
@@ -316,6 +318,7 @@ class Client(BaseClient):
         self.timeout_pair = (REQUEST_TIMEOUT[0], min(self.timeout, MAX_READ_TIMEOUT))   # BaseClient read the override
         self.deadline = time.monotonic() + budget_seconds
         self.hard_deadline = None if reserve_seconds is None else self.deadline + reserve_seconds   # the platform's limit
+        self.longest_wait = longest_wait   # a Retry-After longer than this is not waited for (a later run takes it)
         self.throttle = Throttle()
         self.pace = Pace()
         self.would_send: list[dict] | None = [] if dry_run else None   # a dry run's writes, in order, not sent
@@ -366,7 +369,7 @@ class Client(BaseClient):
                            transport_failure(exc, self.host, read_seconds, self._verify, write=method != 'GET'))
                 if not isinstance(failure, ScimError):
                     raise   # not a failure to get an answer: a defect, reported as unexpected
-                wait = record.wait_before_retry(failure, self.deadline)
+                wait = record.wait_before_retry(failure, self.deadline, self.longest_wait)
                 if wait is None:
                     final = record.final(failure)
                     self.log_retries(method, path, record.summary(f'gave up ({final.status}): {final.detail}'))
@@ -518,17 +521,18 @@ class RequestRecord:
     refused_wait: tuple[float, float] | None = None   # (AWS's Retry-After, the seconds left) when it did not fit
     budget_spent: bool = False
 
-    def wait_before_retry(self, failure: ScimError, deadline: float) -> float | None:
+    def wait_before_retry(self, failure: ScimError, deadline: float, longest: float | None = None) -> float | None:
         """Seconds to wait before the request is sent again, or None when it must not be (RETRY_LIMITS: throttling
-        until the deadline, the other kinds a few times); AWS's Retry-After when it fits in the time left (else None
-        at once), else backoff with jitter."""
+        until the deadline, the other kinds a few times); AWS's Retry-After when it fits in the time left and is no
+        longer than `longest` (else None at once: a command that continues itself runs again later), else backoff
+        with jitter."""
         kind = failure.retry_kind()
         limit = RETRY_LIMITS.get(kind, 0)
         if limit is not None and self.kinds.get(kind, 0) >= limit:
             return None
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         left = deadline - time.monotonic()
-        if failure.retry_after is not None and failure.retry_after > left:
+        if failure.retry_after is not None and failure.retry_after > min(left, longest or left):
             self.refused_wait = (failure.retry_after, max(left, 0.0))
             return None
         wait = (failure.retry_after if failure.retry_after is not None else
@@ -726,6 +730,7 @@ class Memberships:
     read ('' when it is complete)."""
     groups: list[dict]
     unread: str = ''
+    throttled: float | None = None   # AWS throttled the read: the seconds it asked to wait (0 when it did not say)
 
 
 @dataclass(frozen=True)
@@ -765,6 +770,7 @@ class Polling:
     run: int = 1
     counts: dict = field(default_factory=dict)
     deny_ids: list = field(default_factory=list)
+    stalled: int = 0   # the runs in a row, up to the one before, that finished no user
 
 
 @dataclass(frozen=True)
@@ -808,12 +814,17 @@ def read_context_key(key: str) -> dict[str, Any]:
     return held if isinstance(held, dict) else {}
 
 
+def can_continue(command: str, args: dict) -> bool:
+    """Whether the command may continue itself past one execution: a several-users command, polling not turned off
+    (a playbook may), on a platform that schedules commands."""
+    return (command in SEVERAL_USERS_COMMANDS and read_boolean(args.get('polling'), 'polling', default=True)
+            and ScheduledCommand.supports_polling())
+
+
 def read_polling(command: str, args: dict) -> Polling | None:
     """How a several-users command continues past one execution: None when it cannot (another command, polling=false
     as a playbook may ask, or a platform that does not schedule commands); the continuation, from the second run."""
-    if command not in SEVERAL_USERS_COMMANDS or not read_boolean(args.get('polling'), 'polling', default=True):
-        return None
-    if not ScheduledCommand.supports_polling():
+    if not can_continue(command, args):
         return None
     timeout = parse_limit(args.get('timeout_in_seconds'), 'timeout_in_seconds', POLLING_TIMEOUT_SECONDS, 7 * 86400)
     key = text_field(args, 'continuation') or ''
@@ -826,7 +837,7 @@ def read_polling(command: str, args: dict) -> Polling | None:
                          f'within {CONTINUATION_DAYS} days. Run the command again with its users; those already done '
                          'are reported as such.')
     return Polling(given, timeout, key, int(state.get('run') or 1) + 1, dict(state.get('counts') or {}),
-                   list(state.get('denyIds') or []))
+                   list(state.get('denyIds') or []), int(state.get('stalled') or 0))
 
 
 def continued_users(key: str) -> list:
@@ -2447,7 +2458,8 @@ def user_entry(command: str, outcomes: list[UserOutcome], changes: dict[str, Mem
     return [entry, deny_file] if deny_file else entry
 
 
-def keep_continuation(key: str, command: str, remaining: list, counts: dict, deny_ids: list, run: int) -> None:
+def keep_continuation(key: str, command: str, remaining: list, counts: dict, deny_ids: list, run: int,
+                      stalled: int) -> None:
     """The state the next run needs (the users that remain, as given; what the runs so far came to), or, after the
     last run, none; continuations not picked up for CONTINUATION_DAYS are dropped."""
     stamp = utc_now()
@@ -2457,7 +2469,7 @@ def keep_continuation(key: str, command: str, remaining: list, counts: dict, den
                 if recorded_at({'containedAt': v.get('at')}) >= stamp - timedelta(days=CONTINUATION_DAYS)}
         if remaining:
             held[key] = {'command': command, 'users': remaining, 'counts': counts, 'denyIds': deny_ids, 'run': run,
-                         'at': stamp.isoformat(timespec='seconds')}
+                         'stalled': stalled, 'at': stamp.isoformat(timespec='seconds')}
         else:
             held.pop(key, None)
         return held
@@ -2486,7 +2498,7 @@ def continued_entry(command: str, done: list[UserOutcome], later: list[tuple[Any
     deny_ids = list(dict.fromkeys(polling.deny_ids + [o.vendor['id'] for o in done if containable(o)]))
     key = polling.key or f'{command}-{uuid.uuid4().hex[:12]}'
     remaining = [raw for raw, _ in later]
-    keep_continuation(key, command, remaining, counts, deny_ids, polling.run)
+    keep_continuation(key, command, remaining, counts, deny_ids, polling.run, 0 if done else polling.stalled + 1)
     finished = sum(counts.values())
     progress = (f'\n**Run {polling.run} of {command}**: {finished:,} user{"s" if finished != 1 else ""} done so far ('
                 + ', '.join(f'{counts[kind]} {kind}' for kind in OUTCOME_ORDER if counts.get(kind)) + ')'
@@ -2517,9 +2529,16 @@ def user_report(command: str, client: Client, outcomes: list[UserOutcome],
     disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
     polling = arguments.polling if client.would_send is None and not arguments.failed else None
     later = [(raw, outcome) for raw, outcome in zip(arguments.items, outcomes, strict=False)
-             if polling and outcome.later is not None]
+             if polling and outcome.later is not None and polling.stalled < MAX_STALLED_RUNS]
     done = [outcome for outcome in outcomes if not later or outcome.later is None]
     changes, record_note = change_memberships(client, done, arguments.options)
+    if polling:   # a group change AWS throttled: the user is contained again by a later run (its record is kept)
+        again = {user_id for user_id, change in changes.items()
+                 if any(g['reason'].startswith('AWS answered 429') for g in change.not_done)}
+        later += [(raw, outcome) for raw, outcome in zip(arguments.items, outcomes, strict=False)
+                  if outcome.later is None and outcome.vendor['id'] in again]
+        done = [outcome for outcome in done if outcome.vendor['id'] not in again]
+        changes = {user_id: change for user_id, change in changes.items() if user_id not in again}
     if client.would_send is not None:
         return dry_run_entry(command, client.would_send, [dry_run_user(outcome, changes) for outcome in outcomes])
     if not polling or (not later and polling.run == 1):
@@ -2559,7 +2578,8 @@ def read_memberships(client: Client, user_id: str) -> Memberships:
                                    'the user from its groups in the AWS console, or with iam-update-group '
                                    'memberIdsToDelete.')
         return Memberships([], f'The groups of user {user_id} could not be read ({exc.status}: {exc.detail}). No '
-                               'group was changed: run the command again for this user.')
+                               'group was changed: run the command again for this user.',
+                           (exc.retry_after or 0.0) if exc.status == 429 else None)
     except Exception as exc:
         return Memberships([], f'The groups of user {user_id} could not be read '
                                f'({unexpected_error("iam-disable-user", exc, client.token)}). No group was changed: '
@@ -2576,7 +2596,9 @@ def run_users(command: str, client: Client, raw_profiles: list, args: dict, sett
     def one(raw: Any) -> UserOutcome:
         outcome = run_user_in_time(command, client, raw, args, settings)
         if options.contain and containable(outcome):
-            outcome = replace(outcome, memberships=read_memberships(client, outcome.vendor['id']))
+            memberships = read_memberships(client, outcome.vendor['id'])
+            later = memberships.throttled if memberships.throttled is not None else outcome.later
+            outcome = replace(outcome, memberships=memberships, later=later)   # throttled: a later run contains it
         return outcome
 
     def failed(raw: Any, exc: Exception) -> UserOutcome:
@@ -3367,7 +3389,7 @@ def main() -> None:
             add_sensitive_log_strs(form)
         dry_run = command in DRY_RUN_COMMANDS and read_boolean(args.get('dry-run'), 'dry-run', default=False)
         budget, reserve = command_budget(command)
-        client = Client(settings, budget, dry_run, reserve)
+        client = Client(settings, budget, dry_run, reserve, SHORT_WAIT_SECONDS if can_continue(command, args) else None)
         if command == 'test-module':
             outcome = test_module(client)
             if outcome != 'ok':

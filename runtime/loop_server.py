@@ -68,6 +68,7 @@ class Execution:
     crossed: list = field(default_factory=list)
     calls: int = 0
     seconds: float = 0.0
+    next_run: float | None = None                    # the wait before the run its entry scheduled
 
     def entries(self) -> list:
         return list(self.results)
@@ -173,6 +174,22 @@ class LoopServer:
         execution.seconds = time.monotonic() - started
         self._collect_crossed(execution)
         return execution
+
+    def execute_polling(self, command: str, args: dict, params: dict, run_duration: float | None = None,
+                        max_runs: int = 50) -> list:
+        """Run a command as the platform runs a scheduled command: a new execution (fresh globals, the same
+        process and instance) with the PollingArgs of each run's entry that carries PollingCommand, its NextRun
+        recorded, not slept; the executions, in order."""
+        executions: list = []
+        while len(executions) < max_runs:
+            execution = self.execute(command, args, params, run_duration=run_duration)
+            executions.append(execution)
+            follow = next((entry for entry in execution.results if entry.get("PollingCommand")), None)
+            if not follow:
+                break
+            execution.next_run = float(follow["NextRun"])
+            command, args = follow["PollingCommand"], dict(follow.get("PollingArgs") or {})
+        return executions
 
     def _collect_crossed(self, execution: Execution) -> None:
         time.sleep(0.05)

@@ -14,7 +14,9 @@ import os
 import re
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +88,8 @@ def set_instance_name(name: str) -> None:
 
 
 @contextmanager
-def platform(command: str = "", params: dict | None = None, args: dict | None = None, mappers: bool = True):
+def platform(command: str = "", params: dict | None = None, args: dict | None = None, mappers: bool = True,
+             run_duration: float | None = None):
     """The platform's side of a run: demistomock answers with these params, args and command, records what is
     emitted and logged, and (with `mappers`) applies the shipped mappers; restored afterwards."""
     global _last
@@ -101,7 +104,8 @@ def platform(command: str = "", params: dict | None = None, args: dict | None = 
         "debug": lambda msg, *a: run.logs.append(("debug", str(msg))),
         "info": lambda msg, *a: run.logs.append(("info", str(msg))),
         "error": lambda msg, *a: run.logs.append(("error", str(msg))),
-        "callingContext": {"context": {"IntegrationBrand": BRAND, "IntegrationInstance": _settings["instance"]}},
+        "callingContext": {"context": {"IntegrationBrand": BRAND, "IntegrationInstance": _settings["instance"],
+                                       **({"runDuration": run_duration} if run_duration else {})}},
         "demistoVersion": lambda: dict(SERVER_VERSION),
         "getIntegrationContextVersioned": lambda refresh=False: CONTEXTS.get(instance),
         "setIntegrationContextVersioned": lambda context, version=-1, sync=False: CONTEXTS.set(instance, context,
@@ -130,15 +134,55 @@ def platform(command: str = "", params: dict | None = None, args: dict | None = 
         CommonServerPython.get_demisto_version._version = None   # nor with this server's version cached
 
 
-def execute(main, command: str, params: dict | None = None, args: dict | None = None) -> list:
+def execute(main, command: str, params: dict | None = None, args: dict | None = None,
+            run_duration: float | None = None) -> list:
     """Run one command as the server does: a fresh execution of `main()`; the entries it emitted.
-    return_error() ends an execution with SystemExit, as upstream."""
-    with platform(command, params, args) as run:
+    return_error() ends an execution with SystemExit, as upstream. `run_duration`: the execution's time limit in
+    minutes, as the platform tells it."""
+    with platform(command, params, args, run_duration=run_duration) as run:
         try:
             main()
         except SystemExit:
             pass
     return run.entries
+
+
+@dataclass
+class Polling:
+    """A command the platform ran again and again as its entries scheduled it: each run's entries, the waits
+    between the runs (NextRun, recorded, not slept), and each run's own time."""
+    runs: list = field(default_factory=list)
+    waits: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+
+    def entries(self) -> list:
+        return [entry for run in self.runs for entry in run]
+
+
+def scheduled(entries: list) -> dict | None:
+    """The entry of a run that schedules the next one (PollingCommand), if any."""
+    return next((entry for entry in flat(entries) if entry.get("PollingCommand")), None)
+
+
+def execute_polling(main, command: str, params: dict | None = None, args: dict | None = None,
+                    run_duration: float | None = None, max_runs: int = 100) -> Polling:
+    """Run a command as the platform runs a scheduled command: while a run's entry carries PollingCommand, a new
+    execution of that command with PollingArgs (the declared arguments the entry gives), NextRun seconds later (the
+    wait recorded, not slept); until no run schedules another, or Timeout seconds of waits have passed."""
+    polling = Polling()
+    while len(polling.runs) < max_runs:
+        started = time.monotonic()
+        entries = execute(main, command, params, args, run_duration)
+        polling.seconds.append(time.monotonic() - started)
+        polling.runs.append(entries)
+        follow = scheduled(entries)
+        if not follow:
+            break
+        polling.waits.append(float(follow["NextRun"]))
+        if follow.get("Timeout") and sum(polling.waits) > float(follow["Timeout"]):
+            break
+        command, args = follow["PollingCommand"], dict(follow.get("PollingArgs") or {})
+    return polling
 
 
 def emitted() -> list:

@@ -140,3 +140,25 @@ def test_a_one_minute_execution_stops_within_it_and_names_the_users_not_reached(
     held = {user["userName"]: user["active"] for user in tenant.resources("User")}
     assert all(held[v["username"]] is True for v in not_reached + cut_short)
     assert all(held[v["username"]] is False for v in disabled)
+
+
+def test_block_account_continues_itself_in_new_executions_of_the_loop(loop, tenant):
+    """Each run is a fresh execution of the unified script (fresh globals, the same process and instance), started
+    with the arguments the previous run's entry scheduled; every user is named in exactly one run."""
+    ids = bench_bulk.prepare(tenant, 100)
+    bench_bulk.prepare_groups(tenant, ["Admins"], ids)
+    tenant.apply_quotas(40.0, 25.0)
+    try:
+        executions = loop.execute_polling("iam-disable-user", {"user-profile": bench_bulk.user_names(100),
+                                                               "remove-from-groups": "true"}, tenant.params(),
+                                          run_duration=0.05)   # 3 s a run
+    finally:
+        tenant.apply_quotas(None)
+    assert len(executions) >= 2 and all(e.next_run and e.next_run >= 10 for e in executions[:-1])
+    named = [v["username"] for execution in executions for entry in ran(execution)
+             for key, values in (entry.get("EntryContext") or {}).items() if key.startswith("IAM.Vendor")
+             for v in (values if isinstance(values, list) else [values])]
+    assert sorted(named) == bench_bulk.user_names(100)
+    assert all(user["active"] is False for user in tenant.resources("User"))
+    assert tenant.member_ids(tenant.resources("Group")[0]["id"]) == set()
+    assert loop.context.context.get("continuations") == {}

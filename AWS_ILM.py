@@ -2500,8 +2500,9 @@ def continued_entry(command: str, done: list[UserOutcome], later: list[tuple[Any
     remaining = [raw for raw, _ in later]
     keep_continuation(key, command, remaining, counts, deny_ids, polling.run, 0 if done else polling.stalled + 1)
     finished = sum(counts.values())
-    progress = (f'\n**Run {polling.run} of {command}**: {finished:,} user{"s" if finished != 1 else ""} done so far ('
-                + ', '.join(f'{counts[kind]} {kind}' for kind in OUTCOME_ORDER if counts.get(kind)) + ')'
+    tally = ', '.join(f'{counts[kind]} {kind}' for kind in OUTCOME_ORDER if counts.get(kind))
+    progress = (f'\n**Run {polling.run} of {command}**: {finished:,} user{"s" if finished != 1 else ""} done so far'
+                + (f' ({tally})' if tally else '')
                 + (f'; {len(remaining):,} remain' if remaining else '; every user is done') + '.\n')
     if not remaining:
         entry = (user_entry(command, done, changes, arguments, record_note, deny_ids) if done

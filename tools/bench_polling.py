@@ -11,6 +11,8 @@ requests sent, and whether the state is exact: every user disabled and in no gro
 group, each user named in exactly one run's results, the Deny of the last run holding every user.
 """
 import argparse
+import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +29,18 @@ import AWS_ILM  # noqa: E402
 from aws_scim_server import AwsScimServer, aws_operation  # noqa: E402
 
 
+def worker(params: dict, users: int, limit: float) -> int:
+    """The command's side, in a process of its own as the platform runs it (the server keeps its own): the runs
+    the platform would make, as JSON."""
+    polling = xsoar_server.execute_polling(AWS_ILM.main, "iam-disable-user", params, {
+        "user-profile": user_names(users), "remove-from-groups": "true"}, run_duration=limit / 60)
+    print(json.dumps({"runs": polling.runs, "waits": polling.waits, "seconds": polling.seconds}, default=str))
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--worker"]:
+        return worker(json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--groups", type=int, default=3)
@@ -44,8 +57,9 @@ def main() -> int:
             server.hooks.requests.clear()
             server.hooks.latency = options.latency
         server.apply_quotas(QUOTAS["read"], QUOTAS["write"])
-        polling = xsoar_server.execute_polling(AWS_ILM.main, "iam-disable-user", server.params(), {
-            "user-profile": user_names(options.users), "remove-from-groups": "true"}, run_duration=options.limit / 60)
+        answer = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(
+            server.params()), str(options.users), str(options.limit)], check=True, stdout=subprocess.PIPE, text=True)
+        polling = xsoar_server.Polling(**json.loads(answer.stdout))
         server.apply_quotas(None)
         by_api: dict = {}
         for request in list(server.hooks.requests):

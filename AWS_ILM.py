@@ -2476,12 +2476,12 @@ def keep_continuation(key: str, command: str, remaining: list, counts: dict, den
     change_context_key(CONTINUATION_KEY, kept)
 
 
-def progress_entry(command: str, text: str) -> dict[str, Any]:
-    """A run's entry when it finished no user (every request was throttled, or nothing was reached)."""
+def progress_entry(command: str) -> dict[str, Any]:
+    """A run's entry when it finished no user (every request was throttled, or nothing was reached); the run's
+    progress is added to it."""
     brand, _ = calling_instance()
-    return {'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.MARKDOWN, 'Contents': text,
-            'HumanReadable': f'### {USER_COMMANDS[command].title()} User Results ({brand})\n{text}',
-            'EntryContext': {}}
+    return {'Type': EntryType.NOTE, 'ContentsFormat': EntryFormat.MARKDOWN, 'Contents': '',
+            'HumanReadable': f'### {USER_COMMANDS[command].title()} User Results ({brand})\n', 'EntryContext': {}}
 
 
 def continued_entry(command: str, done: list[UserOutcome], later: list[tuple[Any, UserOutcome]],
@@ -2506,13 +2506,13 @@ def continued_entry(command: str, done: list[UserOutcome], later: list[tuple[Any
                 + (f'; {len(remaining):,} remain' if remaining else '; every user is done') + '.\n')
     if not remaining:
         entry = (user_entry(command, done, changes, arguments, record_note, deny_ids) if done
-                 else progress_entry(command, ''))
+                 else progress_entry(command))
         first = entry[0] if isinstance(entry, list) else entry
         first['HumanReadable'] += progress
         return entry
     wait = max([outcome.later or 0.0 for _, outcome in later] + [ScheduledCommand.MIN_NEXT_RUN])
     progress += f'It continues in {wait:.0f} s with the users that remain (a new run of this command).\n'
-    entry = user_entry(command, done, changes, arguments, record_note, []) if done else progress_entry(command, '')
+    entry = user_entry(command, done, changes, arguments, record_note, []) if done else progress_entry(command)
     first = entry[0] if isinstance(entry, list) else entry
     first['HumanReadable'] += progress
     first.update(ScheduledCommand(command, next_run_in_seconds=math.ceil(wait), timeout_in_seconds=polling.timeout,

@@ -145,13 +145,10 @@ class AwsRules(BearerTokenApplication):
         member_of = membership_value(r"groups\.value", scim_filter)
         has_member = membership_value(r"members\.value", scim_filter)
         if has_member is not None:   # read from the stored groups, without rendering their members
-            with self.storage.lock:   # the storage's own lock: another request's write must not change it meanwhile
-                stored = self.storage.resources
-            groups = [r for r in stored if type(r).__name__ == "Group"]
-            if not any(r.id == has_member and type(r).__name__ != "Group" for r in stored):
+            if self.storage.find("User", has_member) is None:
                 raise NotFoundException(detail="Specified member does not exist")
-            shown = [group.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, exclude={"members"})
-                     for group in groups if any(m.value == has_member for m in group.members or [])]
+            shown = [group.model_copy(update={"members": None}).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+                     for group in self.storage.of_type("Group") if has_member in self.storage.member_set(group)]
             for resource in shown:
                 as_aws_shows(resource, hide_members=True)
             return shown
@@ -171,19 +168,21 @@ class AwsRules(BearerTokenApplication):
         """Members added and removed on the stored group in place (scim2-server copies a whole group, members and
         all, for each change: slow for large groups); 204, as AWS answers."""
         with self.storage.lock:
-            group = next((r for r in self.storage.resources if r.id == group_id and type(r).__name__ == "Group"),
-                         None)
+            group = self.storage.find("Group", group_id)
             if group is None:
                 raise NotFoundException(detail="Specified group does not exist")
-            members = [member.value for member in group.members or []]
+            members, held = list(group.members or []), set(self.storage.member_set(group))
+            member_type = type(group).get_field_root_type("members")
             for op in operations:
                 values = [item.get("value") for item in op.get("value") or [] if isinstance(item, dict)]
                 if str(op.get("op")).lower() == "add":
-                    members += [value for value in values if value not in members]
-                else:
-                    members = [member for member in members if member not in values]
-            member_type = type(group).get_field_root_type("members")
-            group.members = [member_type(value=member) for member in members]
+                    added = [value for value in dict.fromkeys(values) if value not in held]
+                    members += [member_type(value=value) for value in added]
+                    held.update(added)
+                elif held & set(values):
+                    held.difference_update(values)
+                    members = [member for member in members if member.value in held]
+            group.members = members
             group.meta.last_modified = self.storage.clock()
             group.meta.version = self.storage.next_version()
         return ScimResponse(HTTPStatus.NO_CONTENT, None)
@@ -191,15 +190,15 @@ class AwsRules(BearerTokenApplication):
     def check_unique_email(self, emails, user_id: str) -> None:
         """AWS: e-mail addresses are unique across users, like user names (409)."""
         wanted = {str(e.get("value", "")).strip().lower() for e in emails or [] if isinstance(e, dict)} - {""}
-        for resource in self.storage.resources:
-            if type(resource).__name__ == "Group" or resource.id == user_id:
+        for resource in self.storage.of_type("User"):
+            if resource.id == user_id:
                 continue
             held = {str(e.value or "").strip().lower() for e in getattr(resource, "emails", None) or []}
             if wanted & held:
                 raise ConflictException(detail="Refused to create a new, duplicate resource.")
 
     def members_of(self, group_id: str) -> list:
-        group = next((r for r in self.storage.resources if r.id == group_id and type(r).__name__ == "Group"), None)
+        group = self.storage.find("Group", group_id)
         return [member.value for member in (group.members or [])] if group else []
 
     @staticmethod
@@ -571,14 +570,40 @@ class KeepAliveHandler(WSGIRequestHandler):
         pass
 
 
-class AwsIdStorage(InMemoryStorage):
+class AwsStorage(InMemoryStorage):
+    """scim2-server's in-memory storage, with the reads AWS's rules make on every request done without walking
+    every stored resource: a type's resources, one resource by id, and a group's members as a set (kept until
+    the group's next write changes its version)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.member_sets: dict = {}   # group id -> (the group's version, its member ids)
+
+    def of_type(self, name: str) -> list:
+        with self.lock:
+            return list(self._resources.get(name, {}).values())
+
+    def find(self, name: str, resource_id: str):
+        with self.lock:
+            return self._resources.get(name, {}).get(resource_id)
+
+    def member_set(self, group) -> frozenset:
+        with self.lock:
+            version, members = self.member_sets.get(group.id, (None, frozenset()))
+            if version != group.meta.version:
+                members = frozenset(member.value for member in group.members or [])
+                self.member_sets[group.id] = (group.meta.version, members)
+            return members
+
+
+class AwsIdStorage(AwsStorage):
     """Ids shaped as AWS's: the identity store's 10 hex digits, a dash, a UUID."""
 
     def generate_id(self, resource_type, resource) -> str:
         return f"9067729b3d-{uuid.uuid4()}"
 
 
-class PredictableStorage(InMemoryStorage):
+class PredictableStorage(AwsStorage):
     """Stable ids and dates, so that documentation examples come out the same on every run."""
 
     EPOCH = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.UTC)
@@ -592,7 +617,7 @@ class PredictableStorage(InMemoryStorage):
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"aws-ilm-example/{resource_type.name}/{self.counter}"))
 
 
-def build_application(token: str, storage: InMemoryStorage | None = None) -> AwsRules:
+def build_application(token: str, storage: AwsStorage | None = None) -> AwsRules:
     schemas = load_default_schemas()
     for attribute in schemas["urn:ietf:params:scim:schemas:core:2.0:Group"].attributes:
         if attribute.name == "displayName":

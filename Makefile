@@ -38,6 +38,7 @@ bench-load: $(STAMP)
 
 bench-bulk: $(STAMP)
 	$(BIN)/python tools/bench_bulk.py --users 100 600 1000 --latency 0.15 --rates 0 10 --contain 600 --groups 3
+	$(BIN)/python tools/bench_polling.py --users 2000 --groups 3 --limit 40 --latency 0.05   # a 40 s execution limit
 
 callpath: $(STAMP)
 	$(BIN)/python tools/callpath.py

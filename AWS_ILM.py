@@ -519,6 +519,7 @@ class RequestRecord:
     retries: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
     refused_wait: tuple[float, float] | None = None   # (AWS's Retry-After, the seconds left) when it did not fit
+    run_wait: float | None = None   # the longest wait of a run that continues itself, when that refused the wait
     budget_spent: bool = False
 
     def wait_before_retry(self, failure: ScimError, deadline: float, longest: float | None = None) -> float | None:
@@ -534,6 +535,7 @@ class RequestRecord:
         left = deadline - time.monotonic()
         if failure.retry_after is not None and failure.retry_after > min(left, longest or left):
             self.refused_wait = (failure.retry_after, max(left, 0.0))
+            self.run_wait = longest if failure.retry_after <= left else None
             return None
         wait = (failure.retry_after if failure.retry_after is not None else
                 backoff_seconds(self.retries, SERVER_ERROR_BACKOFF_CAP if kind == 'server error' else BACKOFF_CAP_SECONDS))
@@ -558,16 +560,19 @@ class RequestRecord:
                          retry_after=self.refused_wait[0] if self.refused_wait else failure.retry_after)
 
     def note(self) -> str:
-        """Why and how long a failure was retried: AWS asked for a longer wait than the command has left, or
-        'gave up after 5 attempts over 14 s' when the command's time budget ran out ('' when not retried)."""
+        """Why and how long a failure was retried: AWS asked for a longer wait than the command has left (or than a
+        run of a command that continues itself waits), or 'gave up after 5 attempts over 14 s' when the command's time
+        budget ran out ('' when not retried)."""
         if self.refused_wait and not self.retries:
             asked, left = self.refused_wait
-            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, more than the '
-                    f'{left:.{0 if left >= 10 else 1}f} s this command has left, so it stopped at once; run it again '
-                    'after that wait.')
+            longer = (f'longer than a run of this command waits ({self.run_wait:.0f} s)' if self.run_wait is not None
+                      else f'more than the {left:.{0 if left >= 10 else 1}f} s this command has left')
+            return (f' AWS asked to wait {asked:.0f} s (Retry-After) before trying again, {longer}, so it stopped at '
+                    'once; run it again after that wait.')
         if not self.retries:
             return ''
-        spent = 'the command\'s time budget ran out; ' if self.refused_wait or self.budget_spent else ''
+        spent = ('the command\'s time budget ran out; ' if (self.refused_wait and self.run_wait is None)
+                 or self.budget_spent else '')
         asked = f'; AWS asked to wait {self.refused_wait[0]:.0f} s more' if self.refused_wait else ''
         return f' ({spent}gave up after {self.retries + 1} attempts over {time.monotonic() - self.started:.0f} s{asked})'
 
@@ -2529,11 +2534,12 @@ def user_report(command: str, client: Client, outcomes: list[UserOutcome],
     context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
     disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
     polling = arguments.polling if client.would_send is None and not arguments.failed else None
+    deferring = bool(polling) and polling.stalled < MAX_STALLED_RUNS   # else this run reports every user
     later = [(raw, outcome) for raw, outcome in zip(arguments.items, outcomes, strict=False)
-             if polling and outcome.later is not None and polling.stalled < MAX_STALLED_RUNS]
+             if deferring and outcome.later is not None]
     done = [outcome for outcome in outcomes if not later or outcome.later is None]
     changes, record_note = change_memberships(client, done, arguments.options)
-    if polling:   # a group change AWS throttled: the user is contained again by a later run (its record is kept)
+    if deferring:   # a group change AWS throttled: the user is contained again by a later run (its record is kept)
         again = {user_id for user_id, change in changes.items()
                  if any(g['reason'].startswith('AWS answered 429') for g in change.not_done)}
         later += [(raw, outcome) for raw, outcome in zip(arguments.items, outcomes, strict=False)

@@ -133,3 +133,27 @@ def test_a_continuation_that_is_not_recorded_says_what_to_do(aws):
     entries = run_on(aws, "iam-disable-user", {"user-profile": "(continued)", "continuation": "gone-1"})
     result = Context().add(entries).objects("IAM.Vendor")[0]
     assert result["errorCode"] == 400 and "not recorded on this instance" in result["errorMessage"]
+
+
+@pytest.mark.parametrize("throttled", ["/Users", "/Groups"])
+def test_three_runs_that_finish_nobody_end_the_continuation_with_the_user_named(aws, monkeypatch, throttled):
+    """AWS throttles every PatchUser (or every PatchGroup) for longer than a run waits: three runs in a row finish
+    nobody, then the fourth reports the user with what AWS answered instead of scheduling a fifth."""
+    monkeypatch.setattr(AWS_ILM, "pause", lambda seconds: None)
+    ids, _, groups = directory(aws, blocked=1)
+    aws.add_fault(kind="status", status=429, retry_after="30", method="PATCH", path=throttled, times=-1)
+    polling = execute_polling(AWS_ILM.main, "iam-disable-user", aws.params(),
+                              {"user-profile": name(0), "remove-from-groups": "true"}, max_runs=10)
+    runs = each_run(polling)
+    assert [scheduled for _, scheduled, _ in runs] == [True, True, True, False]
+    assert [len(vendors) for vendors, _, _ in runs] == [0, 0, 0, 1]
+    (result,) = runs[-1][0]
+    assert result["username"] == name(0)
+    if throttled == "/Users":
+        assert result["success"] is False and result["errorCode"] == 429
+        assert "longer than a run of this command waits (10 s)" in result["errorMessage"]
+        assert aws.resources("User")[0]["active"] is True
+    else:
+        assert result["active"] is False and "AWS answered 429" in runs[-1][2]
+        assert groups_of(aws, ids[0]) == set(groups) and set(records()) == set(ids)   # kept for a restore
+    assert held_context().get(CONTINUATIONS) == {}

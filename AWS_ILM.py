@@ -1805,8 +1805,7 @@ def failed_outcome(command: str, exc: Exception, user: dict | None, request: Use
     vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
                            mapped=request.mapped if request else None)
     throttled = isinstance(exc, ScimError) and exc.status == 429 and not exc.maybe_applied
-    return UserOutcome(vendor, profile, found=found,
-                       later=(exc.retry_after or 0.0) if throttled and isinstance(exc, ScimError) else None)
+    return UserOutcome(vendor, profile, found=found, later=(exc.retry_after or 0.0) if throttled else None)
 
 
 def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
@@ -1905,13 +1904,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def recorded_at(record: dict) -> datetime:
-    """When a containment was recorded (now, for a record whose time cannot be read: it is kept)."""
+def stamp_of(text: Any) -> datetime:
+    """A time this integration recorded in the integration context (now, when it cannot be read: what it dates is
+    kept)."""
     try:
-        stamp = datetime.fromisoformat(str(record.get('containedAt')))
+        stamp = datetime.fromisoformat(str(text))
         return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
     except ValueError:
         return utc_now()
+
+
+def recorded_at(record: dict) -> datetime:
+    """When a containment was recorded (now, for a record whose time cannot be read: it is kept)."""
+    return stamp_of(record.get('containedAt'))
 
 
 def pruned(records: dict, retention_days: int) -> tuple[dict, str]:
@@ -2414,7 +2419,8 @@ def stays_open_report(outcomes: list[UserOutcome], changes: dict[str, Membership
     ids = all_ids or list(dict.fromkeys(user_id for _, user_id in users))
     if not ids:
         return '', {}, None
-    users += [('', user_id) for user_id in ids if user_id not in {i for _, i in users}]   # from the runs before
+    named_here = {user_id for _, user_id in users}
+    users += [('', user_id) for user_id in ids if user_id not in named_here]   # from the runs before
     deny = DenyPolicies(ids, options.scp_characters)
     context = {'AWSILM.DenyStatement': deny.context()}
     if not options.contain:
@@ -2470,8 +2476,7 @@ def keep_continuation(key: str, command: str, remaining: list, counts: dict, den
     stamp = utc_now()
 
     def kept(held: dict) -> dict:
-        held = {k: v for k, v in held.items()
-                if recorded_at({'containedAt': v.get('at')}) >= stamp - timedelta(days=CONTINUATION_DAYS)}
+        held = {k: v for k, v in held.items() if stamp_of(v.get('at')) >= stamp - timedelta(days=CONTINUATION_DAYS)}
         if remaining:
             held[key] = {'command': command, 'users': remaining, 'counts': counts, 'denyIds': deny_ids, 'run': run,
                          'stalled': stalled, 'at': stamp.isoformat(timespec='seconds')}
@@ -2509,17 +2514,14 @@ def continued_entry(command: str, done: list[UserOutcome], later: list[tuple[Any
     progress = (f'\n**Run {polling.run} of {command}**: {finished:,} user{"s" if finished != 1 else ""} done so far'
                 + (f' ({tally})' if tally else '')
                 + (f'; {len(remaining):,} remain' if remaining else '; every user is done') + '.\n')
-    if not remaining:
-        entry = (user_entry(command, done, changes, arguments, record_note, deny_ids) if done
-                 else progress_entry(command))
-        first = entry[0] if isinstance(entry, list) else entry
-        first['HumanReadable'] += progress
-        return entry
-    wait = max([outcome.later or 0.0 for _, outcome in later] + [ScheduledCommand.MIN_NEXT_RUN])
-    progress += f'It continues in {wait:.0f} s with the users that remain (a new run of this command).\n'
-    entry = user_entry(command, done, changes, arguments, record_note, []) if done else progress_entry(command)
+    entry = (user_entry(command, done, changes, arguments, record_note, [] if remaining else deny_ids) if done
+             else progress_entry(command))
     first = entry[0] if isinstance(entry, list) else entry
     first['HumanReadable'] += progress
+    if not remaining:
+        return entry
+    wait = max([outcome.later or 0.0 for _, outcome in later] + [ScheduledCommand.MIN_NEXT_RUN])
+    first['HumanReadable'] += f'It continues in {wait:.0f} s with the users that remain (a new run of this command).\n'
     first.update(ScheduledCommand(command, next_run_in_seconds=math.ceil(wait), timeout_in_seconds=polling.timeout,
                                   args={**polling.args, 'user-profile': f'(continued: {len(remaining)} users)',
                                         'continuation': key, 'polling': 'true'},

@@ -714,8 +714,7 @@ class AwsScimServer:
 
     def resources(self, resource_type: str) -> list:
         """The stored Users or Groups as JSON, members included (which GET never shows)."""
-        dumped = [r.model_dump() for r in self.app.storage.resources]
-        return [r for r in dumped if (r.get("meta") or {}).get("resourceType") == resource_type]
+        return [r.model_dump() for r in self.app.storage.of_type(resource_type)]
 
     def member_ids(self, group_id: str) -> set:
         group = next(g for g in self.resources("Group") if g["id"] == group_id)

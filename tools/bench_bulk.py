@@ -166,32 +166,54 @@ def quota_bound(by_api: dict) -> float:
     return max((max(0.0, count - rate(api)) / rate(api) for api, count in by_api.items()), default=0.0)
 
 
-def run_containment(server: AwsScimServer, count: int, groups: int, latency: float, root: Path = HERE,
-                    by_id: bool = False) -> ContainmentRun:
-    server.reset()
+def prepare_directory(server: AwsScimServer, count: int, groups: int) -> tuple[list, list, list]:
+    """`count` users to block and BYSTANDERS others, all members of `groups` groups: (blocked ids, bystander ids,
+    group ids)."""
     blocked = prepare(server, count)
     bystanders = prepare(server, BYSTANDERS, prefix="stay")
-    group_ids = prepare_groups(server, [f"Bulk group {n}" for n in range(groups)], blocked + bystanders)
+    return blocked, bystanders, prepare_groups(server, [f"Bulk group {n}" for n in range(groups)], blocked + bystanders)
+
+
+def measure_under_quotas(server: AwsScimServer, latency: float) -> None:
+    """From here on: the request log empty, `latency` added to every request, AWS's quotas applied."""
     with server.hooks.lock:
         server.hooks.requests.clear()
         server.hooks.latency = latency
     server.apply_quotas(QUOTAS["read"], QUOTAS["write"])
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(server.params()), str(count),
-               "--root", str(root), "--contain-worker"] + (["--ids", json.dumps(blocked)] if by_id else [])
-    answer = json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout)
+
+
+def requests_by_api(server: AwsScimServer) -> dict:
+    """The requests served since measuring began, counted by AWS API."""
     by_api: dict = {}
     for request in list(server.hooks.requests):
         api = aws_operation(request.method, request.path)
         by_api[api] = by_api.get(api, 0) + 1
+    return by_api
+
+
+def contained_exactly(server: AwsScimServer, blocked: list, bystanders: list, group_ids: list) -> bool:
+    """Every blocked user disabled and in no group; every bystander active and in every group."""
+    users = {user["id"]: user for user in server.resources("User")}
+    members = {group_id: server.member_ids(group_id) for group_id in group_ids}
+    return (all(users[i].get("active") is False for i in blocked)
+            and all(users[i].get("active") is True for i in bystanders)
+            and all(not (ids & set(blocked)) and set(bystanders) <= ids for ids in members.values()))
+
+
+def run_containment(server: AwsScimServer, count: int, groups: int, latency: float, root: Path = HERE,
+                    by_id: bool = False) -> ContainmentRun:
+    server.reset()
+    blocked, bystanders, group_ids = prepare_directory(server, count, groups)
+    measure_under_quotas(server, latency)
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(server.params()), str(count),
+               "--root", str(root), "--contain-worker"] + (["--ids", json.dumps(blocked)] if by_id else [])
+    answer = json.loads(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout)
+    by_api = requests_by_api(server)
     throttled = server.hooks.throttled
     with server.hooks.lock:
         server.hooks.latency = 0.0
     server.apply_quotas(None)
-    users = {user["id"]: user for user in server.resources("User")}
-    members = {group_id: server.member_ids(group_id) for group_id in group_ids}
-    state_exact = (all(users[i].get("active") is False for i in blocked)
-                   and all(users[i].get("active") is True for i in bystanders)
-                   and all(not (ids & set(blocked)) and set(bystanders) <= ids for ids in members.values()))
+    state_exact = contained_exactly(server, blocked, bystanders, group_ids)
     named = (sorted(r["username"] for r in answer["results"]) == sorted(user_names(count))
              and sorted(c["userName"] for c in answer["contained"]) == sorted(user_names(count))
              and all(c["removed"] == groups and not c["notRemoved"] for c in answer["contained"]))

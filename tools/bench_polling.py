@@ -23,10 +23,11 @@ for folder in (HERE / "runtime", HERE / "scimtest", HERE, HERE / "tools"):
         sys.path.insert(0, str(folder))
 
 import xsoar_server  # noqa: E402
-from bench_bulk import BYSTANDERS, QUOTAS, prepare, prepare_groups, quota_bound, user_names  # noqa: E402
+from bench_bulk import (contained_exactly, measure_under_quotas, prepare_directory, quota_bound,  # noqa: E402
+                        requests_by_api, user_names)
 
 import AWS_ILM  # noqa: E402
-from aws_scim_server import AwsScimServer, aws_operation  # noqa: E402
+from aws_scim_server import AwsScimServer  # noqa: E402
 
 
 def worker(params: dict, users: int, limit: float) -> int:
@@ -49,29 +50,17 @@ def main() -> int:
     options = parser.parse_args()
     with AwsScimServer() as server:
         started = time.monotonic()
-        blocked = prepare(server, options.users)
-        bystanders = prepare(server, BYSTANDERS, prefix="stay")
-        group_ids = prepare_groups(server, [f"Group {n}" for n in range(options.groups)], blocked + bystanders)
+        blocked, bystanders, group_ids = prepare_directory(server, options.users, options.groups)
         print(f"set up {options.users:,} users in {options.groups} groups in {time.monotonic() - started:.0f} s")
-        with server.hooks.lock:
-            server.hooks.requests.clear()
-            server.hooks.latency = options.latency
-        server.apply_quotas(QUOTAS["read"], QUOTAS["write"])
+        measure_under_quotas(server, options.latency)
         answer = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(
             server.params()), str(options.users), str(options.limit)], check=True, stdout=subprocess.PIPE, text=True)
         polling = xsoar_server.Polling(**json.loads(answer.stdout))
         server.apply_quotas(None)
-        by_api: dict = {}
-        for request in list(server.hooks.requests):
-            api = aws_operation(request.method, request.path)
-            by_api[api] = by_api.get(api, 0) + 1
-        users = {user["id"]: user for user in server.resources("User")}
-        members = {group_id: server.member_ids(group_id) for group_id in group_ids}
+        by_api = requests_by_api(server)
         named = [v["username"] for run in polling.runs for v in xsoar_server.Context().add(run).objects("IAM.Vendor")]
         deny = xsoar_server.Context().add(polling.runs[-1]).get("AWSILM.DenyStatement") or {}
-        exact = (all(users[i].get("active") is False for i in blocked)
-                 and all(users[i].get("active") is True for i in bystanders)
-                 and all(not (ids & set(blocked)) and set(bystanders) <= ids for ids in members.values())
+        exact = (contained_exactly(server, blocked, bystanders, group_ids)
                  and sorted(named) == sorted(user_names(options.users))
                  and sorted(deny.get("userIds") or []) == sorted(blocked))
         in_runs, bound = sum(polling.seconds), quota_bound(by_api)

@@ -1804,8 +1804,9 @@ def failed_outcome(command: str, exc: Exception, user: dict | None, request: Use
     names = request.names if request else profile_names(profile, {})
     vendor = vendor_result(USER_COMMANDS[command], user, names, logged_failure(command, exc, token),
                            mapped=request.mapped if request else None)
-    throttled = isinstance(exc, ScimError) and exc.status == 429 and not exc.maybe_applied
-    return UserOutcome(vendor, profile, found=found, later=(exc.retry_after or 0.0) if throttled else None)
+    throttled = isinstance(exc, ScimError) and exc.status == 429 and not exc.maybe_applied   # a later run takes it
+    later = (exc.retry_after or 0.0) if throttled and isinstance(exc, ScimError) else None   # (mypy narrows here)
+    return UserOutcome(vendor, profile, found=found, later=later)
 
 
 def run_one_user(command: str, client: Client, raw: Any, args: dict, settings: Settings) -> UserOutcome:
@@ -2536,7 +2537,7 @@ def user_report(command: str, client: Client, outcomes: list[UserOutcome],
     context holds one IAM.Vendor per user in the order given, with what was done to their groups and, for a
     disable, what stays open. A dry run's entry lists the requests that would be sent instead."""
     polling = arguments.polling if client.would_send is None and not arguments.failed else None
-    deferring = bool(polling) and polling.stalled < MAX_STALLED_RUNS   # else this run reports every user
+    deferring = polling is not None and polling.stalled < MAX_STALLED_RUNS   # else this run reports every user
     later = [(raw, outcome) for raw, outcome in zip(arguments.items, outcomes, strict=False)
              if deferring and outcome.later is not None]
     done = [outcome for outcome in outcomes if not later or outcome.later is None]
